@@ -1,0 +1,278 @@
+package dev.bastion.keys;
+
+import java.net.InetAddress;
+import java.security.PublicKey;
+import java.security.interfaces.DSAPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.net.InetAddressRange;
+
+/**
+ * The one place that decides whether a user certificate may log in. Checks, in order: it is a
+ * certificate, signed by a trusted CA with a modern algorithm and a valid signature, a user
+ * certificate for a strong enough key, inside its validity window (with clock skew), naming a
+ * person and at least one principal, with no critical option we cannot enforce, used from an
+ * allowed source address, and neither its serial nor its identity revoked.
+ */
+public final class CertificateValidator {
+  /** Default tolerance for clocks that disagree between the bastion and the CA. */
+  public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
+  /** RSA user keys below this are refused even when a trusted CA signed them. */
+  public static final int MIN_RSA_BITS = 2048;
+
+  private static final Set<String> ENFORCED_CRITICAL_OPTIONS = Set.of(OpenSshCertificate.SOURCE_ADDRESS);
+
+  private final List<PublicKey> trustedCas;
+  private final Duration clockSkew;
+  private final RevocationList revocations;
+  private final Clock clock;
+
+  public CertificateValidator(
+      List<PublicKey> trustedCas, Duration clockSkew, RevocationList revocations, Clock clock) {
+    this.trustedCas = List.copyOf(trustedCas);
+    this.clockSkew = clockSkew;
+    this.revocations = revocations;
+    this.clock = clock;
+  }
+
+  /** Checks the key a client authenticated with, connecting from {@code source}. */
+  public CertificateCheck validate(PublicKey presented, InetAddress source) {
+    if (!(presented instanceof OpenSshCertificate cert)) {
+      return refuse(
+          Refusal.NOT_A_CERTIFICATE,
+          "a plain "
+              + OpenSshKeys.keyType(presented)
+              + " key ("
+              + OpenSshKeys.fingerprint(presented)
+              + ") was offered; only certificates from a trusted CA are accepted",
+          null);
+    }
+    return checkTrust(cert)
+        .or(() -> checkKind(cert))
+        .or(() -> checkValidity(cert))
+        .or(() -> checkNames(cert))
+        .or(() -> checkCriticalOptions(cert, source))
+        .or(() -> checkRevocation(cert))
+        .map(CertificateCheck.class::cast)
+        .orElseGet(() -> new CertificateCheck.Accepted(toUser(cert)));
+  }
+
+  private Optional<CertificateCheck.Refused> checkTrust(OpenSshCertificate cert) {
+    PublicKey ca = cert.getCaPubKey();
+    if (trustedCas.stream().noneMatch(ca::equals)) {
+      return Optional.of(
+          refuse(
+              Refusal.UNTRUSTED_CA,
+              "certificate signed by CA " + OpenSshKeys.fingerprint(ca) + " which is not trusted",
+              cert));
+    }
+    String algorithm = cert.getSignatureAlgorithm();
+    if ("ssh-rsa".equals(algorithm)) {
+      return Optional.of(
+          refuse(
+              Refusal.WEAK_SIGNATURE_ALGORITHM,
+              "certificate signed with ssh-rsa (SHA-1), which is refused; re-sign it with"
+                  + " rsa-sha2-512 (ssh-keygen -t rsa-sha2-512)",
+              cert));
+    }
+    if (!OpenSshKeys.hasValidCaSignature(cert)) {
+      return Optional.of(
+          refuse(
+              Refusal.BAD_SIGNATURE,
+              "certificate signature ("
+                  + algorithm
+                  + ") does not verify against CA "
+                  + OpenSshKeys.fingerprint(ca)
+                  + "; the certificate was altered or is corrupt",
+              cert));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<CertificateCheck.Refused> checkKind(OpenSshCertificate cert) {
+    if (cert.getType() != OpenSshCertificate.Type.USER) {
+      return Optional.of(
+          refuse(
+              Refusal.NOT_A_USER_CERTIFICATE,
+              "a host certificate was offered for a user login; ask for a user certificate",
+              cert));
+    }
+    PublicKey key = cert.getCertPubKey();
+    if (key instanceof DSAPublicKey) {
+      return Optional.of(refuse(Refusal.WEAK_KEY, "DSA keys are refused; use Ed25519", cert));
+    }
+    if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+      return Optional.of(
+          refuse(
+              Refusal.WEAK_KEY,
+              "RSA key of "
+                  + rsa.getModulus().bitLength()
+                  + " bits is refused; at least "
+                  + MIN_RSA_BITS
+                  + " bits are required (Ed25519 recommended)",
+              cert));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<CertificateCheck.Refused> checkValidity(OpenSshCertificate cert) {
+    Instant now = clock.instant();
+    Instant after = instant(cert.getValidAfter());
+    if (Long.compareUnsigned(cert.getValidAfter(), now.plus(clockSkew).getEpochSecond()) > 0) {
+      return Optional.of(
+          refuse(
+              Refusal.NOT_YET_VALID,
+              "certificate is not valid until "
+                  + after
+                  + " (in "
+                  + TimeSpans.describe(Duration.between(now, after))
+                  + "); check the clocks of the CA and the bastion",
+              cert));
+    }
+    long before = cert.getValidBefore();
+    // valid_before is exclusive; 0xffffffffffffffff means forever (unsigned comparison handles it).
+    if (Long.compareUnsigned(before, now.minus(clockSkew).getEpochSecond()) <= 0) {
+      Instant expired = instant(before);
+      return Optional.of(
+          refuse(
+              Refusal.EXPIRED,
+              "certificate expired at "
+                  + expired
+                  + " ("
+                  + TimeSpans.describe(Duration.between(expired, now))
+                  + " ago); get a new one",
+              cert));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<CertificateCheck.Refused> checkNames(OpenSshCertificate cert) {
+    if (cert.getId() == null || cert.getId().isBlank()) {
+      return Optional.of(
+          refuse(Refusal.NO_KEY_ID, "certificate has an empty key id; it must name the person", cert));
+    }
+    if (cert.getPrincipals() == null || cert.getPrincipals().isEmpty()) {
+      return Optional.of(
+          refuse(
+              Refusal.NO_PRINCIPALS,
+              "certificate has no principals; it must name at least one role",
+              cert));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<CertificateCheck.Refused> checkCriticalOptions(
+      OpenSshCertificate cert, InetAddress source) {
+    Map<String, String> options = cert.getCriticalOptionsMap();
+    for (String name : options.keySet()) {
+      if (ENFORCED_CRITICAL_OPTIONS.contains(name)) {
+        continue;
+      }
+      if (OpenSshCertificate.FORCE_COMMAND.equals(name)
+          || OpenSshCertificate.VERIFY_REQUIRED.equals(name)) {
+        return Optional.of(
+            refuse(
+                Refusal.UNSUPPORTED_CRITICAL_OPTION,
+                "certificate has critical option "
+                    + name
+                    + ", which the bastion cannot enforce; ask for a certificate without it",
+                cert));
+      }
+      return Optional.of(
+          refuse(
+              Refusal.UNKNOWN_CRITICAL_OPTION,
+              "certificate has unknown critical option " + name + "; refused",
+              cert));
+    }
+    String allowed = options.get(OpenSshCertificate.SOURCE_ADDRESS);
+    if (allowed != null && !sourceAllowed(allowed, source)) {
+      return Optional.of(
+          refuse(
+              Refusal.SOURCE_ADDRESS_NOT_ALLOWED,
+              "connection from "
+                  + (source == null ? "an unknown address" : source.getHostAddress())
+                  + " is not allowed by the certificate's source-address "
+                  + allowed,
+              cert));
+    }
+    return Optional.empty();
+  }
+
+  /** OpenSSH's rule: a comma-separated list of addresses and CIDR blocks; anything malformed fails. */
+  static boolean sourceAllowed(String list, InetAddress source) {
+    if (source == null) {
+      return false;
+    }
+    List<InetAddressRange> ranges = new ArrayList<>();
+    for (String item : list.split(",")) {
+      String entry = item.strip();
+      try {
+        if (!entry.contains("/")) {
+          entry = entry + (entry.contains(":") ? "/128" : "/32");
+        }
+        ranges.add(InetAddressRange.fromCIDR(entry));
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+    return ranges.stream().anyMatch(r -> r.contains(source));
+  }
+
+  private Optional<CertificateCheck.Refused> checkRevocation(OpenSshCertificate cert) {
+    Optional<Revocation> hit;
+    try {
+      hit = revocations.find(cert.getSerial(), cert.getId());
+    } catch (KeyFileException e) {
+      return Optional.of(
+          refuse(
+              Refusal.REVOCATION_LIST_UNREADABLE,
+              "revocation list cannot be read, so no certificate is accepted: " + e.getMessage(),
+              cert));
+    }
+    return hit.map(
+        r ->
+            refuse(
+                r.kind() == Revocation.Kind.SERIAL ? Refusal.REVOKED_SERIAL : Refusal.REVOKED_IDENTITY,
+                "certificate "
+                    + r.describe()
+                    + " was revoked at "
+                    + r.revokedAt()
+                    + (r.kind() == Revocation.Kind.IDENTITY ? "; ask the CA operator" : ""),
+                cert));
+  }
+
+  private static CertifiedUser toUser(OpenSshCertificate cert) {
+    return new CertifiedUser(
+        cert.getId(),
+        List.copyOf(cert.getPrincipals()),
+        cert.getSerial(),
+        OpenSshKeys.fingerprint(cert.getCaPubKey()),
+        OpenSshKeys.fingerprint(cert.getCertPubKey()),
+        instant(cert.getValidBefore()),
+        cert.getExtensionsMap());
+  }
+
+  /** An unsigned OpenSSH timestamp as an Instant; "forever" and beyond become {@link Instant#MAX}. */
+  static Instant instant(long unsignedEpochSeconds) {
+    if (unsignedEpochSeconds < 0 || unsignedEpochSeconds > Instant.MAX.getEpochSecond()) {
+      return Instant.MAX;
+    }
+    return Instant.ofEpochSecond(unsignedEpochSeconds);
+  }
+
+  private static CertificateCheck.Refused refuse(Refusal reason, String message, OpenSshCertificate cert) {
+    return new CertificateCheck.Refused(
+        reason,
+        message,
+        cert == null ? null : cert.getId(),
+        cert == null ? null : Long.toUnsignedString(cert.getSerial()));
+  }
+}

@@ -1,0 +1,150 @@
+package dev.bastion.keys;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Revoked serials and identities, kept in {@code <data-dir>/revoked}: one tab-separated line each,
+ * {@code kind, revoked-at, value}, appended and fsynced. Lookups re-read the file when it changed,
+ * so a revocation made by {@code bastion cert revoke} applies to the next login of a running server.
+ * A damaged file is an error, never an empty list.
+ */
+public final class RevocationList {
+  private final Path file;
+  private Snapshot snapshot = new Snapshot(null, -1, List.of());
+
+  private record Snapshot(FileTime modified, long size, List<Revocation> entries) {}
+
+  public RevocationList(Path dataDir) {
+    this.file = dataDir.resolve("revoked");
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** All revocations, oldest first. */
+  public synchronized List<Revocation> entries() {
+    refresh();
+    return snapshot.entries();
+  }
+
+  /** The revocation that covers this serial or identity, if any. */
+  public synchronized Optional<Revocation> find(long serial, String identity) {
+    refresh();
+    String serialText = Long.toUnsignedString(serial);
+    for (Revocation r : snapshot.entries()) {
+      if (r.kind() == Revocation.Kind.SERIAL && r.value().equals(serialText)) {
+        return Optional.of(r);
+      }
+    }
+    for (Revocation r : snapshot.entries()) {
+      if (r.kind() == Revocation.Kind.IDENTITY && r.value().equals(identity)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Adds a revocation; returns false when the same serial or identity was already revoked. */
+  public synchronized boolean add(Revocation revocation) {
+    String value = revocation.value();
+    if (value.isEmpty() || value.chars().anyMatch(c -> c == '\t' || c == '\n' || c == '\r')) {
+      throw new IllegalArgumentException("cannot revoke an empty value or one with tabs or line breaks");
+    }
+    refresh();
+    for (Revocation r : snapshot.entries()) {
+      if (r.kind() == revocation.kind() && r.value().equals(value)) {
+        return false;
+      }
+    }
+    String line =
+        revocation.kind().token() + "\t" + revocation.revokedAt() + "\t" + value + "\n";
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      try (FileChannel out =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+        out.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+        out.force(true);
+      }
+    } catch (IOException e) {
+      throw new KeyFileException("cannot write revocation to " + file + ": " + e.getMessage(), e);
+    }
+    snapshot = new Snapshot(null, -1, List.of());
+    refresh();
+    return true;
+  }
+
+  private void refresh() {
+    FileTime modified;
+    long size;
+    try {
+      modified = Files.getLastModifiedTime(file);
+      size = Files.size(file);
+    } catch (NoSuchFileException e) {
+      snapshot = new Snapshot(null, 0, List.of());
+      return;
+    } catch (IOException e) {
+      throw new KeyFileException("cannot read revocation list " + file + ": " + e.getMessage(), e);
+    }
+    if (modified.equals(snapshot.modified()) && size == snapshot.size()) {
+      return;
+    }
+    snapshot = new Snapshot(modified, size, parse());
+  }
+
+  private List<Revocation> parse() {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new KeyFileException("cannot read revocation list " + file + ": " + e.getMessage(), e);
+    }
+    List<Revocation> entries = new ArrayList<>(lines.size());
+    Map<String, Boolean> seen = new HashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.isBlank() || line.startsWith("#")) {
+        continue;
+      }
+      String[] parts = line.split("\t", 3);
+      if (parts.length != 3) {
+        throw damaged(i, "expected kind, time and value separated by tabs");
+      }
+      Revocation.Kind kind;
+      try {
+        kind = Revocation.Kind.valueOf(parts[0].toUpperCase(java.util.Locale.ROOT));
+        Instant at = Instant.parse(parts[1]);
+        if (kind == Revocation.Kind.SERIAL) {
+          Long.parseUnsignedLong(parts[2]);
+        }
+        if (seen.putIfAbsent(kind + "\t" + parts[2], true) == null) {
+          entries.add(new Revocation(kind, parts[2], at));
+        }
+      } catch (IllegalArgumentException | DateTimeParseException e) {
+        throw damaged(i, e.getMessage());
+      }
+    }
+    return List.copyOf(entries);
+  }
+
+  private KeyFileException damaged(int index, String why) {
+    return new KeyFileException(
+        "revocation list " + file + " is damaged at line " + (index + 1) + ": " + why);
+  }
+}

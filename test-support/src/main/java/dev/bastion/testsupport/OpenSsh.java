@@ -1,0 +1,92 @@
+package dev.bastion.testsupport;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The real OpenSSH tools as tests use them: keys, certificates, and the client. */
+public final class OpenSsh {
+  public static final String SSHD = "/usr/sbin/sshd";
+
+  private OpenSsh() {}
+
+  /** Fails loudly when OpenSSH is missing: these tests must never pass by skipping. */
+  public static void requireInstalled() {
+    for (String tool : List.of("ssh", "ssh-keygen", SSHD)) {
+      if (!ExternalCommand.available(tool)) {
+        throw new AssertionError(
+            tool + " is not installed; run .ci/run or: apt-get install openssh-client openssh-server");
+      }
+    }
+  }
+
+  /** Generates a key pair with ssh-keygen; returns the private key path ({@code .pub} beside it). */
+  public static Path keygen(Path dir, String name, String type, int bits) {
+    Path key = dir.resolve(name);
+    List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", name, "-f", key.toString()));
+    if (bits > 0) {
+      cmd.add("-b");
+      cmd.add(Integer.toString(bits));
+    }
+    ExternalCommand.of(cmd).run().orThrow();
+    return key;
+  }
+
+  public static Path keygen(Path dir, String name) {
+    return keygen(dir, name, "ed25519", 0);
+  }
+
+  /** The public key file beside a private key. */
+  public static Path pub(Path privateKey) {
+    return privateKey.resolveSibling(privateKey.getFileName() + ".pub");
+  }
+
+  /** The certificate file ssh looks for beside a private key. */
+  public static Path cert(Path privateKey) {
+    return privateKey.resolveSibling(privateKey.getFileName() + "-cert.pub");
+  }
+
+  public static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new AssertionError("cannot read " + file, e);
+    }
+  }
+
+  public static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AssertionError("cannot write " + file, e);
+    }
+  }
+
+  /**
+   * Runs the real {@code ssh} client non-interactively with only the given identity and known_hosts
+   * file, strict host key checking, and no user or agent configuration.
+   */
+  public static CommandResult ssh(
+      Path identity, Path knownHosts, int port, String userAtHost, String... remoteCommand) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "ssh",
+                "-F", "/dev/null",
+                "-p", Integer.toString(port),
+                "-i", identity.toString(),
+                "-o", "IdentitiesOnly=yes",
+                "-o", "IdentityAgent=none",
+                "-o", "BatchMode=yes",
+                "-o", "UserKnownHostsFile=" + knownHosts,
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "StrictHostKeyChecking=yes",
+                "-o", "ConnectTimeout=10",
+                userAtHost));
+    cmd.addAll(List.of(remoteCommand));
+    return ExternalCommand.of(cmd).run();
+  }
+}
