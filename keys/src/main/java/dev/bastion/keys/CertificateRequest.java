@@ -57,7 +57,7 @@ public record CertificateRequest(
    */
   public static CertificateRequest user(
       PublicKey key, String identity, List<String> principals, Duration ttl, Clock clock) {
-    Instant now = clock.instant();
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     return new CertificateRequest(
         OpenSshCertificate.Type.USER,
         key,
@@ -73,7 +73,7 @@ public record CertificateRequest(
   /** A host certificate for the given host names, random serial, valid from one minute ago. */
   public static CertificateRequest host(
       PublicKey key, String keyId, List<String> hostnames, Duration ttl, Clock clock) {
-    Instant now = clock.instant();
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     return new CertificateRequest(
         OpenSshCertificate.Type.HOST,
         key,

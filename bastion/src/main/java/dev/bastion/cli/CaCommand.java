@@ -1,0 +1,57 @@
+package dev.bastion.cli;
+
+import dev.bastion.keys.CaKeyStore;
+import dev.bastion.keys.CaKind;
+import dev.bastion.keys.CertificateAuthority;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code bastion ca}: the three certificate authorities. */
+@Command(
+    name = "ca",
+    mixinStandardHelpOptions = true,
+    description = "Manage the user, host and upstream certificate authorities.",
+    subcommands = {CaCommand.Init.class, CaCommand.Show.class})
+final class CaCommand {
+
+  @Command(
+      name = "init",
+      mixinStandardHelpOptions = true,
+      description = "Create the three CA key pairs in <data-dir>/ca/ if missing; never overwrites.")
+  static final class Init extends Subcommand {
+    @Override
+    protected void run() {
+      CaKeyStore store = new CaKeyStore(dataDir());
+      List<CaKind> created = store.init();
+      for (CaKind kind : CaKind.values()) {
+        CertificateAuthority ca = store.load(kind);
+        out()
+            .printf(
+                "%-12s %-8s %s  %s%n",
+                kind.cliName() + " CA",
+                created.contains(kind) ? "created" : "exists",
+                ca.fingerprint(),
+                store.privateKeyFile(kind));
+      }
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Print a CA's public key as one OpenSSH line.")
+  static final class Show extends Subcommand {
+    @Parameters(
+        paramLabel = "user|host|upstream",
+        description = "Which CA: ${COMPLETION-CANDIDATES}.",
+        converter = CaKindConverter.class,
+        completionCandidates = CaKindConverter.Names.class)
+    CaKind kind;
+
+    @Override
+    protected void run() {
+      out().println(new CaKeyStore(dataDir()).load(kind).publicKeyLine());
+    }
+  }
+}
