@@ -18,7 +18,12 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = BastionCommand.Version.class,
     description = "SSH bastion with certificate logins, session recording and live shadowing.",
-    subcommands = {CaCommand.class, CertCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      CaCommand.class,
+      CertCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class BastionCommand {
   /** Exit status of a refused or failed operation. */
   public static final int EXIT_FAILED = 1;
@@ -82,6 +87,9 @@ public final class BastionCommand {
           }
           if (ex instanceof CommandFailedException
               || ex instanceof KeyFileException
+              || ex instanceof dev.bastion.config.ConfigException
+              || ex instanceof dev.bastion.audit.AuditException
+              || ex instanceof java.io.IOException
               || ex instanceof IllegalArgumentException) {
             errWriter.println("bastion: " + ex.getMessage());
             return EXIT_FAILED;

@@ -1,0 +1,155 @@
+package dev.bastion;
+
+import dev.bastion.audit.AuditDatabase;
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditLog;
+import dev.bastion.config.BastionConfig;
+import dev.bastion.keys.CaKeyStore;
+import dev.bastion.keys.CaKind;
+import dev.bastion.keys.CertificateValidator;
+import dev.bastion.keys.KeyFileException;
+import dev.bastion.keys.RevocationList;
+import dev.bastion.policy.TargetPolicy;
+import dev.bastion.proxy.LiveSessions;
+import dev.bastion.proxy.ProxiedSession;
+import dev.bastion.proxy.SessionServices;
+import dev.bastion.server.BastionHostKey;
+import dev.bastion.server.GatewayServer;
+import dev.bastion.upstream.UpstreamConnector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The whole bastion wired together: CAs, audit log, upstream connector, SSH gateway. */
+public final class BastionServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BastionServer.class);
+
+  private final BastionConfig config;
+  private final CaKeyStore cas;
+  private final AuditDatabase database;
+  private final AuditLog audit;
+  private final UpstreamConnector upstream;
+  private final LiveSessions live;
+  private final GatewayServer gateway;
+  private final RevocationList revocations;
+  private final ScheduledExecutorService housekeeping;
+  private final Clock clock;
+
+  private BastionServer(
+      BastionConfig config, CaKeyStore cas, AuditDatabase database, AuditLog audit, UpstreamConnector upstream,
+      LiveSessions live, GatewayServer gateway, RevocationList revocations, Clock clock) {
+    this.config = config;
+    this.cas = cas;
+    this.database = database;
+    this.audit = audit;
+    this.upstream = upstream;
+    this.live = live;
+    this.gateway = gateway;
+    this.revocations = revocations;
+    this.clock = clock;
+    this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "bastion-housekeeping");
+      t.setDaemon(true);
+      return t;
+    });
+    housekeeping.scheduleWithFixedDelay(this::endRevokedSessions, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /** Starts everything; creates the data directory and the CAs on first start. */
+  public static BastionServer start(Path dataDir, BastionConfig config, Clock clock) throws IOException {
+    if (!Files.isDirectory(dataDir)) {
+      Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    CaKeyStore cas = new CaKeyStore(dataDir);
+    List<CaKind> created = cas.init();
+    if (!created.isEmpty()) {
+      LOG.info("created certificate authorities {} in {}", created, cas.directory());
+    }
+    AuditDatabase database = AuditDatabase.open(dataDir);
+    AuditLog audit = new AuditLog(database);
+    int interrupted = audit.markInterrupted(clock.instant()).join();
+    if (interrupted > 0) {
+      LOG.warn("{} sessions were left open by a previous run; marked interrupted", interrupted);
+    }
+    List<PublicKey> trusted = new ArrayList<>();
+    trusted.add(cas.load(CaKind.USER).publicKey());
+    trusted.addAll(config.trustedUserCas());
+    RevocationList revocations = new RevocationList(dataDir);
+    CertificateValidator validator = new CertificateValidator(trusted, config.ssh().clockSkew(), revocations, clock);
+    UpstreamConnector upstream = new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock);
+    LiveSessions live = new LiveSessions(config.ssh().maxSessions());
+    SessionServices services = new SessionServices(config, new TargetPolicy(config), audit, upstream, live, clock);
+    BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames());
+    GatewayServer gateway;
+    try {
+      gateway = GatewayServer.start(config, hostKey, validator, audit, services, clock);
+    } catch (IOException e) {
+      upstream.close();
+      audit.close();
+      throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
+    }
+    audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STARTED, null, null, null, null, null, null, null,
+        "listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + gateway.port()));
+    return new BastionServer(config, cas, database, audit, upstream, live, gateway, revocations, clock);
+  }
+
+  public int sshPort() {
+    return gateway.port();
+  }
+
+  public BastionConfig config() {
+    return config;
+  }
+
+  public CaKeyStore cas() {
+    return cas;
+  }
+
+  public AuditDatabase database() {
+    return database;
+  }
+
+  public LiveSessions liveSessions() {
+    return live;
+  }
+
+  /** A revocation ends the live sessions it covers within about a second. */
+  private void endRevokedSessions() {
+    try {
+      for (ProxiedSession session : live.all()) {
+        revocations.find(session.grant().serial(), session.identity()).ifPresent(r ->
+            session.terminate("your certificate was revoked (" + r.describe() + "); session ended"));
+      }
+    } catch (KeyFileException e) {
+      LOG.error("revocation list unreadable: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("revocation check failed", e);
+    }
+  }
+
+  /** Refuses new sessions, ends the open ones with a message, then stops. */
+  @Override
+  public void close() {
+    housekeeping.shutdownNow();
+    live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
+    try {
+      gateway.close();
+    } catch (IOException e) {
+      LOG.warn("stopping the SSH server: {}", e.getMessage());
+    }
+    upstream.close();
+    audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STOPPED, null, null, null, null, null, null, null, null));
+    audit.close();
+  }
+}

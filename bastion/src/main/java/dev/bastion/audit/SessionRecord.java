@@ -1,0 +1,28 @@
+package dev.bastion.audit;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A session as the audit database keeps it. */
+public record SessionRecord(
+    String id,
+    String identity,
+    List<String> roles,
+    String target,
+    String login,
+    String kind,
+    String command,
+    String sourceAddress,
+    Instant startedAt,
+    Instant endedAt,
+    String state,
+    Integer exitStatus,
+    String exitSignal,
+    long bytesIn,
+    long bytesOut,
+    String endReason) {
+
+  public static final String LIVE = "live";
+  public static final String ENDED = "ended";
+  public static final String INTERRUPTED = "interrupted";
+}

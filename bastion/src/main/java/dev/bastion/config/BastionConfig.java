@@ -1,0 +1,56 @@
+package dev.bastion.config;
+
+import java.net.InetSocketAddress;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The validated configuration: every value checked and typed, defaults filled in. */
+public record BastionConfig(
+    Ssh ssh,
+    Web web,
+    List<PublicKey> trustedUserCas,
+    Map<String, Target> targets,
+    Map<String, Role> roles,
+    Recording recording,
+    Upstream upstream) {
+
+  public record Ssh(
+      InetSocketAddress listen,
+      List<String> hostnames,
+      Duration idleTimeout,
+      Duration clockSkew,
+      int maxSessions) {}
+
+  public record Web(
+      InetSocketAddress listen, String publicUrl, Optional<Tls> tls, boolean insecure) {}
+
+  public record Tls(String cert, String key) {}
+
+  /** A host engineers may reach; trusted by a pinned key or by a host CA. */
+  public record Target(
+      String name,
+      String host,
+      int port,
+      Optional<PublicKey> hostKey,
+      Optional<PublicKey> hostCa,
+      List<String> logins,
+      Optional<Approval> requireApproval) {
+
+    public String address() {
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  public record Approval(int count, List<String> from, String onLeave, Duration timeout) {}
+
+  /** What holders of a principal may do: reach targets matching globs, as some logins; web rights. */
+  public record Role(String name, List<String> targets, List<String> logins, Set<String> can) {}
+
+  public record Recording(boolean input, String mode) {}
+
+  public record Upstream(Duration connectTimeout, Duration keepalive) {}
+}

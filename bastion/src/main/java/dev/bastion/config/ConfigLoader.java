@@ -1,0 +1,377 @@
+package dev.bastion.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.bastion.keys.OpenSshKeys;
+import dev.bastion.keys.TimeSpans;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+
+/**
+ * Reads {@code bastion.yaml} and checks every value once, at start. A mistake stops the start with
+ * the file, the key and the value at fault: {@code bastion.yaml: targets.web01.address: 'web01' is
+ * not host:port}.
+ */
+public final class ConfigLoader {
+  public static final Set<String> WEB_RIGHTS = Set.of("shadow", "terminate", "replay", "audit", "approve");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final Pattern LOGIN = Pattern.compile("[a-z_][a-z0-9_.-]*\\$?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
+
+  private final String source;
+
+  private ConfigLoader(String source) {
+    this.source = source;
+  }
+
+  /** Loads a file, or the defaults when there is none. */
+  public static BastionConfig load(Optional<Path> file) {
+    if (file.isEmpty()) {
+      return new ConfigLoader("defaults").validate(new RawConfig(null, null, null, null, null, null, null));
+    }
+    Path path = file.get();
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + path + ": " + e.getMessage(), e);
+    }
+    return parse(path.getFileName().toString(), text);
+  }
+
+  /** Parses YAML text; {@code source} names it in messages. */
+  public static BastionConfig parse(String source, String yaml) {
+    ObjectMapper mapper =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    RawConfig raw;
+    try {
+      raw = yaml.isBlank() ? null : mapper.readValue(yaml, RawConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String where = path(e);
+      throw new ConfigException(
+          source + ": unknown key '" + (where.isEmpty() ? e.getPropertyName() : where) + "'; known keys there: "
+              + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+    } catch (JsonMappingException e) {
+      throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(
+          source + ": not valid YAML at line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+              + ": " + e.getOriginalMessage());
+    }
+    if (raw == null) {
+      raw = new RawConfig(null, null, null, null, null, null, null);
+    }
+    return new ConfigLoader(source).validate(raw);
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder out = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (out.length() > 0) {
+          out.append('.');
+        }
+        out.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        out.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return out.toString();
+  }
+
+  private BastionConfig validate(RawConfig raw) {
+    BastionConfig.Ssh ssh = ssh(raw.ssh() == null ? new RawConfig.Ssh(null, null, null, null, null) : raw.ssh());
+    BastionConfig.Web web = web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
+    List<PublicKey> cas = new ArrayList<>();
+    List<String> caLines = raw.trustedUserCas() == null ? List.of() : raw.trustedUserCas();
+    for (int i = 0; i < caLines.size(); i++) {
+      cas.add(publicKey("trusted_user_cas[" + i + "]", caLines.get(i)));
+    }
+    Map<String, BastionConfig.Role> roles = new LinkedHashMap<>();
+    if (raw.roles() != null) {
+      raw.roles().forEach((name, role) -> roles.put(name, role(name, role)));
+    }
+    Map<String, BastionConfig.Target> targets = new LinkedHashMap<>();
+    if (raw.targets() != null) {
+      raw.targets().forEach((name, target) -> targets.put(name, target(name, target, roles)));
+    }
+    RawConfig.Recording rec = raw.recording() == null ? new RawConfig.Recording(null, null) : raw.recording();
+    String mode = rec.mode() == null ? "strict" : rec.mode();
+    if (!mode.equals("strict") && !mode.equals("best_effort")) {
+      throw fail("recording.mode", mode, "must be strict or best_effort");
+    }
+    RawConfig.Upstream up = raw.upstream() == null ? new RawConfig.Upstream(null, null) : raw.upstream();
+    BastionConfig.Upstream upstream =
+        new BastionConfig.Upstream(
+            duration("upstream.connect_timeout", up.connectTimeout(), Duration.ofSeconds(10), false),
+            duration("upstream.keepalive", up.keepalive(), Duration.ofSeconds(15), true));
+    return new BastionConfig(
+        ssh,
+        web,
+        List.copyOf(cas),
+        java.util.Collections.unmodifiableMap(targets),
+        java.util.Collections.unmodifiableMap(roles),
+        new BastionConfig.Recording(Boolean.TRUE.equals(rec.input()), mode),
+        upstream);
+  }
+
+  private BastionConfig.Ssh ssh(RawConfig.Ssh raw) {
+    InetSocketAddress listen = resolved("ssh.listen", address("ssh.listen", raw.listen() == null ? "0.0.0.0:2222" : raw.listen(), -1));
+    List<String> hostnames = raw.hostnames();
+    if (hostnames == null || hostnames.isEmpty()) {
+      Set<String> names = new LinkedHashSet<>();
+      try {
+        names.add(InetAddress.getLocalHost().getHostName());
+      } catch (UnknownHostException e) {
+        // no resolvable host name; the loopback names still work
+      }
+      names.add("localhost");
+      names.add("127.0.0.1");
+      hostnames = List.copyOf(names);
+    }
+    int max = raw.maxSessions() == null ? 1000 : raw.maxSessions();
+    if (max < 1) {
+      throw fail("ssh.max_sessions", Integer.toString(max), "must be at least 1");
+    }
+    return new BastionConfig.Ssh(
+        listen,
+        hostnames,
+        duration("ssh.idle_timeout", raw.idleTimeout(), Duration.ZERO, true),
+        duration("ssh.clock_skew", raw.clockSkew(), Duration.ofSeconds(60), true),
+        max);
+  }
+
+  private BastionConfig.Web web(RawConfig.Web raw) {
+    InetSocketAddress listen = resolved("web.listen", address("web.listen", raw.listen() == null ? "127.0.0.1:8080" : raw.listen(), -1));
+    boolean insecure = Boolean.TRUE.equals(raw.insecure());
+    Optional<BastionConfig.Tls> tls = Optional.empty();
+    if (raw.tls() != null) {
+      if (raw.tls().cert() == null || raw.tls().key() == null) {
+        throw fail("web.tls", String.valueOf(raw.tls()), "needs both cert and key");
+      }
+      tls = Optional.of(new BastionConfig.Tls(raw.tls().cert(), raw.tls().key()));
+    }
+    if (tls.isEmpty() && !insecure && !listen.getAddress().isLoopbackAddress()) {
+      throw fail(
+          "web.listen",
+          raw.listen(),
+          "is not a loopback address, so it needs web.tls (or web.insecure: true to serve plain HTTP anyway)");
+    }
+    String scheme = tls.isPresent() ? "https" : "http";
+    String publicUrl =
+        raw.publicUrl() != null
+            ? raw.publicUrl()
+            : scheme + "://" + hostPort(listen);
+    try {
+      URI uri = new URI(publicUrl);
+      if (uri.getScheme() == null || uri.getHost() == null || !uri.getScheme().matches("https?")) {
+        throw new IllegalArgumentException();
+      }
+    } catch (Exception e) {
+      throw fail("web.public_url", publicUrl, "is not an http(s) URL");
+    }
+    return new BastionConfig.Web(listen, publicUrl.replaceAll("/+$", ""), tls, insecure);
+  }
+
+  private static String hostPort(InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+
+  private BastionConfig.Role role(String name, RawConfig.Role raw) {
+    String at = "roles." + name;
+    if (!NAME.matcher(name).matches()) {
+      throw fail(at, name, "role names are certificate principals: letters, digits, '.', '_' and '-'");
+    }
+    if (raw == null) {
+      throw fail(at, "(empty)", "needs targets and logins");
+    }
+    List<String> targets = nonEmpty(at + ".targets", raw.targets());
+    for (String glob : targets) {
+      if (!GLOB.matcher(glob).matches()) {
+        throw fail(at + ".targets", glob, "is not a target name glob (letters, digits, . _ - and * ? [ ])");
+      }
+    }
+    List<String> logins = nonEmpty(at + ".logins", raw.logins());
+    logins.forEach(login -> checkLogin(at + ".logins", login));
+    Set<String> can = new LinkedHashSet<>(raw.can() == null ? List.of() : raw.can());
+    for (String right : can) {
+      if (!WEB_RIGHTS.contains(right)) {
+        throw fail(at + ".can", right, "is not a right; use " + String.join(", ", new java.util.TreeSet<>(WEB_RIGHTS)));
+      }
+    }
+    return new BastionConfig.Role(name, targets, logins, Set.copyOf(can));
+  }
+
+  private BastionConfig.Target target(String name, RawConfig.Target raw, Map<String, BastionConfig.Role> roles) {
+    String at = "targets." + name;
+    if (!NAME.matcher(name).matches()) {
+      throw fail(at, name, "target names may hold letters, digits, '.', '_' and '-'");
+    }
+    if (raw == null || raw.address() == null) {
+      throw fail(at + ".address", "(missing)", "every target needs an address, host:port");
+    }
+    InetSocketAddress address = address(at + ".address", raw.address(), 22);
+    if (raw.hostKey() == null && raw.hostCa() == null) {
+      throw fail(
+          at,
+          "(no host_key, no host_ca)",
+          "needs host_key (the pinned key) or host_ca; the bastion never connects to a host it cannot verify");
+    }
+    if (raw.hostKey() != null && raw.hostCa() != null) {
+      throw fail(at, "host_key and host_ca", "give one of host_key or host_ca, not both");
+    }
+    Optional<PublicKey> hostKey = Optional.ofNullable(raw.hostKey()).map(k -> publicKey(at + ".host_key", k));
+    Optional<PublicKey> hostCa = Optional.ofNullable(raw.hostCa()).map(k -> publicKey(at + ".host_ca", k));
+    List<String> logins = nonEmpty(at + ".logins", raw.logins());
+    logins.forEach(login -> checkLogin(at + ".logins", login));
+    Optional<BastionConfig.Approval> approval = Optional.empty();
+    if (raw.requireApproval() != null) {
+      approval = Optional.of(approval(at + ".require_approval", raw.requireApproval(), roles));
+    }
+    return new BastionConfig.Target(
+        name, address.getHostString(), address.getPort(), hostKey, hostCa, logins, approval);
+  }
+
+  private BastionConfig.Approval approval(String at, RawConfig.Approval raw, Map<String, BastionConfig.Role> roles) {
+    int count = raw.count() == null ? 1 : raw.count();
+    if (count < 1) {
+      throw fail(at + ".count", Integer.toString(count), "must be at least 1");
+    }
+    List<String> from = nonEmpty(at + ".from", raw.from());
+    for (String role : from) {
+      if (!roles.containsKey(role)) {
+        throw fail(at + ".from", role, "is not a role defined under roles");
+      }
+    }
+    String onLeave = raw.onLeave() == null ? "pause" : raw.onLeave();
+    if (!onLeave.equals("pause") && !onLeave.equals("terminate")) {
+      throw fail(at + ".on_leave", onLeave, "must be pause or terminate");
+    }
+    return new BastionConfig.Approval(
+        count, from, onLeave, duration(at + ".timeout", raw.timeout(), Duration.ofMinutes(10), false));
+  }
+
+  private void checkLogin(String at, String login) {
+    if (!LOGIN.matcher(login).matches() || login.length() > 32) {
+      throw fail(at, login, "is not a valid login name");
+    }
+  }
+
+  private List<String> nonEmpty(String at, List<String> values) {
+    if (values == null || values.isEmpty()) {
+      throw fail(at, "(empty)", "needs at least one entry");
+    }
+    for (String value : values) {
+      if (value == null || value.isBlank()) {
+        throw fail(at, "(blank)", "entries may not be blank");
+      }
+    }
+    return List.copyOf(values);
+  }
+
+  private PublicKey publicKey(String at, String line) {
+    PublicKey key;
+    try {
+      key = OpenSshKeys.parsePublicKey(line);
+    } catch (IllegalArgumentException e) {
+      throw fail(at, abbreviate(line), "is not an OpenSSH public key line (" + e.getMessage() + ")");
+    }
+    if (key instanceof OpenSshCertificate) {
+      throw fail(at, abbreviate(line), "is a certificate; give the plain public key");
+    }
+    return key;
+  }
+
+  private InetSocketAddress address(String at, String value, int defaultPort) {
+    String host;
+    String port;
+    if (value.startsWith("[")) {
+      int close = value.indexOf(']');
+      if (close < 0) {
+        throw fail(at, value, "is not host:port");
+      }
+      host = value.substring(1, close);
+      port = value.length() > close + 1 && value.charAt(close + 1) == ':' ? value.substring(close + 2) : null;
+    } else {
+      int colon = value.lastIndexOf(':');
+      host = colon < 0 ? value : value.substring(0, colon);
+      port = colon < 0 ? null : value.substring(colon + 1);
+    }
+    if (port == null) {
+      if (defaultPort < 0) {
+        throw fail(at, value, "is not host:port");
+      }
+      port = Integer.toString(defaultPort);
+    }
+    int number;
+    try {
+      number = Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      throw fail(at, value, "is not host:port");
+    }
+    if (host.isBlank() || number < 1 || number > 65535) {
+      throw fail(at, value, "is not host:port with a port from 1 to 65535");
+    }
+    return InetSocketAddress.createUnresolved(host, number).isUnresolved() && isLiteral(host)
+        ? new InetSocketAddress(host, number)
+        : InetSocketAddress.createUnresolved(host, number);
+  }
+
+  private InetSocketAddress resolved(String at, InetSocketAddress address) {
+    InetSocketAddress resolved = new InetSocketAddress(address.getHostString(), address.getPort());
+    if (resolved.isUnresolved()) {
+      throw fail(at, address.getHostString(), "cannot be resolved to an address to listen on");
+    }
+    return resolved;
+  }
+
+  private static boolean isLiteral(String host) {
+    return host.matches("[0-9.]+") || host.contains(":");
+  }
+
+  private Duration duration(String at, String value, Duration fallback, boolean zeroAllowed) {
+    if (value == null) {
+      return fallback;
+    }
+    if (zeroAllowed && value.strip().matches("0+[smhdw]?")) {
+      return Duration.ZERO;
+    }
+    try {
+      return TimeSpans.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw fail(at, value, e.getMessage());
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() > 40 ? text.substring(0, 37) + "..." : text;
+  }
+
+  private ConfigException fail(String key, String value, String why) {
+    return new ConfigException(source + ": " + key + ": '" + value + "' " + why);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.bastion.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/** {@code bastion.yaml} exactly as written, before validation; every field may be missing. */
+record RawConfig(
+    Ssh ssh,
+    Web web,
+    @JsonProperty("trusted_user_cas") List<String> trustedUserCas,
+    Map<String, Target> targets,
+    Map<String, Role> roles,
+    Recording recording,
+    Upstream upstream) {
+
+  record Ssh(
+      String listen,
+      List<String> hostnames,
+      @JsonProperty("idle_timeout") String idleTimeout,
+      @JsonProperty("clock_skew") String clockSkew,
+      @JsonProperty("max_sessions") Integer maxSessions) {}
+
+  record Web(
+      String listen,
+      @JsonProperty("public_url") String publicUrl,
+      Tls tls,
+      Boolean insecure) {}
+
+  record Tls(String cert, String key) {}
+
+  record Target(
+      String address,
+      @JsonProperty("host_key") String hostKey,
+      @JsonProperty("host_ca") String hostCa,
+      List<String> logins,
+      @JsonProperty("require_approval") Approval requireApproval) {}
+
+  record Approval(
+      Integer count,
+      List<String> from,
+      @JsonProperty("on_leave") String onLeave,
+      String timeout) {}
+
+  record Role(List<String> targets, List<String> logins, List<String> can) {}
+
+  record Recording(Boolean input, String mode) {}
+
+  record Upstream(
+      @JsonProperty("connect_timeout") String connectTimeout,
+      @JsonProperty("keepalive") String keepalive) {}
+}

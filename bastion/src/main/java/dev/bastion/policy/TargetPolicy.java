@@ -1,0 +1,116 @@
+package dev.bastion.policy;
+
+import dev.bastion.config.BastionConfig;
+import dev.bastion.keys.CertifiedUser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Decides whether a certified person may reach a target as a login. A certificate's principals
+ * name roles; a role grants target name globs and logins; the target itself lists the logins it
+ * accepts. Everything not granted is refused, with the reason.
+ */
+public final class TargetPolicy {
+  private final Map<String, BastionConfig.Target> targets;
+  private final Map<String, BastionConfig.Role> roles;
+
+  public TargetPolicy(BastionConfig config) {
+    this.targets = config.targets();
+    this.roles = config.roles();
+  }
+
+  /** The roles a person holds: their certificate principals that name a configured role. */
+  public List<String> rolesOf(CertifiedUser user) {
+    return user.principals().stream().filter(roles::containsKey).toList();
+  }
+
+  /** Decides one {@code LOGIN@TARGET} request. */
+  public Grant authorize(CertifiedUser user, String login, String targetName) throws AccessDenied {
+    BastionConfig.Target target = targets.get(targetName);
+    if (target == null) {
+      throw new AccessDenied("unknown_target", "unknown target '" + targetName + "'; 'ssh ... targets' lists yours");
+    }
+    List<String> held = rolesOf(user);
+    if (held.isEmpty()) {
+      throw new AccessDenied(
+          "no_role",
+          "your certificate's principals (" + String.join(",", user.principals()) + ") name no role of this bastion");
+    }
+    List<String> reaching = new ArrayList<>();
+    for (String role : held) {
+      if (matchesAny(roles.get(role).targets(), targetName)) {
+        reaching.add(role);
+      }
+    }
+    if (reaching.isEmpty()) {
+      throw new AccessDenied(
+          "target_not_allowed",
+          "target " + targetName + " is not allowed for your roles (" + String.join(",", held) + ")");
+    }
+    List<String> granting = new ArrayList<>();
+    TreeSet<String> allowed = new TreeSet<>();
+    for (String role : reaching) {
+      List<String> logins = roles.get(role).logins();
+      for (String candidate : logins) {
+        if (target.logins().contains(candidate)) {
+          allowed.add(candidate);
+        }
+      }
+      if (logins.contains(login)) {
+        granting.add(role);
+      }
+    }
+    if (granting.isEmpty() || !target.logins().contains(login)) {
+      throw new AccessDenied(
+          "login_not_allowed",
+          "login '"
+              + login
+              + "' is not allowed on "
+              + targetName
+              + " for your roles ("
+              + String.join(",", reaching)
+              + ")"
+              + (allowed.isEmpty() ? "" : "; allowed: " + String.join(", ", allowed)));
+    }
+    return new Grant(user.identity(), user.serial(), target, login, granting);
+  }
+
+  /** Every target this person may reach, with the logins allowed on each, sorted by name. */
+  public Map<String, List<String>> reachable(CertifiedUser user) {
+    Map<String, List<String>> result = new java.util.TreeMap<>();
+    for (BastionConfig.Target target : targets.values()) {
+      TreeSet<String> logins = new TreeSet<>();
+      for (String role : rolesOf(user)) {
+        BastionConfig.Role r = roles.get(role);
+        if (matchesAny(r.targets(), target.name())) {
+          r.logins().stream().filter(target.logins()::contains).forEach(logins::add);
+        }
+      }
+      if (!logins.isEmpty()) {
+        result.put(target.name(), List.copyOf(logins));
+      }
+    }
+    return result;
+  }
+
+  static boolean matchesAny(List<String> globs, String name) {
+    return globs.stream().anyMatch(glob -> globToRegex(glob).matcher(name).matches());
+  }
+
+  /** Shell-style glob: {@code *} any run, {@code ?} one character, {@code [abc]} a class. */
+  static Pattern globToRegex(String glob) {
+    StringBuilder regex = new StringBuilder();
+    for (char c : glob.toCharArray()) {
+      switch (c) {
+        case '*' -> regex.append(".*");
+        case '?' -> regex.append('.');
+        case '[', ']' -> regex.append(c);
+        default -> regex.append(Pattern.quote(String.valueOf(c)));
+      }
+    }
+    return Pattern.compile(regex.toString());
+  }
+}

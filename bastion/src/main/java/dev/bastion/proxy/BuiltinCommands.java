@@ -1,0 +1,93 @@
+package dev.bastion.proxy;
+
+import dev.bastion.keys.CertifiedUser;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
+
+/**
+ * The bastion's own commands, reached with a user name without {@code @}: {@code targets} (what
+ * you may reach), {@code whoami}, {@code help}. An interactive login shows {@code help}.
+ */
+final class BuiltinCommands {
+  private final SessionServices services;
+  private final CertifiedUser user;
+  private final String source;
+  private final ClientChannel client;
+
+  BuiltinCommands(SessionServices services, CertifiedUser user, String source, ClientChannel client) {
+    this.services = services;
+    this.user = user;
+    this.source = source;
+    this.client = client;
+  }
+
+  void run(SessionKind kind, String commandLine) {
+    if (kind == SessionKind.SFTP) {
+      client.refuse("sftp needs a target: sftp -P PORT LOGIN@TARGET@BASTION", 1);
+      return;
+    }
+    String command = kind == SessionKind.SHELL || commandLine == null ? "help" : commandLine.strip();
+    switch (command) {
+      case "help", "" -> print(help(), 0);
+      case "targets" -> print(targets(), 0);
+      case "whoami" -> print(whoami(), 0);
+      default -> client.refuse(
+          "unknown command '" + command + "'; the bastion's commands are targets, whoami and help,"
+              + " and LOGIN@TARGET as user name reaches a target", 1);
+    }
+  }
+
+  private String help() {
+    return String.join(
+        "\n",
+        "bastion: you are logged in as " + user.identity() + ".",
+        "",
+        "Reach a target by naming it in the user name:",
+        "  ssh -p PORT LOGIN@TARGET@BASTION [command]",
+        "  scp -P PORT file LOGIN@TARGET@BASTION:path",
+        "  sftp -P PORT LOGIN@TARGET@BASTION",
+        "",
+        "The bastion's own commands (ssh -p PORT you@BASTION COMMAND):",
+        "  targets   the targets and logins you may use",
+        "  whoami    who your certificate says you are",
+        "  help      this text",
+        "");
+  }
+
+  private String targets() {
+    Map<String, List<String>> reachable = services.policy().reachable(user);
+    if (reachable.isEmpty()) {
+      return "no targets for your roles (" + String.join(",", services.policy().rolesOf(user)) + ")\n";
+    }
+    int width = Math.max(6, reachable.keySet().stream().mapToInt(String::length).max().orElse(6));
+    StringBuilder out = new StringBuilder(String.format("%-" + width + "s  %s%n", "TARGET", "LOGINS"));
+    reachable.forEach((target, logins) -> out.append(String.format("%-" + width + "s  %s%n", target, String.join(",", logins))));
+    return out.toString();
+  }
+
+  private String whoami() {
+    List<String> roles = services.policy().rolesOf(user);
+    return String.join(
+        "\n",
+        "identity:    " + user.identity(),
+        "roles:       " + (roles.isEmpty() ? "(none)" : String.join(",", roles)),
+        "principals:  " + String.join(",", user.principals()),
+        "certificate: serial " + user.serialText() + ", signed by " + user.caFingerprint()
+            + (user.validBefore().equals(Instant.MAX) ? ", valid forever" : ", valid until " + user.validBefore()),
+        "from:        " + source,
+        "");
+  }
+
+  private void print(String text, int status) {
+    String eol = client.hasPty() ? "\r\n" : "\n";
+    byte[] bytes = text.replace("\n", eol).getBytes(StandardCharsets.UTF_8);
+    try {
+      client.out().writeBuffer(new ByteArrayBuffer(bytes)).addListener(done -> client.exit(status));
+    } catch (Exception e) {
+      client.exit(1);
+    }
+  }
+}

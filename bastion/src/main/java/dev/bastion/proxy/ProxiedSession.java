@@ -1,0 +1,327 @@
+package dev.bastion.proxy;
+
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.SessionRecord;
+import dev.bastion.policy.Grant;
+import dev.bastion.upstream.UpstreamException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ChannelShell;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.PtyChannelConfiguration;
+import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One engineer's session channel proxied to one target channel: it logs in upstream, opens the
+ * same kind of channel with the same terminal, pumps the three streams, forwards window changes
+ * and signals, and when either side ends, ends the other and writes the audit row.
+ */
+public final class ProxiedSession {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxiedSession.class);
+
+  private final String id;
+  private final Grant grant;
+  private final SessionKind kind;
+  private final String command;
+  private final PtyRequest pty;
+  private final Map<String, String> env;
+  private final String source;
+  private final dev.bastion.proxy.ClientChannel client;
+  private final IoInputStream clientIn;
+  private final SessionServices services;
+  private final Instant startedAt;
+
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicInteger pendingEnds = new AtomicInteger();
+  private volatile ClientSession upstream;
+  private volatile ClientChannel channel;
+  private volatile ChannelPump input;
+  private volatile ChannelPump output;
+  private volatile ChannelPump errors;
+  private volatile String endReason;
+  private volatile boolean terminated;
+
+  ProxiedSession(
+      String id,
+      Grant grant,
+      SessionKind kind,
+      String command,
+      PtyRequest pty,
+      Map<String, String> env,
+      String source,
+      dev.bastion.proxy.ClientChannel client,
+      IoInputStream clientIn,
+      SessionServices services) {
+    this.id = id;
+    this.grant = grant;
+    this.kind = kind;
+    this.command = command;
+    this.pty = pty;
+    this.env = Map.copyOf(env);
+    this.source = source;
+    this.client = client;
+    this.clientIn = clientIn;
+    this.services = services;
+    this.startedAt = services.clock().instant();
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String identity() {
+    return grant.identity();
+  }
+
+  public Grant grant() {
+    return grant;
+  }
+
+  public SessionKind kind() {
+    return kind;
+  }
+
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  /** Records the start, then connects; all asynchronous. */
+  void start() {
+    String refusal = services.live().admit(this);
+    if (refusal != null) {
+      client.refuse(refusal, 1);
+      return;
+    }
+    SessionRecord record =
+        new SessionRecord(
+            id, grant.identity(), grant.roles(), grant.target().name(), grant.login(), kind.code(), command, source,
+            startedAt, null, SessionRecord.LIVE, null, null, 0, 0, null);
+    services.audit().sessionStarted(record).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        services.live().remove(this);
+        LOG.error("session {} refused: audit write failed: {}", id, failure.getMessage());
+        client.refuse("the audit log cannot be written, so no session may start; tell the bastion's operators", 1);
+        return;
+      }
+      LOG.info("session {} started: {} -> {}@{} ({})", id, grant.identity(), grant.login(), grant.target().name(), kind.code());
+      services.upstream().connect(grant, id).whenComplete(this::connected);
+    });
+  }
+
+  private void connected(ClientSession session, Throwable failure) {
+    if (failure != null) {
+      Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+      String message = cause instanceof UpstreamException ue ? ue.getMessage() : "cannot reach " + grant.target().name() + ": " + cause;
+      endBeforeStart(cause instanceof UpstreamException ue ? ue.code() : "upstream_error", message);
+      return;
+    }
+    this.upstream = session;
+    if (finished.get()) {
+      session.close(true);
+      return;
+    }
+    try {
+      ClientChannel opened = openChannel(session);
+      this.channel = opened;
+      opened.open().addListener(open -> {
+        if (!open.isOpened()) {
+          endBeforeStart("target_refused_channel",
+              "target " + grant.target().name() + " refused to open the " + kind.code() + " channel"
+                  + (open.getException() == null ? "" : ": " + open.getException().getMessage()));
+          return;
+        }
+        startPumps(opened);
+      });
+    } catch (IOException | RuntimeException e) {
+      endBeforeStart("upstream_error", "cannot open a channel on " + grant.target().name() + ": " + e.getMessage());
+    }
+  }
+
+  private ClientChannel openChannel(ClientSession session) throws IOException {
+    PtyChannelConfiguration terminal = new PtyChannelConfiguration();
+    if (pty != null) {
+      terminal.setPtyType(pty.term());
+      terminal.setPtyColumns(pty.columns());
+      terminal.setPtyLines(pty.rows());
+      terminal.setPtyWidth(pty.width());
+      terminal.setPtyHeight(pty.height());
+      terminal.setPtyModes(pty.modes());
+    }
+    ClientChannel opened;
+    switch (kind) {
+      case SHELL -> {
+        ChannelShell shell = session.createShellChannel(terminal, env);
+        shell.setUsePty(pty != null);
+        opened = shell;
+      }
+      case EXEC -> {
+        ChannelExec exec = session.createExecChannel(command, terminal, env);
+        exec.setUsePty(pty != null);
+        opened = exec;
+      }
+      case SFTP -> opened = session.createSubsystemChannel("sftp");
+      default -> throw new IllegalStateException("unknown kind " + kind);
+    }
+    opened.setStreaming(StreamingChannel.Streaming.Async);
+    opened.setRedirectErrorStream(false);
+    return opened;
+  }
+
+  private void startPumps(ClientChannel opened) {
+    boolean hasErr = opened.getAsyncErr() != null;
+    pendingEnds.set(hasErr ? 3 : 2);
+    output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(), null, this::streamEnded);
+    errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), null, this::streamEnded) : null;
+    input =
+        new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), null, failure -> {
+          // The engineer sent EOF (or went away): pass EOF on once pending input is written.
+          opened.getAsyncIn().close(false);
+        });
+    opened.addCloseFutureListener(closed -> streamEnded(null));
+    output.start();
+    if (errors != null) {
+      errors.start();
+    }
+    input.start();
+  }
+
+  private void streamEnded(Throwable failure) {
+    if (failure != null) {
+      LOG.debug("session {} stream ended: {}", id, failure.toString());
+    }
+    if (pendingEnds.decrementAndGet() == 0) {
+      targetEnded();
+    }
+  }
+
+  /** The target's channel closed and all its output reached the engineer: pass on how it ended. */
+  private void targetEnded() {
+    ClientChannel opened = channel;
+    Integer status = opened == null ? null : opened.getExitStatus();
+    String signal = opened == null ? null : opened.getExitSignal();
+    closeUpstream();
+    if (terminated) {
+      end(255, null, endReason);
+      client.exit(255);
+    } else if (signal != null) {
+      end(null, signal, "killed by signal " + signal);
+      client.exitBySignal(signal);
+    } else if (status != null) {
+      end(status, null, "exited");
+      client.exit(status);
+    } else {
+      String why = "connection to target " + grant.target().name() + " lost";
+      end(255, null, why);
+      client.refuse(why, 255);
+    }
+  }
+
+  /** The engineer's channel closed (client went away or the connection dropped). */
+  void clientClosed() {
+    if (!finished.get()) {
+      end(null, null, "client disconnected");
+      closeUpstream();
+    }
+  }
+
+  /** Ends the session from the bastion's side (shutdown, revocation, an operator), telling the engineer why. */
+  public void terminate(String reason) {
+    if (finished.get()) {
+      return;
+    }
+    terminated = true;
+    endReason = reason;
+    ClientChannel opened = channel;
+    client.tell(reason, () -> {
+      if (opened != null) {
+        opened.close(true);
+      } else {
+        end(255, null, reason);
+        closeUpstream();
+        client.exit(255);
+      }
+    });
+  }
+
+  void windowChanged(int columns, int rows, int width, int height) {
+    if (channel instanceof org.apache.sshd.client.channel.PtyCapableChannelSession terminal) {
+      try {
+        terminal.sendWindowChange(columns, rows, height, width);
+      } catch (IOException e) {
+        LOG.debug("session {}: window-change not forwarded: {}", id, e.getMessage());
+      }
+    }
+  }
+
+  /** Forwards a {@code signal} request (name without "SIG") to the target's channel. */
+  void signal(String name) {
+    sendRequest("signal", buffer -> buffer.putString(name));
+  }
+
+  void sendBreak(long millis) {
+    sendRequest("break", buffer -> buffer.putUInt(millis));
+  }
+
+  private void sendRequest(String request, java.util.function.Consumer<Buffer> body) {
+    ClientChannel opened = channel;
+    ClientSession session = upstream;
+    if (opened == null || session == null || opened.isClosing()) {
+      return;
+    }
+    try {
+      Buffer buffer = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST);
+      buffer.putUInt(((org.apache.sshd.common.channel.AbstractChannel) opened).getRecipient());
+      buffer.putString(request);
+      buffer.putBoolean(false);
+      body.accept(buffer);
+      opened.writePacket(buffer);
+    } catch (IOException e) {
+      LOG.debug("session {}: {} not forwarded: {}", id, request, e.getMessage());
+    }
+  }
+
+  private void endBeforeStart(String code, String message) {
+    LOG.info("session {} failed: {}", id, message);
+    services.audit().record(
+        new AuditEvent(services.clock().instant(), AuditEvent.SESSION_REFUSED, grant.identity(), null, source, id,
+            grant.target().name(), grant.login(), code, message));
+    end(1, null, message);
+    closeUpstream();
+    client.refuse(message, 1);
+  }
+
+  private void end(Integer status, String signal, String reason) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    services.live().remove(this);
+    long in = input == null ? 0 : input.bytes();
+    long out = (output == null ? 0 : output.bytes()) + (errors == null ? 0 : errors.bytes());
+    Instant now = services.clock().instant();
+    services.audit().sessionEnded(id, now, status, signal, in, out, reason);
+    services.audit().record(
+        new AuditEvent(now, AuditEvent.SESSION_ENDED, grant.identity(), null, source, id, grant.target().name(),
+            grant.login(), signal != null ? "signal" : status == null ? "disconnected" : "exit",
+            reason + (status != null ? ", exit status " + status : "") + (signal != null ? ", signal " + signal : "")
+                + ", " + in + " bytes in, " + out + " bytes out"));
+    LOG.info("session {} ended: {} (status {}, signal {}, {} in, {} out)", id, reason, status, signal, in, out);
+  }
+
+  private void closeUpstream() {
+    ClientSession session = upstream;
+    if (session != null) {
+      session.close(false);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.bastion.proxy;
+
+import dev.bastion.keys.CertifiedUser;
+import dev.bastion.server.LoginAttributes;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.channel.ChannelFactory;
+import org.apache.sshd.common.channel.PtyMode;
+import org.apache.sshd.common.channel.RequestHandler;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.session.ServerSession;
+
+/**
+ * The server side of an engineer's session channel. It keeps what the client asked for (terminal,
+ * allowed environment), refuses what the bastion does not allow (agent and X11 forwarding, a
+ * terminal the certificate does not permit) with a line that says so, and hands shell, exec and
+ * sftp to a {@link SessionCommand}; window changes, signals and breaks go straight through.
+ */
+public final class ProxyChannelSession extends ChannelSession {
+  private final SessionServices services;
+  private final Map<String, String> forwardedEnv = new LinkedHashMap<>();
+  private final List<String> notices = new ArrayList<>();
+  private PtyRequest pty;
+  private SessionCommand command;
+
+  ProxyChannelSession(SessionServices services) {
+    this.services = services;
+  }
+
+  /** Replaces MINA's "session" channel factory. */
+  public static ChannelFactory factory(SessionServices services) {
+    return new ChannelFactory() {
+      @Override
+      public String getName() {
+        return "session";
+      }
+
+      @Override
+      public org.apache.sshd.common.channel.Channel createChannel(Session session) {
+        return new ProxyChannelSession(services);
+      }
+    };
+  }
+
+  /** Environment variables an engineer may pass to the target: locale and terminal type only. */
+  static boolean forwardable(String name) {
+    return name.equals("LANG") || name.equals("TERM") || name.startsWith("LC_");
+  }
+
+  @Override
+  protected RequestHandler.Result handleEnvParsed(String name, String value) throws IOException {
+    if (!forwardable(name)) {
+      return RequestHandler.Result.ReplyFailure;
+    }
+    forwardedEnv.put(name, value);
+    return super.handleEnvParsed(name, value);
+  }
+
+  @Override
+  protected RequestHandler.Result handlePtyReqParsed(
+      String term, int columns, int rows, int width, int height, Map<PtyMode, Integer> modes) throws IOException {
+    CertifiedUser user = getServerSession().getAttribute(LoginAttributes.USER);
+    if (user != null && !user.permits("pty")) {
+      notices.add("your certificate does not permit a terminal (permit-pty); continuing without one");
+      return RequestHandler.Result.ReplyFailure;
+    }
+    pty = new PtyRequest(term, columns, rows, width, height, modes);
+    return super.handlePtyReqParsed(term, columns, rows, width, height, modes);
+  }
+
+  @Override
+  protected RequestHandler.Result handleWindowChangeParsed(int columns, int rows, int width, int height) {
+    if (command != null) {
+      command.windowChanged(columns, rows, width, height);
+    }
+    return RequestHandler.Result.ReplySuccess;
+  }
+
+  @Override
+  protected RequestHandler.Result handleSignalParsed(String name) {
+    if (command != null) {
+      command.signal(name);
+    }
+    return RequestHandler.Result.ReplySuccess;
+  }
+
+  @Override
+  protected RequestHandler.Result handleBreakParsed(long length) {
+    if (command != null) {
+      command.sendBreak(length);
+    }
+    return RequestHandler.Result.ReplySuccess;
+  }
+
+  @Override
+  protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
+    notices.add("agent forwarding is not allowed through the bastion; your agent stays on your machine");
+    return RequestHandler.Result.ReplyFailure;
+  }
+
+  @Override
+  protected RequestHandler.Result handleX11ForwardingParsed(
+      String requestType, ServerSession session, boolean singleConnection, String authProtocol, String authCookie, int screenId) {
+    notices.add("X11 forwarding is not allowed through the bastion");
+    return RequestHandler.Result.ReplyFailure;
+  }
+
+  @Override
+  protected RequestHandler.Result handleShellParsed(String request) throws IOException {
+    return begin(request, new SessionCommand(this, services, SessionKind.SHELL, null));
+  }
+
+  @Override
+  protected RequestHandler.Result handleExecParsed(String request, String commandLine) throws IOException {
+    return begin(request, new SessionCommand(this, services, SessionKind.EXEC, commandLine));
+  }
+
+  @Override
+  protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
+    if (!"sftp".equals(subsystem)) {
+      return RequestHandler.Result.ReplyFailure;
+    }
+    return begin(request, new SessionCommand(this, services, SessionKind.SFTP, null));
+  }
+
+  private RequestHandler.Result begin(String request, SessionCommand created) throws IOException {
+    this.command = created;
+    this.commandInstance = created;
+    return prepareChannelCommand(request, created);
+  }
+
+  PtyRequest pty() {
+    return pty;
+  }
+
+  Map<String, String> forwardedEnv() {
+    return Map.copyOf(forwardedEnv);
+  }
+
+  List<String> notices() {
+    return List.copyOf(notices);
+  }
+
+  /** Ends the channel as a process killed by a signal would: EOF, exit-signal, close. */
+  void exitBySignal(String signal) throws IOException {
+    if (isClosing()) {
+      commandExitFuture.setClosed();
+      return;
+    }
+    sendEof();
+    Buffer buffer = getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST);
+    buffer.putUInt(getRecipient());
+    buffer.putString("exit-signal");
+    buffer.putBoolean(false);
+    buffer.putString(signal);
+    buffer.putBoolean(false);
+    buffer.putString("");
+    buffer.putString("");
+    writePacket(buffer);
+    commandExitFuture.setClosed();
+    close(false);
+  }
+}

@@ -1,0 +1,207 @@
+package dev.bastion.proxy;
+
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.keys.CertifiedUser;
+import dev.bastion.policy.AccessDenied;
+import dev.bastion.policy.Grant;
+import dev.bastion.server.LoginAttributes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Iterator;
+import org.apache.sshd.common.io.IoInputStream;
+import org.apache.sshd.common.io.IoOutputStream;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.AsyncCommand;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What runs when an engineer asks for a shell, a command or sftp: with a user name {@code
+ * LOGIN@TARGET} it authorizes and proxies ({@link ProxiedSession}); without {@code @} it runs one of
+ * the bastion's own commands ({@link BuiltinCommands}). Refusals are one line on stderr and exit 1.
+ */
+final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChannel {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionCommand.class);
+  private static final SecureRandom IDS = new SecureRandom();
+
+  private final ProxyChannelSession channel;
+  private final SessionServices services;
+  private final SessionKind kind;
+  private final String commandLine;
+  private IoInputStream in;
+  private IoOutputStream out;
+  private IoOutputStream err;
+  private ExitCallback exitCallback;
+  private volatile ProxiedSession session;
+
+  SessionCommand(ProxyChannelSession channel, SessionServices services, SessionKind kind, String commandLine) {
+    this.channel = channel;
+    this.services = services;
+    this.kind = kind;
+    this.commandLine = commandLine;
+  }
+
+  @Override
+  public void start(ChannelSession ignored, Environment env) {
+    CertifiedUser user = channel.getServerSession().getAttribute(LoginAttributes.USER);
+    if (user == null) {
+      refuse("not logged in with a certificate", 1);
+      return;
+    }
+    Iterator<String> notices = channel.notices().iterator();
+    announce(notices, () -> dispatch(user));
+  }
+
+  private void announce(Iterator<String> notices, Runnable then) {
+    if (!notices.hasNext()) {
+      then.run();
+      return;
+    }
+    tell(notices.next(), () -> announce(notices, then));
+  }
+
+  private void dispatch(CertifiedUser user) {
+    String userName = channel.getServerSession().getUsername();
+    int at = userName.lastIndexOf('@');
+    if (at < 0) {
+      new BuiltinCommands(services, user, source(), this).run(kind, commandLine);
+      return;
+    }
+    String login = userName.substring(0, at);
+    String target = userName.substring(at + 1);
+    Grant grant;
+    try {
+      grant = services.policy().authorize(user, login, target);
+    } catch (AccessDenied denied) {
+      refuseSession(user, login, target, denied.code(), denied.getMessage());
+      return;
+    }
+    if (grant.target().requireApproval().isPresent()) {
+      refuseSession(user, login, target, "approval_unavailable",
+          "target " + target + " requires approval by watching approvers (four-eyes), which this bastion does not offer yet");
+      return;
+    }
+    String id = newSessionId();
+    session = new ProxiedSession(id, grant, kind, commandLine, channel.pty(), channel.forwardedEnv(), source(), this, in, services);
+    session.start();
+  }
+
+  private void refuseSession(CertifiedUser user, String login, String target, String code, String message) {
+    services.audit().record(
+        new AuditEvent(services.clock().instant(), AuditEvent.SESSION_REFUSED, user.identity(), user.serialText(),
+            source(), null, target, login, code, message + " (" + kind.code() + (commandLine == null ? "" : ": " + commandLine) + ")"));
+    LOG.info("session refused for {}: {}@{}: {}", user.identity(), login, target, message);
+    refuse(message, 1);
+  }
+
+  private String source() {
+    return channel.getServerSession().getClientAddress() instanceof InetSocketAddress inet
+        ? inet.getAddress().getHostAddress()
+        : String.valueOf(channel.getServerSession().getClientAddress());
+  }
+
+  static String newSessionId() {
+    byte[] bytes = new byte[16];
+    IDS.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  void windowChanged(int columns, int rows, int width, int height) {
+    ProxiedSession s = session;
+    if (s != null) {
+      s.windowChanged(columns, rows, width, height);
+    }
+  }
+
+  void signal(String name) {
+    ProxiedSession s = session;
+    if (s != null) {
+      s.signal(name);
+    }
+  }
+
+  void sendBreak(long millis) {
+    ProxiedSession s = session;
+    if (s != null) {
+      s.sendBreak(millis);
+    }
+  }
+
+  @Override
+  public IoOutputStream out() {
+    return out;
+  }
+
+  @Override
+  public IoOutputStream err() {
+    return err;
+  }
+
+  @Override
+  public boolean hasPty() {
+    return channel.pty() != null;
+  }
+
+  @Override
+  public void exit(int status) {
+    exitCallback.onExit(status);
+  }
+
+  @Override
+  public void exitBySignal(String signal) {
+    try {
+      channel.exitBySignal(signal);
+    } catch (IOException e) {
+      exitCallback.onExit(255);
+    }
+  }
+
+  @Override
+  public void destroy(ChannelSession ignored) {
+    ProxiedSession s = session;
+    if (s != null) {
+      s.clientClosed();
+    }
+  }
+
+  @Override
+  public void setIoInputStream(IoInputStream in) {
+    this.in = in;
+  }
+
+  @Override
+  public void setIoOutputStream(IoOutputStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public void setIoErrorStream(IoOutputStream err) {
+    this.err = err;
+  }
+
+  @Override
+  public void setExitCallback(ExitCallback callback) {
+    this.exitCallback = callback;
+  }
+
+  @Override
+  public void setInputStream(InputStream in) {
+    // the asynchronous stream is used instead
+  }
+
+  @Override
+  public void setOutputStream(OutputStream out) {
+    // the asynchronous stream is used instead
+  }
+
+  @Override
+  public void setErrorStream(OutputStream err) {
+    // the asynchronous stream is used instead
+  }
+}

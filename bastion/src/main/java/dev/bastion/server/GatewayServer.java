@@ -1,0 +1,78 @@
+package dev.bastion.server;
+
+import dev.bastion.audit.AuditLog;
+import dev.bastion.config.BastionConfig;
+import dev.bastion.keys.CertificateValidator;
+import dev.bastion.proxy.ProxyChannelSession;
+import dev.bastion.proxy.SessionServices;
+import dev.bastion.upstream.ProxyTuning;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.forward.DirectTcpipFactory;
+import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+
+/** The SSH server engineers connect to: certificate logins only, modern algorithms, every channel proxied. */
+public final class GatewayServer implements AutoCloseable {
+  private final SshServer server;
+
+  private GatewayServer(SshServer server) {
+    this.server = server;
+  }
+
+  public static GatewayServer start(
+      BastionConfig config,
+      BastionHostKey hostKey,
+      CertificateValidator validator,
+      AuditLog audit,
+      SessionServices services,
+      Clock clock)
+      throws IOException {
+    SshServer server = SshServer.setUpDefaultServer();
+    InetSocketAddress listen = config.ssh().listen();
+    server.setHost(listen.getAddress().getHostAddress());
+    server.setPort(listen.getPort());
+    Algorithms.apply(server);
+    server.setKeyPairProvider(KeyPairProvider.wrap(hostKey.keyPair()));
+    server.setHostKeyCertificateProvider(session -> List.<OpenSshCertificate>of(hostKey.certificate()));
+
+    server.setUserAuthFactories(List.of(CertificateLogin.factory(validator, audit, clock)));
+    // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
+    server.setPublickeyAuthenticator((user, key, session) -> key instanceof OpenSshCertificate);
+    server.setPasswordAuthenticator(null);
+    server.setKeyboardInteractiveAuthenticator(null);
+    server.setGSSAuthenticator(null);
+    server.setHostBasedAuthenticator(null);
+
+    server.setChannelFactories(List.of(ProxyChannelSession.factory(services), DirectTcpipFactory.INSTANCE));
+    server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
+    server.setAgentFactory(null);
+    server.setShellFactory(null);
+    server.setCommandFactory(null);
+    server.setSubsystemFactories(List.of());
+
+    CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "bastion");
+    CoreModuleProperties.TCP_NODELAY.set(server, true);
+    CoreModuleProperties.WINDOW_SIZE.set(server, (long) ProxyTuning.WINDOW_SIZE);
+    CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 10);
+    CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(30));
+    CoreModuleProperties.IDLE_TIMEOUT.set(server, config.ssh().idleTimeout());
+    server.start();
+    return new GatewayServer(server);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.stop(false);
+  }
+}
