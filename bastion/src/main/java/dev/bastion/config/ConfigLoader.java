@@ -333,7 +333,8 @@ public final class ConfigLoader {
     } catch (NumberFormatException e) {
       throw fail(at, value, "is not host:port");
     }
-    if (host.isBlank() || number < 1 || number > 65535) {
+    // Port 0 means "any free port", useful for listening in tests; never for a target.
+    if (host.isBlank() || number < (at.endsWith(".listen") ? 0 : 1) || number > 65535) {
       throw fail(at, value, "is not host:port with a port from 1 to 65535");
     }
     return InetSocketAddress.createUnresolved(host, number).isUnresolved() && isLiteral(host)

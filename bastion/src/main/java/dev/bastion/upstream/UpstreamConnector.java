@@ -166,7 +166,16 @@ public final class UpstreamConnector implements AutoCloseable {
   }
 
   private static UpstreamException unreachable(BastionConfig.Target target, Throwable cause) {
-    String why = cause == null ? "connection failed" : cause instanceof ConnectException ? "connection refused" : cause.getMessage();
+    Throwable root = cause;
+    while (root != null && root.getCause() != null && root.getCause() != root && !(root instanceof ConnectException)) {
+      root = root.getCause();
+    }
+    String why =
+        root == null ? "connection failed"
+            : root instanceof ConnectException ? "connection refused"
+            : root instanceof java.net.NoRouteToHostException ? "no route to host"
+            : root instanceof java.net.SocketTimeoutException || root instanceof java.util.concurrent.TimeoutException ? "connection timed out"
+            : String.valueOf(root.getMessage());
     return new UpstreamException(
         "target_unreachable", "target " + target.name() + " (" + target.address() + ") is unreachable: " + why, cause);
   }

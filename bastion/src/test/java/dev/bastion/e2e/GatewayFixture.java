@@ -1,0 +1,128 @@
+package dev.bastion.e2e;
+
+import dev.bastion.BastionServer;
+import dev.bastion.config.BastionConfig;
+import dev.bastion.config.ConfigLoader;
+import dev.bastion.keys.CaKeyStore;
+import dev.bastion.keys.CaKind;
+import dev.bastion.keys.CertificateRequest;
+import dev.bastion.keys.OpenSshKeys;
+import dev.bastion.testsupport.CommandResult;
+import dev.bastion.testsupport.ExternalCommand;
+import dev.bastion.testsupport.LoginAccount;
+import dev.bastion.testsupport.OpenSsh;
+import dev.bastion.testsupport.OpenSshServer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A running bastion (in this JVM) in front of a real OpenSSH sshd on loopback that trusts only the
+ * bastion's upstream CA, and an engineer's key with a certificate from the user CA. Tests drive it
+ * with the real {@code ssh}, {@code scp} and {@code sftp}.
+ */
+final class GatewayFixture implements AutoCloseable {
+  final Path dir;
+  final Path dataDir;
+  final String login;
+  final OpenSshServer target;
+  final BastionServer bastion;
+  final Path userKey;
+  final Path knownHosts;
+
+  private GatewayFixture(Path dir, Path dataDir, String login, OpenSshServer target, BastionServer bastion, Path userKey, Path knownHosts) {
+    this.dir = dir;
+    this.dataDir = dataDir;
+    this.login = login;
+    this.target = target;
+    this.bastion = bastion;
+    this.userKey = userKey;
+    this.knownHosts = knownHosts;
+  }
+
+  /** Starts sshd and the bastion; {@code extraYaml} is appended to the generated configuration. */
+  static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
+    OpenSsh.requireInstalled();
+    String login = LoginAccount.name();
+    Path dataDir = dir.resolve("data");
+    CaKeyStore cas = new CaKeyStore(dataDir);
+    cas.init();
+    OpenSshServer target =
+        OpenSshServer.builder(dir.resolve("target"))
+            .trustedUserCaKeys(cas.load(CaKind.UPSTREAM).publicKeyLine())
+            .config("AcceptEnv LANG LC_*")
+            .start();
+    String yaml =
+        "ssh:\n"
+            + "  listen: 127.0.0.1:0\n"
+            + "targets:\n"
+            + "  web01:\n"
+            + "    address: 127.0.0.1:" + target.port() + "\n"
+            + "    host_key: \"" + target.hostKeyLine() + "\"\n"
+            + "    logins: [" + login + ", root]\n"
+            + extraTargetsYaml.replace("TARGET_ADDRESS", "127.0.0.1:" + target.port())
+            + "roles:\n"
+            + "  ops:\n"
+            + "    targets: [\"web*\", \"db*\", \"down*\", \"evil*\", \"gated*\"]\n"
+            + "    logins: [" + login + "]\n"
+            + "    can: [shadow, terminate]\n";
+    BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
+    BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC());
+    Path userKey = OpenSsh.keygen(dir, "id_engineer");
+    issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
+    Path knownHosts = dir.resolve("known_hosts");
+    OpenSsh.write(knownHosts, "@cert-authority [127.0.0.1]:" + bastion.sshPort() + " " + cas.load(CaKind.HOST).publicKeyLine() + "\n");
+    return new GatewayFixture(dir, dataDir, login, target, bastion, userKey, knownHosts);
+  }
+
+  static void issue(CaKeyStore cas, Path key, String identity, List<String> principals, Duration ttl) {
+    var cert =
+        cas.load(CaKind.USER)
+            .sign(CertificateRequest.user(OpenSshKeys.readPublicKey(OpenSsh.pub(key)), identity, principals, ttl, Clock.systemUTC()));
+    OpenSsh.write(OpenSsh.cert(key), OpenSshKeys.toLine(cert, identity) + "\n");
+  }
+
+  int port() {
+    return bastion.sshPort();
+  }
+
+  /** {@code ssh} options every call uses: only our key, strict host checking with the host CA. */
+  List<String> sshOptions(Path key) {
+    return List.of(
+        "-F", "/dev/null",
+        "-i", key.toString(),
+        "-o", "IdentitiesOnly=yes",
+        "-o", "IdentityAgent=none",
+        "-o", "BatchMode=yes",
+        "-o", "UserKnownHostsFile=" + knownHosts,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "ConnectTimeout=10");
+  }
+
+  /** Runs the real ssh through the bastion as {@code user} with an optional remote command. */
+  CommandResult ssh(String user, String stdin, String... command) {
+    return sshWith(userKey, user, stdin, command);
+  }
+
+  CommandResult sshWith(Path key, String user, String stdin, String... command) {
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port())));
+    cmd.addAll(sshOptions(key));
+    cmd.add(user + "@127.0.0.1");
+    cmd.addAll(List.of(command));
+    return ExternalCommand.of(cmd).stdin(stdin == null ? "" : stdin).timeout(Duration.ofMinutes(3)).run();
+  }
+
+  /** {@code LOGIN@web01}: the test account on the test sshd. */
+  String onTarget() {
+    return login + "@web01";
+  }
+
+  @Override
+  public void close() {
+    bastion.close();
+    target.close();
+  }
+}
