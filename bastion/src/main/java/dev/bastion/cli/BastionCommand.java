@@ -20,6 +20,9 @@ import picocli.CommandLine.ScopeType;
     description = "SSH bastion with certificate logins, session recording and live shadowing.",
     subcommands = {
       ServeCommand.class,
+      DemoCommand.class,
+      AuditCommands.Sessions.class,
+      AuditCommands.Audit.class,
       CaCommand.class,
       CertCommand.class,
       CommandLine.HelpCommand.class
