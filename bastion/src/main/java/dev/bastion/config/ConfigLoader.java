@@ -74,6 +74,8 @@ public final class ConfigLoader {
       throw new ConfigException(
           source + ": unknown key '" + (where.isEmpty() ? e.getPropertyName() : where) + "'; known keys there: "
               + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+      throw new ConfigException(source + ": " + path(e) + ": expected " + expected(e.getTargetType()) + " here");
     } catch (JsonMappingException e) {
       throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
     } catch (JsonProcessingException e) {
@@ -85,6 +87,25 @@ public final class ConfigLoader {
       raw = new RawConfig(null, null, null, null, null, null, null);
     }
     return new ConfigLoader(source).validate(raw);
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == null) {
+      return "another kind of value";
+    }
+    if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+      return "a mapping (key: value)";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (type == Boolean.class) {
+      return "true or false";
+    }
+    if (Number.class.isAssignableFrom(type)) {
+      return "a number";
+    }
+    return "text";
   }
 
   private static String path(JsonMappingException e) {

@@ -18,7 +18,7 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  */
 public final class ChannelPump {
   /** About as large as the channel window: a smaller buffer halves throughput (docs/BENCHMARKS.md). */
-  public static final int BUFFER_SIZE = 256 * 1024;
+  public static final int BUFFER_SIZE = Integer.getInteger("bastion.pumpBuffer", 256 * 1024);
 
   /** Sees every chunk before it is forwarded (the recorder's hook); must not block or keep the array. */
   public interface Tap {

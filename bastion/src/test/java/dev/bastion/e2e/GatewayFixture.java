@@ -90,16 +90,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /** {@code ssh} options every call uses: only our key, strict host checking with the host CA. */
   List<String> sshOptions(Path key) {
-    return List.of(
-        "-F", "/dev/null",
-        "-i", key.toString(),
-        "-o", "IdentitiesOnly=yes",
-        "-o", "IdentityAgent=none",
-        "-o", "BatchMode=yes",
-        "-o", "UserKnownHostsFile=" + knownHosts,
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "ConnectTimeout=10");
+    return OpenSsh.clientOptions(key, knownHosts);
   }
 
   /** Runs the real ssh through the bastion as {@code user} with an optional remote command. */

@@ -71,22 +71,27 @@ public final class OpenSsh {
    */
   public static CommandResult ssh(
       Path identity, Path knownHosts, int port, String userAtHost, String... remoteCommand) {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "ssh",
-                "-F", "/dev/null",
-                "-p", Integer.toString(port),
-                "-i", identity.toString(),
-                "-o", "IdentitiesOnly=yes",
-                "-o", "IdentityAgent=none",
-                "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=" + knownHosts,
-                "-o", "GlobalKnownHostsFile=/dev/null",
-                "-o", "StrictHostKeyChecking=yes",
-                "-o", "ConnectTimeout=10",
-                userAtHost));
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port)));
+    cmd.addAll(clientOptions(identity, knownHosts));
+    cmd.add(userAtHost);
     cmd.addAll(List.of(remoteCommand));
     return ExternalCommand.of(cmd).run();
+  }
+
+  /**
+   * Options for ssh, scp and sftp: only this identity (and its certificate), strict host key
+   * checking against this known_hosts file, no agent, no user configuration, no prompts.
+   */
+  public static List<String> clientOptions(Path identity, Path knownHosts) {
+    return List.of(
+        "-F", "/dev/null",
+        "-i", identity.toString(),
+        "-o", "IdentitiesOnly=yes",
+        "-o", "IdentityAgent=none",
+        "-o", "BatchMode=yes",
+        "-o", "UserKnownHostsFile=" + knownHosts,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "ConnectTimeout=10");
   }
 }

@@ -1,0 +1,88 @@
+package dev.bastion.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOBa+SuSTtCXdCIl5/kGuy3CPjFmoggjUjAEahAHZNDk host";
+
+  @Test
+  void noConfigurationMeansSafeDefaults() {
+    BastionConfig config = ConfigLoader.load(Optional.empty());
+    assertEquals(2222, config.ssh().listen().getPort());
+    assertEquals("127.0.0.1", config.web().listen().getAddress().getHostAddress());
+    assertEquals("http://127.0.0.1:8080", config.web().publicUrl());
+    assertTrue(config.targets().isEmpty());
+    assertEquals("strict", config.recording().mode());
+    assertEquals(Duration.ofSeconds(10), config.upstream().connectTimeout());
+  }
+
+  @Test
+  void fullExampleFromTheInterfaceParses() {
+    BastionConfig config = ConfigLoader.parse("bastion.yaml", String.join("\n",
+        "ssh:",
+        "  listen: 0.0.0.0:2222",
+        "web:",
+        "  listen: 127.0.0.1:8080",
+        "  public_url: http://127.0.0.1:8080",
+        "trusted_user_cas: []",
+        "targets:",
+        "  web01:",
+        "    address: 10.0.0.5:22",
+        "    host_key: \"" + KEY + "\"",
+        "    logins: [deploy]",
+        "    require_approval: {count: 1, from: [approver], on_leave: pause}",
+        "  db01:",
+        "    address: db01.internal",
+        "    host_ca: \"" + KEY + "\"",
+        "    logins: [postgres]",
+        "roles:",
+        "  ops:",
+        "    targets: [\"web*\"]",
+        "    logins: [deploy]",
+        "    can: [shadow, terminate]",
+        "  approver:",
+        "    targets: [\"*\"]",
+        "    logins: [deploy]",
+        "    can: [approve]",
+        "recording:",
+        "  input: false",
+        "  mode: strict",
+        ""));
+    BastionConfig.Target web = config.targets().get("web01");
+    assertEquals("10.0.0.5:22", web.address());
+    assertTrue(web.hostKey().isPresent());
+    assertEquals(1, web.requireApproval().orElseThrow().count());
+    assertEquals(22, config.targets().get("db01").port());
+    assertEquals(Set.of("shadow", "terminate"), config.roles().get("ops").can());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "bad address | targets: {web01: {address: 'web01:99999', host_key: 'KEY', logins: [deploy]}} | t.yaml: targets.web01.address: 'web01:99999' is not host:port with a port from 1 to 65535",
+      "no host key | targets: {web01: {address: '10.0.0.5', logins: [deploy]}} | t.yaml: targets.web01: '(no host_key, no host_ca)' needs host_key (the pinned key) or host_ca",
+      "bad host key | targets: {web01: {address: '10.0.0.5', host_key: 'ssh-ed25519 nope', logins: [deploy]}} | t.yaml: targets.web01.host_key: 'ssh-ed25519 nope' is not an OpenSSH public key line",
+      "no logins | targets: {web01: {address: '10.0.0.5', host_key: 'KEY', logins: []}} | t.yaml: targets.web01.logins: '(empty)' needs at least one entry",
+      "typo in key | targets: {web01: {adress: '10.0.0.5'}} | t.yaml: unknown key 'targets.web01.adress'",
+      "unknown right | roles: {ops: {targets: ['*'], logins: [deploy], can: [root]}} | t.yaml: roles.ops.can: 'root' is not a right",
+      "approval from unknown role | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [nobody]}}} | t.yaml: targets.web01.require_approval.from: 'nobody' is not a role defined under roles",
+      "recording mode | recording: {mode: sometimes} | t.yaml: recording.mode: 'sometimes' must be strict or best_effort",
+      "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
+      "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' 'soon' is not a duration",
+      "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
+      "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
+  })
+  void mistakesStopTheStartNamingTheKeyAndValue(String name, String yaml, String expected) {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.parse("t.yaml", yaml.replace("\\n", "\n").replace("KEY", KEY)));
+    assertTrue(e.getMessage().startsWith(expected), name + ": " + e.getMessage());
+  }
+}

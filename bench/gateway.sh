@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Throughput and connection setup through the bastion, side by side with OpenSSH direct and an
+# OpenSSH ProxyJump host, in one run on loopback. Prints medians and ratios.
+#
+#   bench/gateway.sh [SIZE_MB] [ROUNDS] [SETUP_RUNS]     defaults: 1000 3 10
+#
+# Needs: java, ssh, sshd (/usr/sbin/sshd), and root or a login account for sshd. Builds the jar if
+# missing. Everything runs on 127.0.0.1 and stops when the script ends.
+set -euo pipefail
+size_mb=${1:-1000}
+rounds=${2:-3}
+setup_runs=${3:-10}
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="$root/bastion/target/bastion.jar"
+[[ -f "$jar" ]] || (cd "$root" && mvn -B -q install -DskipTests)
+
+work=$(mktemp -d /tmp/bastion-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+if [[ $(id -u) -eq 0 ]]; then
+  login=bastiontest
+  id "$login" >/dev/null 2>&1 || useradd -m -s /bin/sh "$login"
+  usermod -p '*' "$login"
+  mkdir -p /run/sshd
+else
+  login=$(id -un)
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+
+data="$work/data"
+java -jar "$jar" ca init --data-dir "$data" >/dev/null
+start_sshd() { # name port
+  ssh-keygen -q -t ed25519 -N '' -f "$work/$1_host_key"
+  cat > "$work/$1_config" <<CFG
+Port $2
+ListenAddress 127.0.0.1
+HostKey $work/$1_host_key
+TrustedUserCAKeys $data/ca/upstream_ca.pub
+AuthorizedKeysFile none
+PidFile $work/$1.pid
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+CFG
+  /usr/sbin/sshd -D -f "$work/$1_config" -E "$work/$1.log" & pids+=($!)
+  wait_port "$2"
+}
+target_port=$(free_port); start_sshd target "$target_port"
+jump_port=$(free_port); start_sshd jump "$jump_port"
+bastion_port=$(free_port)
+
+cat > "$data/bastion.yaml" <<CFG
+ssh:
+  listen: 127.0.0.1:$bastion_port
+targets:
+  web01:
+    address: 127.0.0.1:$target_port
+    host_key: "$(cat "$work/target_host_key.pub")"
+    logins: [$login]
+roles:
+  ops:
+    targets: ["*"]
+    logins: [$login]
+CFG
+java ${BASTION_BENCH_JVM_OPTS:-} -jar "$jar" serve --data-dir "$data" > "$work/bastion.log" 2>&1 & pids+=($!)
+wait_port "$bastion_port"
+
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_user"
+java -jar "$jar" cert issue --data-dir "$data" --key "$work/id_user.pub" --identity bench@example.com --principals ops 2>/dev/null
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_direct"
+ssh-keygen -q -s "$data/ca/upstream_ca" -I bench-direct -n "$login" -V -5m:+2h "$work/id_direct.pub"
+{
+  echo "[127.0.0.1]:$target_port $(cat "$work/target_host_key.pub")"
+  echo "[127.0.0.1]:$jump_port $(cat "$work/jump_host_key.pub")"
+  echo "@cert-authority [127.0.0.1]:$bastion_port $(cat "$data/ca/host_ca.pub")"
+} > "$work/known_hosts"
+cat > "$work/ssh_config" <<CFG
+Host direct
+  HostName 127.0.0.1
+  Port $target_port
+  User $login
+  IdentityFile $work/id_direct
+Host jump
+  HostName 127.0.0.1
+  Port $jump_port
+  User $login
+  IdentityFile $work/id_direct
+Host proxyjump
+  HostName 127.0.0.1
+  Port $target_port
+  User $login
+  IdentityFile $work/id_direct
+  ProxyJump jump
+Host bastion
+  HostName 127.0.0.1
+  Port $bastion_port
+  User $login@web01
+  IdentityFile $work/id_user
+Host *
+  IdentitiesOnly yes
+  IdentityAgent none
+  BatchMode yes
+  UserKnownHostsFile $work/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+CFG
+
+bytes=$((size_mb * 1000 * 1000))
+payload="yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ | head -c $bytes"
+now() { date +%s.%N; }
+transfer() { # host -> seconds
+  local t0 t1; t0=$(now); ssh -F "$work/ssh_config" "$1" "$payload" > /dev/null; t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+upload() { # host -> seconds
+  local t0 t1; t0=$(now); head -c "$bytes" /dev/zero | ssh -F "$work/ssh_config" "$1" 'cat > /dev/null'; t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+setup() { # host -> mean seconds of `ssh host true`
+  local t0 t1; t0=$(now); for _ in $(seq "$setup_runs"); do ssh -F "$work/ssh_config" "$1" true; done; t1=$(now)
+  echo "($t1 - $t0) / $setup_runs" | bc -l
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+paths=(direct proxyjump bastion)
+echo "warming up (JIT of the bastion, caches) ..."
+for p in "${paths[@]}"; do ssh -F "$work/ssh_config" "$p" "head -c 200000000 /dev/zero" > /dev/null; setup "$p" > /dev/null; done
+
+declare -A down up conn
+for r in $(seq "$rounds"); do
+  for p in "${paths[@]}"; do
+    down[$p]+="$(transfer "$p") "
+    up[$p]+="$(upload "$p") "
+    conn[$p]+="$(setup "$p") "
+  done
+done
+
+printf '\n%s MB each way, %s rounds (median), setup = mean of %s x "ssh HOST true", OpenSSH %s\n\n' \
+  "$size_mb" "$rounds" "$setup_runs" "$(ssh -V 2>&1 | cut -d' ' -f1)"
+printf '%-10s %14s %14s %12s\n' path "download MB/s" "upload MB/s" "setup ms"
+declare -A dmbs umbs sms
+for p in "${paths[@]}"; do
+  d=$(echo "${down[$p]}" | tr ' ' '\n' | grep . | median)
+  u=$(echo "${up[$p]}" | tr ' ' '\n' | grep . | median)
+  s=$(echo "${conn[$p]}" | tr ' ' '\n' | grep . | median)
+  dmbs[$p]=$(echo "$size_mb / $d" | bc -l); umbs[$p]=$(echo "$size_mb / $u" | bc -l); sms[$p]=$(echo "$s * 1000" | bc -l)
+  printf '%-10s %14.0f %14.0f %12.0f\n' "$p" "${dmbs[$p]}" "${umbs[$p]}" "${sms[$p]}"
+done
+printf '\nratios bastion / proxyjump: download %.2fx, upload %.2fx, setup time %.2fx (lower is faster)\n' \
+  "$(echo "${dmbs[bastion]} / ${dmbs[proxyjump]}" | bc -l)" \
+  "$(echo "${umbs[bastion]} / ${umbs[proxyjump]}" | bc -l)" \
+  "$(echo "${sms[bastion]} / ${sms[proxyjump]}" | bc -l)"
+printf 'ratios bastion / direct:    download %.2fx, upload %.2fx, setup time %.2fx\n' \
+  "$(echo "${dmbs[bastion]} / ${dmbs[direct]}" | bc -l)" \
+  "$(echo "${umbs[bastion]} / ${umbs[direct]}" | bc -l)" \
+  "$(echo "${sms[bastion]} / ${sms[direct]}" | bc -l)"
