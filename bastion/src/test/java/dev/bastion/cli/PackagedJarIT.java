@@ -37,6 +37,84 @@ class PackagedJarIT {
     assertEquals("bastion: " + dir.resolve("missing") + " does not exist", bad.stderr().strip());
   }
 
+  @Test
+  void demoPrintsAnSshLineThatWorksAndStopsCleanlyOnSigterm() throws Exception {
+    Path data = dir.resolve("demo-data");
+    int port = dev.bastion.testsupport.OpenSshServer.freePort();
+    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port)
+        .redirectError(dir.resolve("demo.err").toFile())
+        .start();
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));
+      String line;
+      String sshLine = null;
+      while ((line = out.readLine()) != null) {
+        if (line.strip().startsWith("ssh -p " + port)) {
+          sshLine = line.strip();
+          break;
+        }
+      }
+      assertTrue(sshLine != null, "demo printed no ssh line; stderr: " + java.nio.file.Files.readString(dir.resolve("demo.err")));
+      java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(sshLine.split(" ")));
+      cmd.addAll(1, java.util.List.of("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"));
+      cmd.add("echo demo-ok; exit 3");
+      CommandResult result = ExternalCommand.of(cmd).run();
+      assertEquals(3, result.exitCode(), result.toString());
+      assertEquals("demo-ok", result.stdout().strip());
+    } finally {
+      demo.destroy();
+      assertTrue(demo.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "demo did not stop on SIGTERM");
+    }
+    CommandResult sessions = run("sessions", "--data-dir", data.toString(), "--json").orThrow();
+    assertTrue(sessions.stdout().contains("\"exit_status\" : 3"), sessions.stdout());
+  }
+
+  @Test
+  void sessionsLeftOpenByAKilledBastionAreMarkedInterruptedAtTheNextStart() throws Exception {
+    Path data = dir.resolve("kill-data");
+    int port = dev.bastion.testsupport.OpenSshServer.freePort();
+    Process demo = startDemo(data, port);
+    Path key = data.resolve("demo/id_ed25519");
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ssh", "-p", Integer.toString(port)));
+    cmd.addAll(OpenSsh.clientOptions(key, data.resolve("demo/known_hosts")));
+    cmd.addAll(java.util.List.of("demo@demo@127.0.0.1", "echo started; sleep 60"));
+    Process ssh = new ProcessBuilder(cmd).start();
+    assertEquals("started\n", new String(ssh.getInputStream().readNBytes(8)));
+    ExternalCommand.of("kill", "-9", Long.toString(demo.pid())).run().orThrow();
+    demo.waitFor();
+    ssh.destroyForcibly();
+
+    Process again = startDemo(data, port);
+    again.destroy();
+    assertTrue(again.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+    CommandResult sessions = run("sessions", "--data-dir", data.toString(), "--json").orThrow();
+    assertTrue(sessions.stdout().contains("\"state\" : \"interrupted\""), sessions.stdout());
+    CommandResult audit = run("audit", "--data-dir", data.toString()).orThrow();
+    assertTrue(audit.stdout().contains("session_interrupted"), audit.stdout());
+  }
+
+  private Process startDemo(Path data, int port) throws Exception {
+    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port)
+        .redirectErrorStream(true)
+        .start();
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.contains("Ctrl-C stops the demo")) {
+        Thread drain = new Thread(() -> {
+          try {
+            out.transferTo(java.io.Writer.nullWriter());
+          } catch (java.io.IOException ignored) {
+            // the process ended
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return demo;
+      }
+    }
+    throw new AssertionError("demo did not start");
+  }
+
   private CommandResult run(String... args) {
     java.util.List<String> cmd = new java.util.ArrayList<>();
     cmd.add(WRAPPER.toString());

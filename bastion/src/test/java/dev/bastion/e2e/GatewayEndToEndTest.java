@@ -289,6 +289,30 @@ class GatewayEndToEndTest {
     assertEquals(255, ssh.exitValue());
   }
 
+  @Test
+  void clientGoingAwayEndsTheTargetSideAndTheSessionRow() throws Exception {
+    // A unique duration identifies the target's process; the anchored pattern skips the local ssh.
+    String marker = "600." + (System.nanoTime() % 1_000_000);
+    // With a terminal, as with OpenSSH directly, the target's sshd hangs up the process when the
+    // connection ends (without one, sshd leaves it running until it writes, bastion or not).
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
+    cmd.addAll(gw.sshOptions(gw.userKey));
+    cmd.addAll(List.of(gw.onTarget() + "@127.0.0.1", "echo started; exec sleep " + marker));
+    Process ssh = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    assertEquals("started\r\n", new String(ssh.getInputStream().readNBytes("started\r\n".length())));
+    assertTrue(ExternalCommand.of("pgrep", "-f", "^sleep " + marker + "$").run().succeeded(), "remote command not running");
+    ssh.destroyForcibly().waitFor();
+    boolean gone = false;
+    for (int i = 0; i < 100 && !gone; i++) {
+      gone = !ExternalCommand.of("pgrep", "-f", "^sleep " + marker + "$").run().succeeded();
+      Thread.sleep(100);
+    }
+    assertTrue(gone, "the target's process outlived the client by 10 s");
+    SessionRecord s = awaitSession(new AuditReader(gw.bastion.database()),
+        rec -> rec.command() != null && rec.command().contains(marker) && SessionRecord.ENDED.equals(rec.state()));
+    assertEquals("client disconnected", s.endReason());
+  }
+
   private List<String> sshVerbose(String user, String command) {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-v", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(gw.userKey));
