@@ -1,0 +1,90 @@
+package dev.bastion.recorder;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Where recordings live: {@code <data-dir>/recordings/YYYY/MM/DD/<session-id>.cast}, seal beside. */
+public final class RecordingStore {
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
+  private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
+
+  private final Path root;
+
+  public RecordingStore(Path dataDir) {
+    this.root = dataDir.resolve("recordings");
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The file of a session that starts now. Ids are hex only, so no id can point outside the store. */
+  public Path pathFor(String sessionId, Instant startedAt) {
+    if (!SESSION_ID.matcher(sessionId).matches()) {
+      throw new IllegalArgumentException("not a session id: " + sessionId);
+    }
+    return root.resolve(DAY.format(startedAt)).resolve(sessionId + ".cast");
+  }
+
+  /** Every recording file in the store. */
+  public List<Path> all() throws IOException {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".cast")).sorted().toList();
+    }
+  }
+
+  /**
+   * Seals a recording whose writer died (the process was killed): cuts a half-written last line,
+   * so the file is valid asciicast, and signs it as interrupted.
+   */
+  public static Seal sealInterrupted(String sessionId, Path cast, Instant now, java.security.PrivateKey key) throws IOException {
+    try (RandomAccessFile file = new RandomAccessFile(cast.toFile(), "rw")) {
+      long length = file.length();
+      long keep = length;
+      while (keep > 0) {
+        file.seek(keep - 1);
+        if (file.read() == '\n') {
+          break;
+        }
+        keep--;
+      }
+      if (keep < length) {
+        file.setLength(keep);
+      }
+      file.getFD().sync();
+    }
+    SessionRecording.Sealable done = new SessionRecording.Sealable(sessionId, cast, Files.size(cast), sha256(cast));
+    Seal seal = Seal.sign(done, now, true, key);
+    seal.writeBeside(cast);
+    return seal;
+  }
+
+  public static String sha256(Path file) throws IOException {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      try (var in = Files.newInputStream(file)) {
+        byte[] buffer = new byte[1 << 16];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          digest.update(buffer, 0, n);
+        }
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.bastion.recorder;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.time.Instant;
+import java.util.Base64;
+
+/**
+ * {@code <id>.cast.seal}: the recording's size and SHA-256, its session and when it was sealed,
+ * signed with the recording key (Ed25519 over {@link #signedText()}).
+ */
+public record Seal(
+    @JsonProperty("version") int version,
+    @JsonProperty("session_id") String sessionId,
+    @JsonProperty("file") String file,
+    @JsonProperty("size") long size,
+    @JsonProperty("sha256") String sha256,
+    @JsonProperty("sealed_at") String sealedAt,
+    @JsonProperty("interrupted") boolean interrupted,
+    @JsonProperty("signature") String signature) {
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The exact text the signature covers, one field per line. */
+  public String signedText() {
+    return "bastion-recording-seal-v1\n" + sessionId + "\n" + file + "\n" + size + "\n" + sha256 + "\n" + sealedAt + "\n"
+        + interrupted + "\n";
+  }
+
+  public static Seal sign(SessionRecording.Sealable done, Instant at, boolean interrupted, PrivateKey key) {
+    Seal unsigned = new Seal(1, done.sessionId(), done.file().getFileName().toString(), done.size(), done.sha256(),
+        at.toString(), interrupted, null);
+    try {
+      Signature signer = Signature.getInstance("Ed25519");
+      signer.initSign(key);
+      signer.update(unsigned.signedText().getBytes(StandardCharsets.UTF_8));
+      String signature = Base64.getEncoder().encodeToString(signer.sign());
+      return new Seal(1, unsigned.sessionId, unsigned.file, unsigned.size, unsigned.sha256, unsigned.sealedAt, interrupted, signature);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign seal: " + e.getMessage(), e);
+    }
+  }
+
+  public boolean signatureValid(PublicKey key) {
+    try {
+      Signature verifier = Signature.getInstance("Ed25519");
+      verifier.initVerify(key);
+      verifier.update(signedText().getBytes(StandardCharsets.UTF_8));
+      return signature != null && verifier.verify(Base64.getDecoder().decode(signature));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** Path of the seal beside a recording. */
+  public static Path sealFileOf(Path cast) {
+    return cast.resolveSibling(cast.getFileName() + ".seal");
+  }
+
+  /** Writes the seal beside the recording (atomically: temp file, fsync, rename). */
+  public void writeBeside(Path cast) throws IOException {
+    Path target = sealFileOf(cast);
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.write(tmp, JSON.writeValueAsBytes(this));
+    try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  public static Seal read(Path sealFile) throws IOException {
+    return JSON.readValue(sealFile.toFile(), Seal.class);
+  }
+}

@@ -1,0 +1,262 @@
+package dev.bastion.recorder;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.function.Consumer;
+
+/**
+ * One session's asciicast v2 file. Events are encoded on the caller's thread into a reusable
+ * buffer (escaping straight from bytes, no String per event); a {@link GroupCommit} thread writes
+ * the buffer to the file at least every 100 ms, so a killed process loses at most that much and
+ * leaves valid asciicast up to the last line written. {@link #close} writes the rest, fsyncs and
+ * returns the file's size and SHA-256 for the seal. Appending never blocks on disk: when more
+ * than {@link #HIGH_WATER} bytes wait for the disk, {@link #writable()} turns false so the
+ * producer can hold back (backpressure), and a failed write turns the recording failed.
+ */
+public final class SessionRecording {
+  /** Bytes that may wait for the disk before producers should pause. */
+  public static final int HIGH_WATER = 4 * 1024 * 1024;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] O = ", \"o\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] I = ", \"i\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] R = ", \"r\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] M = ", \"m\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] END = "\"]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private final String sessionId;
+  private final Path file;
+  private final FileChannel channel;
+  private final long startNanos;
+  private final MessageDigest digest;
+  private final JsonUtf8.Stitch[] outputStitches = {new JsonUtf8.Stitch(), new JsonUtf8.Stitch()};
+  private final JsonUtf8.Stitch inputStitch = new JsonUtf8.Stitch();
+  private final Consumer<byte[]> listener;
+
+  private ByteBuf pending = new ByteBuf(64 * 1024);
+  private ByteBuf writing = new ByteBuf(64 * 1024);
+  private final ByteBuf event = new ByteBuf(64 * 1024);
+  private final Object flushLock = new Object();
+  private long size;
+  private volatile RecordingFailedException failure;
+  private volatile boolean closed;
+  private Runnable onWritable;
+
+  private SessionRecording(String sessionId, Path file, FileChannel channel, Consumer<byte[]> listener) {
+    this.sessionId = sessionId;
+    this.file = file;
+    this.channel = channel;
+    this.listener = listener;
+    this.startNanos = System.nanoTime();
+    try {
+      this.digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Creates the file and writes the header line to it at once. {@code listener} receives each
+   * encoded line (header first), in file order, on the producing thread; it must not block.
+   */
+  public static SessionRecording create(String sessionId, Path file, RecordingHeader header, Consumer<byte[]> listener) {
+    try {
+      Files.createDirectories(file.getParent());
+      FileChannel channel =
+          FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      SessionRecording recording = new SessionRecording(sessionId, file, channel, listener);
+      recording.writeHeader(header);
+      return recording;
+    } catch (IOException e) {
+      throw new RecordingFailedException("cannot create recording " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void writeHeader(RecordingHeader header) throws IOException {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("version", 2);
+    node.put("width", header.width());
+    node.put("height", header.height());
+    node.put("timestamp", header.timestamp().getEpochSecond());
+    ObjectNode env = node.putObject("env");
+    env.put("TERM", header.term() == null ? "" : header.term());
+    env.put("SHELL", "");
+    if (header.title() != null) {
+      node.put("title", header.title());
+    }
+    if (header.command() != null) {
+      node.put("command", header.command());
+    }
+    byte[] line = (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    synchronized (this) {
+      pending.put(line);
+      notifyListener(line, 0, line.length);
+    }
+    flush();
+  }
+
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Output the client was sent; {@code stream} 0 is stdout, 1 is stderr (stitched separately). */
+  public void output(int stream, byte[] data, int offset, int length) {
+    append(O, outputStitches[stream], data, offset, length);
+  }
+
+  /** Keystrokes the client sent (only when input recording is on). */
+  public void input(byte[] data, int offset, int length) {
+    append(I, inputStitch, data, offset, length);
+  }
+
+  public void resize(int columns, int rows) {
+    byte[] size = (columns + "x" + rows).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    append(R, new JsonUtf8.Stitch(), size, 0, size.length);
+  }
+
+  /** A marker for something around the session: a viewer joined, a termination and by whom. */
+  public void marker(String label) {
+    byte[] text = label.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    append(M, new JsonUtf8.Stitch(), text, 0, text.length);
+  }
+
+  private synchronized void append(byte[] code, JsonUtf8.Stitch stitch, byte[] data, int offset, int length) {
+    if (closed) {
+      return;
+    }
+    event.clear();
+    event.put((byte) '[');
+    event.putSeconds((System.nanoTime() - startNanos) / 1000);
+    event.put(code);
+    int before = event.size();
+    JsonUtf8.escape(stitch, data, offset, length, event);
+    if (event.size() == before && length > 0) {
+      return; // only an incomplete UTF-8 sequence so far; it goes out with the next chunk
+    }
+    event.put(END);
+    pending.put(event.array(), 0, event.size());
+    notifyListener(event.array(), 0, event.size());
+  }
+
+  private void notifyListener(byte[] line, int offset, int length) {
+    if (listener != null) {
+      listener.accept(java.util.Arrays.copyOfRange(line, offset, offset + length));
+    }
+  }
+
+  /** False while too much waits for the disk; the producer should wait for {@link #whenWritable}. */
+  public synchronized boolean writable() {
+    return pending.size() < HIGH_WATER;
+  }
+
+  /** Runs {@code then} once the backlog is below the high-water mark (at once if it is). */
+  public void whenWritable(Runnable then) {
+    synchronized (this) {
+      if (pending.size() >= HIGH_WATER && failure == null && !closed) {
+        onWritable = then;
+        return;
+      }
+    }
+    then.run();
+  }
+
+  /** The failure that stopped this recording, if any. */
+  public RecordingFailedException failure() {
+    return failure;
+  }
+
+  /** Writes what is pending to the file (not fsynced); called by the group commit thread. */
+  void flush() {
+    synchronized (flushLock) {
+      flushLocked();
+    }
+  }
+
+  private void flushLocked() {
+    ByteBuf batch;
+    Runnable resume = null;
+    synchronized (this) {
+      if (pending.size() == 0 || failure != null) {
+        return;
+      }
+      batch = pending;
+      pending = writing;
+      writing = batch;
+    }
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(batch.array(), 0, batch.size());
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      digest.update(batch.array(), 0, batch.size());
+      size += batch.size();
+    } catch (IOException e) {
+      failure = new RecordingFailedException("recording " + file.getFileName() + " cannot be written: " + e.getMessage(), e);
+    } finally {
+      batch.clear();
+    }
+    synchronized (this) {
+      if (onWritable != null && (pending.size() < HIGH_WATER || failure != null)) {
+        resume = onWritable;
+        onWritable = null;
+      }
+    }
+    if (resume != null) {
+      resume.run();
+    }
+  }
+
+  /** Ends the recording: pending UTF-8 is flushed, the file written and fsynced. */
+  public Sealable close() {
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("recording " + sessionId + " already closed");
+      }
+      for (JsonUtf8.Stitch stitch : outputStitches) {
+        if (stitch.length > 0) {
+          event.clear();
+          event.put((byte) '[');
+          event.putSeconds((System.nanoTime() - startNanos) / 1000);
+          event.put(O);
+          JsonUtf8.finish(stitch, event);
+          event.put(END);
+          pending.put(event.array(), 0, event.size());
+        }
+      }
+      closed = true;
+    }
+    flush();
+    Runnable resume;
+    synchronized (this) {
+      resume = onWritable;
+      onWritable = null;
+    }
+    if (resume != null) {
+      resume.run();
+    }
+    try {
+      channel.force(true);
+      channel.close();
+    } catch (IOException e) {
+      if (failure == null) {
+        failure = new RecordingFailedException("recording " + file.getFileName() + " cannot be synced: " + e.getMessage(), e);
+      }
+    }
+    return new Sealable(sessionId, file, size, java.util.HexFormat.of().formatHex(digest.digest()));
+  }
+
+  /** A closed recording's identity, size and digest, ready to be sealed. */
+  public record Sealable(String sessionId, Path file, long size, String sha256) {}
+}
