@@ -13,6 +13,8 @@ import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
+import dev.bastion.recorder.RecordingKey;
+import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.upstream.UpstreamConnector;
@@ -45,10 +47,12 @@ public final class BastionServer implements AutoCloseable {
   private final RevocationList revocations;
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
+  private final SessionRecorder recorder;
 
   private BastionServer(
       BastionConfig config, CaKeyStore cas, AuditDatabase database, AuditLog audit, UpstreamConnector upstream,
-      LiveSessions live, GatewayServer gateway, RevocationList revocations, Clock clock) {
+      LiveSessions live, GatewayServer gateway, RevocationList revocations, SessionRecorder recorder, Clock clock) {
+    this.recorder = recorder;
     this.config = config;
     this.cas = cas;
     this.database = database;
@@ -78,9 +82,9 @@ public final class BastionServer implements AutoCloseable {
     }
     AuditDatabase database = AuditDatabase.open(dataDir);
     AuditLog audit = new AuditLog(database);
-    int interrupted = audit.markInterrupted(clock.instant()).join();
-    if (interrupted > 0) {
-      LOG.warn("{} sessions were left open by a previous run; marked interrupted", interrupted);
+    List<AuditLog.Interrupted> interrupted = audit.markInterrupted(clock.instant()).join();
+    if (!interrupted.isEmpty()) {
+      LOG.warn("{} sessions were left open by a previous run; marked interrupted", interrupted.size());
     }
     List<PublicKey> trusted = new ArrayList<>();
     trusted.add(cas.load(CaKind.USER).publicKey());
@@ -89,19 +93,23 @@ public final class BastionServer implements AutoCloseable {
     CertificateValidator validator = new CertificateValidator(trusted, config.ssh().clockSkew(), revocations, clock);
     UpstreamConnector upstream = new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock);
     LiveSessions live = new LiveSessions(config.ssh().maxSessions());
-    SessionServices services = new SessionServices(config, new TargetPolicy(config), audit, upstream, live, clock);
+    SessionRecorder recorder =
+        new SessionRecorder(dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
+    recorder.sealInterrupted(interrupted);
+    SessionServices services = new SessionServices(config, new TargetPolicy(config), audit, upstream, live, recorder, clock);
     BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames());
     GatewayServer gateway;
     try {
       gateway = GatewayServer.start(config, hostKey, validator, audit, services, clock);
     } catch (IOException e) {
       upstream.close();
+      recorder.close();
       audit.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
     audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STARTED, null, null, null, null, null, null, null,
         "listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + gateway.port()));
-    return new BastionServer(config, cas, database, audit, upstream, live, gateway, revocations, clock);
+    return new BastionServer(config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
   }
 
   public int sshPort() {
@@ -120,6 +128,10 @@ public final class BastionServer implements AutoCloseable {
     return database;
   }
 
+  public SessionRecorder recorder() {
+    return recorder;
+  }
+
   public LiveSessions liveSessions() {
     return live;
   }
@@ -128,6 +140,7 @@ public final class BastionServer implements AutoCloseable {
   private void endRevokedSessions() {
     try {
       for (ProxiedSession session : live.all()) {
+        session.checkRecording();
         revocations.find(session.grant().serial(), session.identity()).ifPresent(r ->
             session.terminate("your certificate was revoked (" + r.describe() + "); session ended"));
       }
@@ -149,6 +162,7 @@ public final class BastionServer implements AutoCloseable {
       LOG.warn("stopping the SSH server: {}", e.getMessage());
     }
     upstream.close();
+    recorder.close();
     audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STOPPED, null, null, null, null, null, null, null, null));
     audit.close();
   }

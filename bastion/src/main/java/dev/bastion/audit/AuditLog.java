@@ -65,8 +65,8 @@ public final class AuditLog implements AutoCloseable {
   /** Writes the row of a session that is starting, state {@code live}. */
   public CompletableFuture<Void> sessionStarted(SessionRecord s) {
     return submit(
-        "INSERT INTO sessions (id, identity, roles, target, login, kind, command, source_address, started_at, state)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (id, identity, roles, target, login, kind, command, source_address, started_at, state,"
+            + " recording_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         st -> {
           st.setString(1, s.id());
           st.setString(2, s.identity());
@@ -78,6 +78,7 @@ public final class AuditLog implements AutoCloseable {
           st.setString(8, s.sourceAddress());
           st.setTimestamp(9, Timestamp.from(s.startedAt()));
           st.setString(10, SessionRecord.LIVE);
+          st.setString(11, s.recordingPath());
         });
   }
 
@@ -103,23 +104,37 @@ public final class AuditLog implements AutoCloseable {
         });
   }
 
+  /** Stores the sealed size and digest of a session's recording. */
+  public CompletableFuture<Void> recordingSealed(String id, long size, String sha256) {
+    return submit(
+        "UPDATE sessions SET recording_size = ?, recording_sha256 = ? WHERE id = ?",
+        st -> {
+          st.setLong(1, size);
+          st.setString(2, sha256);
+          st.setString(3, id);
+        });
+  }
+
+  /** A session the previous process left open, and where its recording is. */
+  public record Interrupted(String id, String recordingPath) {}
+
   /**
    * At start: sessions still {@code live} belong to a process that died; mark them {@code
    * interrupted} and log one event each. Returns how many there were.
    */
-  public CompletableFuture<Integer> markInterrupted(Instant now) {
-    CompletableFuture<Integer> result = new CompletableFuture<>();
+  public CompletableFuture<java.util.List<Interrupted>> markInterrupted(Instant now) {
+    CompletableFuture<java.util.List<Interrupted>> result = new CompletableFuture<>();
     try {
       writer.execute(
           () -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id, identity, target, login FROM sessions WHERE state = ?");
+                    "SELECT id, identity, target, login, recording_path FROM sessions WHERE state = ?");
                 PreparedStatement update = connection.prepareStatement(
                     "UPDATE sessions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?");
                 PreparedStatement event = connection.prepareStatement(
                     "INSERT INTO events (at, kind, identity, session_id, target, login, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
               select.setString(1, SessionRecord.LIVE);
-              int count = 0;
+              java.util.List<Interrupted> found = new java.util.ArrayList<>();
               try (var rows = select.executeQuery()) {
                 while (rows.next()) {
                   update.setString(1, SessionRecord.INTERRUPTED);
@@ -135,10 +150,10 @@ public final class AuditLog implements AutoCloseable {
                   event.setString(6, rows.getString(4));
                   event.setString(7, "the bastion stopped without ending the session");
                   event.executeUpdate();
-                  count++;
+                  found.add(new Interrupted(rows.getString(1), rows.getString(5)));
                 }
               }
-              result.complete(count);
+              result.complete(found);
             } catch (SQLException e) {
               result.completeExceptionally(new AuditException("audit write failed: " + e.getMessage(), e));
             }

@@ -22,7 +22,7 @@ public final class AuditReader {
   public List<SessionRecord> sessions(boolean liveOnly, int limit) {
     String sql =
         "SELECT id, identity, roles, target, login, kind, command, source_address, started_at, ended_at, state,"
-            + " exit_status, exit_signal, bytes_in, bytes_out, end_reason FROM sessions"
+            + " exit_status, exit_signal, bytes_in, bytes_out, end_reason, recording_path, recording_sha256 FROM sessions"
             + (liveOnly ? " WHERE state = 'live'" : "")
             + " ORDER BY started_at DESC LIMIT ?";
     try (Connection c = database.connect();
@@ -48,7 +48,9 @@ public final class AuditReader {
                   rs.getString(13),
                   rs.getLong(14),
                   rs.getLong(15),
-                  rs.getString(16)));
+                  rs.getString(16),
+                  rs.getString(17),
+                  rs.getString(18)));
         }
       }
       return out;

@@ -20,7 +20,9 @@ public record SessionRecord(
     String exitSignal,
     long bytesIn,
     long bytesOut,
-    String endReason) {
+    String endReason,
+    String recordingPath,
+    String recordingSha256) {
 
   public static final String LIVE = "live";
   public static final String ENDED = "ended";

@@ -23,6 +23,8 @@ import picocli.CommandLine.ScopeType;
       DemoCommand.class,
       AuditCommands.Sessions.class,
       AuditCommands.Audit.class,
+      RecordingCommands.Recordings.class,
+      RecordingCommands.Play.class,
       CaCommand.class,
       CertCommand.class,
       CommandLine.HelpCommand.class

@@ -20,9 +20,21 @@ public final class ChannelPump {
   /** About as large as the channel window: a smaller buffer halves throughput (docs/BENCHMARKS.md). */
   public static final int BUFFER_SIZE = Integer.getInteger("bastion.pumpBuffer", 256 * 1024);
 
-  /** Sees every chunk before it is forwarded (the recorder's hook); must not block or keep the array. */
+  /**
+   * Sees every chunk before it is forwarded (the recorder's hook); must not block or keep the
+   * array. It may also hold the pump back (a recording whose disk is behind): the pump reads
+   * again only when {@link #ready()}, else once {@link #whenReady} calls back.
+   */
   public interface Tap {
     void chunk(byte[] data, int offset, int length);
+
+    default boolean ready() {
+      return true;
+    }
+
+    default void whenReady(Runnable resume) {
+      resume.run();
+    }
   }
 
   private final String name;
@@ -60,6 +72,10 @@ public final class ChannelPump {
   /** Reads and writes in a loop while futures complete at once; otherwise resumes from a listener. */
   private void readLoop() {
     while (!ended.get()) {
+      if (tap != null && !tap.ready()) {
+        tap.whenReady(this::readLoop);
+        return;
+      }
       buffer.clear();
       IoReadFuture read;
       try {

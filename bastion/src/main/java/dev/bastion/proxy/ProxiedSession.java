@@ -3,6 +3,8 @@ package dev.bastion.proxy;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.policy.Grant;
+import dev.bastion.recorder.RecordingHeader;
+import dev.bastion.recorder.SessionRecording;
 import dev.bastion.upstream.UpstreamException;
 import java.io.IOException;
 import java.time.Instant;
@@ -51,6 +53,8 @@ public final class ProxiedSession {
   private volatile ChannelPump errors;
   private volatile String endReason;
   private volatile boolean terminated;
+  private volatile SessionRecording recording;
+  private volatile boolean recordingFailed;
 
   ProxiedSession(
       String id,
@@ -106,7 +110,8 @@ public final class ProxiedSession {
     SessionRecord record =
         new SessionRecord(
             id, grant.identity(), grant.roles(), grant.target().name(), grant.login(), kind.code(), command, source,
-            startedAt, null, SessionRecord.LIVE, null, null, 0, 0, null);
+            startedAt, null, SessionRecord.LIVE, null, null, 0, 0, null,
+            kind == SessionKind.SFTP ? null : services.recorder().relativePath(id, startedAt), null);
     services.audit().sessionStarted(record).whenComplete((ok, failure) -> {
       if (failure != null) {
         services.live().remove(this);
@@ -115,8 +120,91 @@ public final class ProxiedSession {
         return;
       }
       LOG.info("session {} started: {} -> {}@{} ({})", id, grant.identity(), grant.login(), grant.target().name(), kind.code());
-      services.upstream().connect(grant, id).whenComplete(this::connected);
+      if (kind == SessionKind.SFTP) {
+        // File transfers are not recorded byte by byte.
+        services.upstream().connect(grant, id).whenComplete(this::connected);
+        return;
+      }
+      services.recorder().start(id, startedAt, header()).whenComplete((started, problem) -> {
+        if (problem != null) {
+          Throwable cause = problem instanceof CompletionException ? problem.getCause() : problem;
+          if (services.recorder().strict()) {
+            endBeforeStart("recording_failed", "the session cannot be recorded (" + cause.getMessage()
+                + "), so it may not start; tell the bastion's operators");
+            return;
+          }
+          LOG.error("session {} runs unrecorded (best_effort): {}", id, cause.getMessage());
+          auditRecordingProblem(cause.getMessage());
+        }
+        recording = started;
+        services.upstream().connect(grant, id).whenComplete(this::connected);
+      });
     });
+  }
+
+  private RecordingHeader header() {
+    return new RecordingHeader(
+        pty == null ? 80 : pty.columns(),
+        pty == null ? 24 : pty.rows(),
+        startedAt,
+        pty == null ? env.getOrDefault("TERM", "") : pty.term(),
+        grant.identity() + ": " + grant.login() + "@" + grant.target().name(),
+        kind == SessionKind.EXEC ? command : null);
+  }
+
+  /** A tap that records what passes, and holds the pump back while the recording's disk is behind. */
+  private ChannelPump.Tap recordingTap(boolean input, int stream) {
+    SessionRecording r = recording;
+    if (r == null || (input && !services.recorder().recordsInput())) {
+      return null;
+    }
+    return new ChannelPump.Tap() {
+      @Override
+      public void chunk(byte[] data, int offset, int length) {
+        if (recordingFailed) {
+          return;
+        }
+        if (input) {
+          r.input(data, offset, length);
+        } else {
+          r.output(stream, data, offset, length);
+        }
+        checkRecording();
+      }
+
+      @Override
+      public boolean ready() {
+        return recordingFailed || r.writable();
+      }
+
+      @Override
+      public void whenReady(Runnable resume) {
+        r.whenWritable(resume);
+      }
+    };
+  }
+
+  /** Ends the session (strict) or goes on unrecorded (best_effort) once its recording failed. */
+  public void checkRecording() {
+    SessionRecording r = recording;
+    if (r == null || recordingFailed || r.failure() == null) {
+      return;
+    }
+    recordingFailed = true;
+    String problem = r.failure().getMessage();
+    auditRecordingProblem(problem);
+    if (services.recorder().strict()) {
+      LOG.error("session {} ended: recording failed: {}", id, problem);
+      terminate("the session recording cannot be written (" + problem + "); session ended");
+    } else {
+      LOG.error("session {} goes on unrecorded (best_effort): {}", id, problem);
+    }
+  }
+
+  private void auditRecordingProblem(String problem) {
+    services.audit().record(
+        new AuditEvent(services.clock().instant(), "recording_failed", grant.identity(), null, source, id,
+            grant.target().name(), grant.login(), services.recorder().strict() ? "strict" : "best_effort", problem));
   }
 
   private void connected(ClientSession session, Throwable failure) {
@@ -181,10 +269,10 @@ public final class ProxiedSession {
   private void startPumps(ClientChannel opened) {
     boolean hasErr = opened.getAsyncErr() != null;
     pendingEnds.set(hasErr ? 3 : 2);
-    output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(), null, this::streamEnded);
-    errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), null, this::streamEnded) : null;
+    output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(), recordingTap(false, 0), this::streamEnded);
+    errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), recordingTap(false, 1), this::streamEnded) : null;
     input =
-        new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), null, failure -> {
+        new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), recordingTap(true, 0), failure -> {
           // The engineer sent EOF (or went away): pass EOF on once pending input is written.
           opened.getAsyncIn().close(false);
         });
@@ -242,6 +330,10 @@ public final class ProxiedSession {
     }
     terminated = true;
     endReason = reason;
+    SessionRecording r = recording;
+    if (r != null && !recordingFailed) {
+      r.marker("session ended by the bastion: " + reason);
+    }
     ClientChannel opened = channel;
     client.tell(reason, () -> {
       if (opened != null) {
@@ -255,6 +347,10 @@ public final class ProxiedSession {
   }
 
   void windowChanged(int columns, int rows, int width, int height) {
+    SessionRecording r = recording;
+    if (r != null && !recordingFailed) {
+      r.resize(columns, rows);
+    }
     if (channel instanceof org.apache.sshd.client.channel.PtyCapableChannelSession terminal) {
       try {
         terminal.sendWindowChange(columns, rows, height, width);
@@ -316,6 +412,7 @@ public final class ProxiedSession {
             reason + (status != null ? ", exit status " + status : "") + (signal != null ? ", signal " + signal : "")
                 + ", " + in + " bytes in, " + out + " bytes out"));
     LOG.info("session {} ended: {} (status {}, signal {}, {} in, {} out)", id, reason, status, signal, in, out);
+    services.recorder().finish(recording, reason);
   }
 
   private void closeUpstream() {

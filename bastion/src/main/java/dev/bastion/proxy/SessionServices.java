@@ -13,4 +13,5 @@ public record SessionServices(
     AuditLog audit,
     UpstreamConnector upstream,
     LiveSessions live,
+    dev.bastion.recording.SessionRecorder recorder,
     Clock clock) {}
