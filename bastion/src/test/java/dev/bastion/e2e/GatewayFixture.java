@@ -24,6 +24,7 @@ import java.util.List;
  * with the real {@code ssh}, {@code scp} and {@code sftp}.
  */
 final class GatewayFixture implements AutoCloseable {
+
   final Path dir;
   final Path dataDir;
   final String login;
@@ -44,6 +45,11 @@ final class GatewayFixture implements AutoCloseable {
 
   /** Starts sshd and the bastion; {@code extraYaml} is appended to the generated configuration. */
   static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
+    return start(dir, extraTargetsYaml, "");
+  }
+
+  /** As {@link #start(Path, String)}, with more top-level configuration (e.g. {@code recording:}). */
+  static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml) throws Exception {
     OpenSsh.requireInstalled();
     String login = LoginAccount.name();
     Path dataDir = dir.resolve("data");
@@ -67,7 +73,8 @@ final class GatewayFixture implements AutoCloseable {
             + "  ops:\n"
             + "    targets: [\"web*\", \"db*\", \"down*\", \"evil*\", \"gated*\"]\n"
             + "    logins: [" + login + "]\n"
-            + "    can: [shadow, terminate]\n";
+            + "    can: [shadow, terminate]\n"
+            + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
     BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC());
     Path userKey = OpenSsh.keygen(dir, "id_engineer");

@@ -74,6 +74,10 @@ public final class SessionRecording {
           FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
       SessionRecording recording = new SessionRecording(sessionId, file, channel, listener);
       recording.writeHeader(header);
+      if (recording.failure != null) {
+        channel.close();
+        throw recording.failure;
+      }
       return recording;
     } catch (IOException e) {
       throw new RecordingFailedException("cannot create recording " + file + ": " + e.getMessage(), e);
