@@ -91,6 +91,23 @@ class PackagedJarIT {
     assertTrue(sessions.stdout().contains("\"state\" : \"interrupted\""), sessions.stdout());
     CommandResult audit = run("audit", "--data-dir", data.toString()).orThrow();
     assertTrue(audit.stdout().contains("session_interrupted"), audit.stdout());
+
+    // The recording is valid asciicast up to its last flush, sealed as interrupted, and verifies.
+    CommandResult verify = run("recordings", "verify", "--data-dir", data.toString());
+    assertEquals(0, verify.exitCode(), verify.toString());
+    assertTrue(verify.stdout().startsWith("ok      "), verify.stdout());
+    java.util.List<Path> casts;
+    try (var files = java.nio.file.Files.walk(data.resolve("recordings"))) {
+      casts = files.filter(p -> p.toString().endsWith(".cast")).toList();
+    }
+    assertEquals(1, casts.size());
+    java.util.List<String> lines = java.nio.file.Files.readAllLines(casts.get(0));
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : lines) {
+      json.readTree(line); // every line parses
+    }
+    assertTrue(lines.stream().anyMatch(l -> l.contains("started")), String.join("\n", lines));
+    assertTrue(java.nio.file.Files.readString(dev.bastion.recorder.Seal.sealFileOf(casts.get(0))).contains("\"interrupted\" : true"));
   }
 
   private Process startDemo(Path data, int port) throws Exception {
