@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and connection setup through the bastion, side by side with OpenSSH direct and an
-# OpenSSH ProxyJump host, in one run on loopback. Prints medians and ratios.
+# OpenSSH ProxyJump host, in one run on loopback; and the bastion once more with session recording
+# switched off, to show what recording costs. Prints medians and ratios.
 #
 #   bench/gateway.sh [SIZE_MB] [ROUNDS] [SETUP_RUNS]     defaults: 1000 3 10
 #
@@ -16,7 +17,7 @@ jar="$root/bastion/target/bastion.jar"
 
 work=$(mktemp -d /tmp/bastion-bench.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 if [[ $(id -u) -eq 0 ]]; then
@@ -51,6 +52,7 @@ CFG
 target_port=$(free_port); start_sshd target "$target_port"
 jump_port=$(free_port); start_sshd jump "$jump_port"
 bastion_port=$(free_port)
+norec_port=$(free_port)
 
 cat > "$data/bastion.yaml" <<CFG
 ssh:
@@ -66,7 +68,14 @@ roles:
     logins: [$login]
 CFG
 java ${BASTION_BENCH_JVM_OPTS:-} -jar "$jar" serve --data-dir "$data" > "$work/bastion.log" 2>&1 & pids+=($!)
+bastion_pid=$!
 wait_port "$bastion_port"
+# The same bastion without recording (a benchmark-only switch), sharing the data directory.
+sed "s/listen: 127.0.0.1:$bastion_port/listen: 127.0.0.1:$norec_port/" "$data/bastion.yaml" > "$work/norec.yaml"
+java ${BASTION_BENCH_JVM_OPTS:-} -Dbastion.recording=off -jar "$jar" serve --data-dir "$data" --config "$work/norec.yaml" \
+  > "$work/norec.log" 2>&1 & pids+=($!)
+norec_pid=$!
+wait_port "$norec_port"
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/id_user"
 java -jar "$jar" cert issue --data-dir "$data" --key "$work/id_user.pub" --identity bench@example.com --principals ops 2>/dev/null
@@ -76,6 +85,7 @@ ssh-keygen -q -s "$data/ca/upstream_ca" -I bench-direct -n "$login" -V -5m:+2h "
   echo "[127.0.0.1]:$target_port $(cat "$work/target_host_key.pub")"
   echo "[127.0.0.1]:$jump_port $(cat "$work/jump_host_key.pub")"
   echo "@cert-authority [127.0.0.1]:$bastion_port $(cat "$data/ca/host_ca.pub")"
+  echo "@cert-authority [127.0.0.1]:$norec_port $(cat "$data/ca/host_ca.pub")"
 } > "$work/known_hosts"
 cat > "$work/ssh_config" <<CFG
 Host direct
@@ -97,6 +107,11 @@ Host proxyjump
 Host bastion
   HostName 127.0.0.1
   Port $bastion_port
+  User $login@web01
+  IdentityFile $work/id_user
+Host norec
+  HostName 127.0.0.1
+  Port $norec_port
   User $login@web01
   IdentityFile $work/id_user
 Host *
@@ -125,14 +140,21 @@ setup() { # host -> mean seconds of `ssh host true`
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-paths=(direct proxyjump bastion)
+paths=(direct proxyjump bastion norec)
 echo "warming up (JIT of the bastion, caches) ..."
 for p in "${paths[@]}"; do ssh -F "$work/ssh_config" "$p" "head -c 200000000 /dev/zero" > /dev/null; setup "$p" > /dev/null; done
 
-declare -A down up conn
+cpu_seconds() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
+declare -A down up conn cpu
+cpu[bastion]=0; cpu[norec]=0
 for r in $(seq "$rounds"); do
   for p in "${paths[@]}"; do
+    case $p in bastion) before=$(cpu_seconds "$bastion_pid");; norec) before=$(cpu_seconds "$norec_pid");; esac
     down[$p]+="$(transfer "$p") "
+    case $p in
+      bastion) cpu[bastion]=$(echo "${cpu[bastion]} + $(cpu_seconds "$bastion_pid") - $before" | bc -l);;
+      norec) cpu[norec]=$(echo "${cpu[norec]} + $(cpu_seconds "$norec_pid") - $before" | bc -l);;
+    esac
     up[$p]+="$(upload "$p") "
     conn[$p]+="$(setup "$p") "
   done
@@ -157,3 +179,9 @@ printf 'ratios bastion / direct:    download %.2fx, upload %.2fx, setup time %.2
   "$(echo "${dmbs[bastion]} / ${dmbs[direct]}" | bc -l)" \
   "$(echo "${umbs[bastion]} / ${umbs[direct]}" | bc -l)" \
   "$(echo "${sms[bastion]} / ${sms[direct]}" | bc -l)"
+printf 'recording cost (bastion / norec): download %.2fx, upload %.2fx (1.00x = free)\n' \
+  "$(echo "${dmbs[bastion]} / ${dmbs[norec]}" | bc -l)" \
+  "$(echo "${umbs[bastion]} / ${umbs[norec]}" | bc -l)"
+gb=$(echo "$size_mb * $rounds / 1000" | bc -l)
+printf 'bastion CPU per GB downloaded: %.2f s with recording, %.2f s without\n' \
+  "$(echo "${cpu[bastion]} / $gb" | bc -l)" "$(echo "${cpu[norec]} / $gb" | bc -l)"

@@ -87,7 +87,7 @@ public final class SessionRecorder implements AutoCloseable {
       Path file = store.pathFor(sessionId, startedAt);
       hub.open(sessionId, file);
       try {
-        SessionRecording recording = SessionRecording.create(sessionId, file, header, line -> hub.publish(sessionId, line));
+        SessionRecording recording = SessionRecording.create(sessionId, file, header, (b, o, l) -> hub.publish(sessionId, b, o, l));
         commit.register(recording);
         return recording;
       } catch (RecordingFailedException e) {

@@ -24,6 +24,10 @@ final class ByteBuf {
     size = 0;
   }
 
+  void truncate(int newSize) {
+    size = newSize;
+  }
+
   void ensure(int more) {
     if (size + more > data.length) {
       data = Arrays.copyOf(data, Math.max(data.length * 2, size + more));

@@ -28,6 +28,16 @@ public final class GroupCommit implements AutoCloseable {
 
   public void register(SessionRecording recording) {
     open.add(recording);
+    recording.attach(this);
+  }
+
+  /** A recording has a lot waiting: write it now instead of at the next tick. */
+  void flushSoon(SessionRecording recording) {
+    try {
+      thread.execute(recording::flush);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // shutting down; close() flushes everything
+    }
   }
 
   public void unregister(SessionRecording recording) {

@@ -10,6 +10,15 @@ final class JsonUtf8 {
   private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
   private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  /** True for bytes that end a run of plain ASCII: controls, '"', '\\' and every non-ASCII byte. */
+  private static final boolean[] SPECIAL = new boolean[256];
+
+  static {
+    for (int b = 0; b < 256; b++) {
+      SPECIAL[b] = b < 0x20 || b >= 0x80 || b == '"' || b == '\\';
+    }
+  }
+
   private JsonUtf8() {}
 
   /** The incomplete tail of one byte stream's last chunk. */
@@ -46,13 +55,9 @@ final class JsonUtf8 {
     out.ensure(length + 16);
     while (i < end) {
       int b = bytes[i] & 0xFF;
-      if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+      if (!SPECIAL[b]) {
         int run = i + 1;
-        while (run < end) {
-          int c = bytes[run] & 0xFF;
-          if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-            break;
-          }
+        while (run < end && !SPECIAL[bytes[run] & 0xFF]) {
           run++;
         }
         out.put(bytes, i, run - i);

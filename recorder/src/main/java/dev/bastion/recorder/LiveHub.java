@@ -53,14 +53,17 @@ public final class LiveHub implements AutoCloseable {
   }
 
   /** One line of the session's recording (header or event, with its newline), in file order. */
-  public void publish(String sessionId, byte[] line) {
+  public void publish(String sessionId, byte[] buffer, int offset, int length) {
     Feed feed = feeds.get(sessionId);
     if (feed == null) {
       return;
     }
-    String text = new String(line, 0, line.length - 1, StandardCharsets.UTF_8);
     synchronized (feed) {
       feed.published++;
+      if (feed.subscriptions.isEmpty()) {
+        return; // nobody watching: no copy, no decoding
+      }
+      String text = new String(buffer, offset, length - 1, StandardCharsets.UTF_8);
       for (Subscription s : feed.subscriptions) {
         s.enqueue(text);
       }

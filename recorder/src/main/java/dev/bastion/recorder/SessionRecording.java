@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.function.Consumer;
 
 /**
  * One session's asciicast v2 file. Events are encoded on the caller's thread into a reusable
@@ -23,7 +22,9 @@ import java.util.function.Consumer;
  */
 public final class SessionRecording {
   /** Bytes that may wait for the disk before producers should pause. */
-  public static final int HIGH_WATER = 4 * 1024 * 1024;
+  public static final int HIGH_WATER = 8 * 1024 * 1024;
+  /** Bytes after which the group commit is asked to write now rather than at its next tick. */
+  static final int FLUSH_SOON = 1024 * 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] O = ", \"o\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -39,7 +40,9 @@ public final class SessionRecording {
   private final MessageDigest digest;
   private final JsonUtf8.Stitch[] outputStitches = {new JsonUtf8.Stitch(), new JsonUtf8.Stitch()};
   private final JsonUtf8.Stitch inputStitch = new JsonUtf8.Stitch();
-  private final Consumer<byte[]> listener;
+  private final LineListener listener;
+  private volatile GroupCommit commit;
+  private boolean flushRequested;
 
   private ByteBuf pending = new ByteBuf(64 * 1024);
   private ByteBuf writing = new ByteBuf(64 * 1024);
@@ -50,7 +53,12 @@ public final class SessionRecording {
   private volatile boolean closed;
   private Runnable onWritable;
 
-  private SessionRecording(String sessionId, Path file, FileChannel channel, Consumer<byte[]> listener) {
+  /** Receives each encoded line (with its newline) in file order; must not block or keep the array. */
+  public interface LineListener {
+    void line(byte[] buffer, int offset, int length);
+  }
+
+  private SessionRecording(String sessionId, Path file, FileChannel channel, LineListener listener) {
     this.sessionId = sessionId;
     this.file = file;
     this.channel = channel;
@@ -67,7 +75,7 @@ public final class SessionRecording {
    * Creates the file and writes the header line to it at once. {@code listener} receives each
    * encoded line (header first), in file order, on the producing thread; it must not block.
    */
-  public static SessionRecording create(String sessionId, Path file, RecordingHeader header, Consumer<byte[]> listener) {
+  public static SessionRecording create(String sessionId, Path file, RecordingHeader header, LineListener listener) {
     try {
       Files.createDirectories(file.getParent());
       FileChannel channel =
@@ -140,24 +148,33 @@ public final class SessionRecording {
     if (closed) {
       return;
     }
-    event.clear();
-    event.put((byte) '[');
-    event.putSeconds((System.nanoTime() - startNanos) / 1000);
-    event.put(code);
-    int before = event.size();
-    JsonUtf8.escape(stitch, data, offset, length, event);
-    if (event.size() == before && length > 0) {
-      return; // only an incomplete UTF-8 sequence so far; it goes out with the next chunk
+    // Encoded straight into the pending buffer: no copy per event.
+    int start = pending.size();
+    pending.put((byte) '[');
+    pending.putSeconds((System.nanoTime() - startNanos) / 1000);
+    pending.put(code);
+    int before = pending.size();
+    JsonUtf8.escape(stitch, data, offset, length, pending);
+    if (pending.size() == before && length > 0) {
+      pending.truncate(start); // only an incomplete UTF-8 sequence so far; it goes out with the next chunk
+      return;
     }
-    event.put(END);
-    pending.put(event.array(), 0, event.size());
-    notifyListener(event.array(), 0, event.size());
+    pending.put(END);
+    notifyListener(pending.array(), start, pending.size() - start);
+    if (pending.size() >= FLUSH_SOON && !flushRequested && commit != null) {
+      flushRequested = true;
+      commit.flushSoon(this);
+    }
   }
 
   private void notifyListener(byte[] line, int offset, int length) {
     if (listener != null) {
-      listener.accept(java.util.Arrays.copyOfRange(line, offset, offset + length));
+      listener.line(line, offset, length);
     }
+  }
+
+  void attach(GroupCommit groupCommit) {
+    this.commit = groupCommit;
   }
 
   /** False while too much waits for the disk; the producer should wait for {@link #whenWritable}. */
@@ -198,6 +215,7 @@ public final class SessionRecording {
       batch = pending;
       pending = writing;
       writing = batch;
+      flushRequested = false;
     }
     try {
       ByteBuffer buffer = ByteBuffer.wrap(batch.array(), 0, batch.size());

@@ -48,7 +48,7 @@ class LiveHubTest {
     hub.open(id, file);
     GroupCommit commit = new GroupCommit();
     SessionRecording recording = SessionRecording.create(id, file,
-        new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null), line -> hub.publish(id, line));
+        new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null), (b, o, l) -> hub.publish(id, b, o, l));
     commit.register(recording);
 
     List<Collecting> viewers = new ArrayList<>();
@@ -91,7 +91,7 @@ class LiveHubTest {
     hub.open(id, file);
     GroupCommit commit = new GroupCommit();
     SessionRecording recording = SessionRecording.create(id, file,
-        new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null), line -> hub.publish(id, line));
+        new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null), (b, o, l) -> hub.publish(id, b, o, l));
     commit.register(recording);
     for (int i = 0; i < 50; i++) {
       byte[] b = ("before " + i + "\n").getBytes(StandardCharsets.UTF_8);
