@@ -21,6 +21,7 @@ public record AuditEvent(
   public static final String SESSION_STARTED = "session_started";
   public static final String SESSION_ENDED = "session_ended";
   public static final String SESSION_INTERRUPTED = "session_interrupted";
+  public static final String FILE_OPERATION = "file_operation";
   public static final String SERVER_STARTED = "server_started";
   public static final String SERVER_STOPPED = "server_stopped";
 }

@@ -5,6 +5,7 @@ import dev.bastion.audit.SessionRecord;
 import dev.bastion.policy.Grant;
 import dev.bastion.recorder.RecordingHeader;
 import dev.bastion.recorder.SessionRecording;
+import dev.bastion.sftp.SftpAuditor;
 import dev.bastion.upstream.UpstreamException;
 import java.io.IOException;
 import java.time.Instant;
@@ -54,6 +55,7 @@ public final class ProxiedSession {
   private volatile String endReason;
   private volatile boolean terminated;
   private volatile SessionRecording recording;
+  private final SftpAuditor sftp;
   private volatile boolean recordingFailed;
 
   ProxiedSession(
@@ -78,6 +80,24 @@ public final class ProxiedSession {
     this.clientIn = clientIn;
     this.services = services;
     this.startedAt = services.clock().instant();
+    this.sftp = kind == SessionKind.SFTP ? new SftpAuditor(this::fileOperation) : null;
+  }
+
+  /** One row per file operation of an sftp (or scp) session; the bytes are not recorded. */
+  private void fileOperation(String operation, String detail) {
+    services.audit().record(
+        new AuditEvent(services.clock().instant(), AuditEvent.FILE_OPERATION, grant.identity(), null, source, id,
+            grant.target().name(), grant.login(), operation, detail));
+  }
+
+  private ChannelPump.Tap sftpTap(boolean fromClient) {
+    return (data, offset, length) -> {
+      if (fromClient) {
+        sftp.fromClient(data, offset, length);
+      } else {
+        sftp.fromTarget(data, offset, length);
+      }
+    };
   }
 
   public String id() {
@@ -269,10 +289,11 @@ public final class ProxiedSession {
   private void startPumps(ClientChannel opened) {
     boolean hasErr = opened.getAsyncErr() != null;
     pendingEnds.set(hasErr ? 3 : 2);
-    output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(), recordingTap(false, 0), this::streamEnded);
+    output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(),
+        sftp != null ? sftpTap(false) : recordingTap(false, 0), this::streamEnded);
     errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), recordingTap(false, 1), this::streamEnded) : null;
     input =
-        new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), recordingTap(true, 0), failure -> {
+        new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), sftp != null ? sftpTap(true) : recordingTap(true, 0), failure -> {
           // The engineer sent EOF (or went away): pass EOF on once pending input is written.
           opened.getAsyncIn().close(false);
         });
@@ -413,6 +434,9 @@ public final class ProxiedSession {
                 + ", " + in + " bytes in, " + out + " bytes out"));
     LOG.info("session {} ended: {} (status {}, signal {}, {} in, {} out)", id, reason, status, signal, in, out);
     services.recorder().finish(recording, reason);
+    if (sftp != null) {
+      sftp.finish();
+    }
   }
 
   private void closeUpstream() {

@@ -131,6 +131,14 @@ class GatewayEndToEndTest {
     CommandResult r = ExternalCommand.of(sftp).stdin("get " + remote + " " + back + "\nrm " + remote + "\n").run();
     assertEquals(0, r.exitCode(), r.toString());
     assertEquals(sha256(file), sha256(back));
+
+    // One audit row per file operation, with the bytes moved; the bytes themselves are not kept.
+    awaitFileOperation("write", remote + ": 3145728 bytes");
+    awaitFileOperation("read", remote + ": 3145728 bytes");
+    awaitFileOperation("remove", remote + ": ok");
+    AuditReader reader = new AuditReader(gw.bastion.database());
+    assertTrue(reader.sessions(false, 100).stream().filter(x -> "sftp".equals(x.kind())).allMatch(x -> x.recordingPath() == null),
+        "sftp sessions are not recorded byte by byte");
   }
 
   @Test
@@ -319,6 +327,19 @@ class GatewayEndToEndTest {
     cmd.add(user + "@127.0.0.1");
     cmd.add(command);
     return cmd;
+  }
+
+  private void awaitFileOperation(String operation, String detail) throws InterruptedException {
+    AuditReader reader = new AuditReader(gw.bastion.database());
+    for (int i = 0; i < 100; i++) {
+      if (reader.events(null, "alice@example.com", 1000).stream().anyMatch(e ->
+          e.kind().equals(AuditEvent.FILE_OPERATION) && operation.equals(e.code()) && detail.equals(e.detail()))) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no file operation " + operation + " " + detail + ": "
+        + reader.events(null, null, 30).stream().filter(e -> e.kind().equals(AuditEvent.FILE_OPERATION)).toList());
   }
 
   private void awaitEvent(String kind, String code, String identity) throws InterruptedException {

@@ -123,6 +123,7 @@ class CertificateIssuingInteropTest {
 
   private static String local(Instant instant) {
     // ssh-keygen prints local time without zone; the test commands run with TZ=UTC.
-    return instant.atOffset(ZoneOffset.UTC).toLocalDateTime().toString();
+    // (LocalDateTime.toString would drop ":00" seconds, once a minute)
+    return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").format(instant.atOffset(ZoneOffset.UTC));
   }
 }
