@@ -1,0 +1,192 @@
+// The bastion web viewer. Plain DOM; user-controlled strings only ever go into textContent.
+
+const $ = (selector) => document.querySelector(selector);
+
+function status(text, isError = false) {
+  const el = $('#status');
+  el.textContent = text;
+  el.className = isError ? 'status error' : 'status';
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: 'same-origin', ...options });
+  if (response.status === 401) {
+    status('Not logged in. Run "ssh -p PORT you@BASTION web-login" and open the link it prints.', true);
+    throw new Error('401');
+  }
+  const body = response.headers.get('content-type')?.includes('application/json') ? await response.json() : null;
+  if (!response.ok) {
+    const message = body && body.error ? body.error : `HTTP ${response.status}`;
+    status(message, true);
+    throw new Error(message);
+  }
+  return body;
+}
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text ?? '';
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+function link(td, href, text) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.textContent = text;
+  td.appendChild(a);
+  return a;
+}
+
+function duration(from, to) {
+  const seconds = Math.max(0, Math.round(((to ? new Date(to) : new Date()) - new Date(from)) / 1000));
+  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+}
+
+const idFromPath = () => location.pathname.split('/').pop();
+
+async function whoami() {
+  const me = await api('/api/me');
+  $('#me').textContent = `${me.identity} (${me.rights.join(', ') || 'no rights'})`;
+  const logout = $('#logout');
+  logout.hidden = false;
+  logout.addEventListener('click', async () => {
+    await fetch('/logout', { method: 'POST', credentials: 'same-origin' });
+    location.reload();
+  });
+  return me;
+}
+
+async function liveSessions() {
+  const body = $('#sessions tbody');
+  const refresh = async () => {
+    const sessions = await api('/api/sessions?state=live');
+    body.replaceChildren();
+    for (const s of sessions) {
+      const row = document.createElement('tr');
+      row.dataset.session = s.id;
+      cell(row, s.identity);
+      cell(row, s.target);
+      cell(row, s.login);
+      cell(row, s.kind + (s.command ? `: ${s.command}` : ''));
+      cell(row, new Date(s.started_at).toLocaleTimeString());
+      cell(row, duration(s.started_at));
+      cell(row, String(s.viewers));
+      link(cell(row, ''), `/sessions/${encodeURIComponent(s.id)}`, 'Watch');
+      body.appendChild(row);
+    }
+    status(sessions.length ? '' : 'No live sessions.');
+  };
+  await refresh();
+  setInterval(() => refresh().catch(() => {}), 2000);
+}
+
+function player(source, options) {
+  const el = $('#player');
+  el.replaceChildren();
+  return AsciinemaPlayer.create(source, el, { fit: 'width', terminalFontSize: '14px', ...options });
+}
+
+async function liveSession(me) {
+  const id = idFromPath();
+  const s = await api(`/api/sessions/${encodeURIComponent(id)}`);
+  $('#title').textContent = `${s.identity}: ${s.login}@${s.target}`;
+  $('#meta').textContent = `${s.kind}${s.command ? ': ' + s.command : ''}, started ${new Date(s.started_at).toLocaleString()}, ${s.state}`;
+  if (s.state !== 'live') {
+    status('This session has ended.');
+    if (s.recorded) link($('#meta'), `/recordings/${encodeURIComponent(id)}`, ' Replay it');
+    return;
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  player({ driver: 'websocket', url: `${scheme}://${location.host}/api/sessions/${encodeURIComponent(id)}/live`, bufferTime: 0 },
+    { autoPlay: true });
+  if (me.rights.includes('terminate') || me.identity === s.identity) {
+    const form = $('#terminate');
+    form.hidden = false;
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const reason = $('#reason').value.trim();
+      if (!reason) return;
+      if (!window.confirm(`End ${s.identity}'s session on ${s.target}? They will see your name and reason.`)) return;
+      await api(`/api/sessions/${encodeURIComponent(id)}/terminate`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ reason }),
+      });
+      status('Session ended.');
+      form.hidden = true;
+    });
+  }
+}
+
+async function recordings() {
+  const form = $('#filters');
+  const load = async () => {
+    const params = new URLSearchParams(new FormData(form));
+    const list = await api(`/api/recordings?${params}`);
+    const body = $('#recordings tbody');
+    body.replaceChildren();
+    for (const s of list) {
+      const row = document.createElement('tr');
+      cell(row, s.identity);
+      cell(row, s.target);
+      cell(row, s.login);
+      cell(row, s.kind + (s.command ? `: ${s.command}` : ''));
+      cell(row, new Date(s.started_at).toLocaleString());
+      cell(row, s.ended_at ? new Date(s.ended_at).toLocaleString() : '');
+      cell(row, s.exit_status == null ? (s.end_reason || '') : String(s.exit_status));
+      link(cell(row, ''), `/recordings/${encodeURIComponent(s.id)}`, 'Replay');
+      body.appendChild(row);
+    }
+    status(list.length ? '' : 'No recordings match.');
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); load().catch(() => {}); });
+  await load();
+}
+
+async function replay() {
+  const id = idFromPath();
+  const s = await api(`/api/sessions/${encodeURIComponent(id)}`);
+  $('#title').textContent = `Replay: ${s.identity}: ${s.login}@${s.target}`;
+  $('#meta').textContent = `${s.kind}${s.command ? ': ' + s.command : ''}, ${new Date(s.started_at).toLocaleString()} to ${s.ended_at ? new Date(s.ended_at).toLocaleString() : '(live)'}`;
+  const cast = `/api/recordings/${encodeURIComponent(id)}.cast`;
+  $('#download-cast').href = cast;
+  $('#download-seal').href = `${cast}.seal`;
+  const speed = $('#speed');
+  const start = () => player({ url: cast }, { speed: Number(speed.value), idleTimeLimit: 2, controls: true });
+  speed.addEventListener('change', start);
+  start();
+}
+
+async function audit() {
+  const form = $('#filters');
+  const load = async () => {
+    const params = new URLSearchParams([...new FormData(form)].filter(([, v]) => v));
+    const events = await api(`/api/audit?${params}`);
+    const body = $('#audit tbody');
+    body.replaceChildren();
+    for (const e of events.reverse()) {
+      const row = document.createElement('tr');
+      cell(row, new Date(e.at).toLocaleString());
+      cell(row, e.kind);
+      cell(row, e.identity);
+      cell(row, e.source_address);
+      cell(row, e.target ? `${e.login}@${e.target}` : '');
+      cell(row, e.session_id ? e.session_id.slice(0, 8) : '');
+      cell(row, e.code);
+      cell(row, e.detail, 'detail');
+      body.appendChild(row);
+    }
+    status(events.length ? '' : 'No events match.');
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); load().catch(() => {}); });
+  await load();
+}
+
+const pages = { index: liveSessions, session: liveSession, recordings, replay, audit };
+
+whoami()
+  .then((me) => pages[document.body.dataset.page](me))
+  .catch((error) => { if (error.message !== '401') console.error(error); });
