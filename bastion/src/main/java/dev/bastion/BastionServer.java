@@ -18,6 +18,11 @@ import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.upstream.UpstreamConnector;
+import dev.bastion.audit.AuditReader;
+import dev.bastion.viewer.ViewerBackend;
+import dev.bastion.web.LoginTokens;
+import dev.bastion.web.WebServer;
+import dev.bastion.web.WebSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +53,8 @@ public final class BastionServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
+  private WebServer web;
+  private LoginTokens loginTokens;
 
   private BastionServer(
       BastionConfig config, CaKeyStore cas, AuditDatabase database, AuditLog audit, UpstreamConnector upstream,
@@ -96,7 +103,9 @@ public final class BastionServer implements AutoCloseable {
     SessionRecorder recorder =
         new SessionRecorder(dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
     recorder.sealInterrupted(interrupted);
-    SessionServices services = new SessionServices(config, new TargetPolicy(config), audit, upstream, live, recorder, clock);
+    LoginTokens loginTokens = new LoginTokens(clock);
+    SessionServices services =
+        new SessionServices(config, new TargetPolicy(config), audit, upstream, live, recorder, loginTokens, clock);
     BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames());
     GatewayServer gateway;
     try {
@@ -107,9 +116,28 @@ public final class BastionServer implements AutoCloseable {
       audit.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
+    WebServer web;
+    try {
+      BastionConfig.Web w = config.web();
+      web = WebServer.start(
+          new WebSettings(w.listen().getAddress().getHostAddress(), w.listen().getPort(), w.publicUrl(),
+              w.tls().map(BastionConfig.Tls::cert), w.tls().map(BastionConfig.Tls::key)),
+          new ViewerBackend(dataDir, new AuditReader(database), audit, live, recorder.hub(), clock),
+          recorder.hub(), loginTokens, clock);
+    } catch (RuntimeException e) {
+      gateway.close();
+      upstream.close();
+      recorder.close();
+      audit.close();
+      throw new IOException("cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
+    }
     audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STARTED, null, null, null, null, null, null, null,
-        "listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + gateway.port()));
-    return new BastionServer(config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
+        "listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + gateway.port()
+            + ", web viewer on port " + web.port()));
+    BastionServer server = new BastionServer(config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
+    server.web = web;
+    server.loginTokens = loginTokens;
+    return server;
   }
 
   public int sshPort() {
@@ -126,6 +154,14 @@ public final class BastionServer implements AutoCloseable {
 
   public AuditDatabase database() {
     return database;
+  }
+
+  public int webPort() {
+    return web.port();
+  }
+
+  public LoginTokens loginTokens() {
+    return loginTokens;
   }
 
   public SessionRecorder recorder() {
@@ -156,6 +192,7 @@ public final class BastionServer implements AutoCloseable {
   public void close() {
     housekeeping.shutdownNow();
     live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
+    web.close();
     try {
       gateway.close();
     } catch (IOException e) {

@@ -20,14 +20,31 @@ public final class AuditReader {
 
   /** Sessions, newest first; only live ones if asked. */
   public List<SessionRecord> sessions(boolean liveOnly, int limit) {
+    return query(liveOnly ? "WHERE state = 'live'" : "", null, limit);
+  }
+
+  /** Sessions in one state ("live", "ended", "interrupted"), newest first. */
+  public List<SessionRecord> sessionsInState(String state, int limit) {
+    return query("WHERE state = ?", state, limit);
+  }
+
+  public java.util.Optional<SessionRecord> session(String id) {
+    return query("WHERE id = ?", id, 1).stream().findFirst();
+  }
+
+  private List<SessionRecord> query(String where, String parameter, int limit) {
     String sql =
         "SELECT id, identity, roles, target, login, kind, command, source_address, started_at, ended_at, state,"
-            + " exit_status, exit_signal, bytes_in, bytes_out, end_reason, recording_path, recording_sha256 FROM sessions"
-            + (liveOnly ? " WHERE state = 'live'" : "")
+            + " exit_status, exit_signal, bytes_in, bytes_out, end_reason, recording_path, recording_sha256 FROM sessions "
+            + where
             + " ORDER BY started_at DESC LIMIT ?";
     try (Connection c = database.connect();
         PreparedStatement st = c.prepareStatement(sql)) {
-      st.setInt(1, limit);
+      int i = 1;
+      if (parameter != null) {
+        st.setString(i++, parameter);
+      }
+      st.setInt(i, limit);
       List<SessionRecord> out = new ArrayList<>();
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {

@@ -28,6 +28,9 @@ final class DemoCommand extends Subcommand {
   @Option(names = "--listen", defaultValue = "127.0.0.1:2222", description = "SSH listen address (default: ${DEFAULT-VALUE}).")
   String listen;
 
+  @Option(names = "--web-listen", defaultValue = "127.0.0.1:8080", description = "Web viewer address (default: ${DEFAULT-VALUE}).")
+  String webListen;
+
   @Override
   protected void run() throws Exception {
     Path data = dataDir();
@@ -41,6 +44,7 @@ final class DemoCommand extends Subcommand {
         ConfigLoader.parse(
             "demo configuration",
             "ssh:\n  listen: " + listen + "\n"
+                + "web:\n  listen: " + webListen + "\n  public_url: http://" + webListen + "\n"
                 + "targets:\n  demo:\n    address: 127.0.0.1:" + target.port() + "\n"
                 + "    host_key: \"" + OpenSshKeys.toLine(target.hostKey(), null) + "\"\n"
                 + "    logins: [" + login + "]\n"
@@ -63,8 +67,16 @@ final class DemoCommand extends Subcommand {
     out().println("  ssh -p " + server.sshPort() + " -i " + key + " -o IdentitiesOnly=yes -o UserKnownHostsFile=" + knownHosts
         + " " + login + "@demo@127.0.0.1");
     out().println();
-    out().println("Also try the bastion's own commands (targets, whoami) with the same options and user 'me@127.0.0.1',");
-    out().println("and 'bastion sessions' / 'bastion audit' in another terminal. Ctrl-C stops the demo.");
+    out().println("Also try the bastion's own commands (targets, whoami, web-login) with the same options and user");
+    out().println("'me@127.0.0.1', and 'bastion sessions' / 'bastion audit' in another terminal.");
+    out().println();
+    out().println("Watch sessions live and replay them in the web viewer (this link works once, for 60 seconds):");
+    out().println();
+    String token = server.loginTokens().issue("demo@bastion",
+        java.util.Set.of("shadow", "terminate", "replay", "audit", "approve"), java.time.Instant.now().plus(Duration.ofHours(8)));
+    out().println("  " + config.web().publicUrl().replaceAll(":\\d+$", "") + ":" + server.webPort() + "/login?token=" + token);
+    out().println();
+    out().println("Ctrl-C stops the demo.");
     out().flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

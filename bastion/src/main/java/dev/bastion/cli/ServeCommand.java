@@ -20,6 +20,8 @@ final class ServeCommand extends Subcommand {
     BastionServer server = BastionServer.start(dataDir(), config, Clock.systemUTC());
     out().println("bastion: SSH gateway listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + server.sshPort()
         + " with " + config.targets().size() + " targets");
+    out().println("bastion: web viewer at " + config.web().publicUrl() + " (log in with: ssh -p "
+        + server.sshPort() + " you@BASTION web-login)");
     out().println("bastion: clients trust it with this known_hosts line:");
     out().println("@cert-authority * " + server.cas().load(CaKind.HOST).publicKeyLine());
     out().flush();

@@ -27,6 +27,15 @@ public final class TargetPolicy {
     return user.principals().stream().filter(roles::containsKey).toList();
   }
 
+  /** Web rights ({@code shadow}, {@code terminate}, ...) of all roles a person holds. */
+  public java.util.Set<String> rightsOf(CertifiedUser user) {
+    java.util.Set<String> rights = new java.util.TreeSet<>();
+    for (String role : rolesOf(user)) {
+      rights.addAll(roles.get(role).can());
+    }
+    return rights;
+  }
+
   /** Decides one {@code LOGIN@TARGET} request. */
   public Grant authorize(CertifiedUser user, String login, String targetName) throws AccessDenied {
     BastionConfig.Target target = targets.get(targetName);

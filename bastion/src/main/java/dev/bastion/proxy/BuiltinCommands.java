@@ -34,8 +34,9 @@ final class BuiltinCommands {
       case "help", "" -> print(help(), 0);
       case "targets" -> print(targets(), 0);
       case "whoami" -> print(whoami(), 0);
+      case "web-login" -> print(webLogin(), 0);
       default -> client.refuse(
-          "unknown command '" + command + "'; the bastion's commands are targets, whoami and help,"
+          "unknown command '" + command + "'; the bastion's commands are targets, whoami, web-login and help,"
               + " and LOGIN@TARGET as user name reaches a target", 1);
     }
   }
@@ -53,6 +54,7 @@ final class BuiltinCommands {
         "The bastion's own commands (ssh -p PORT you@BASTION COMMAND):",
         "  targets   the targets and logins you may use",
         "  whoami    who your certificate says you are",
+        "  web-login a one-time link (60 seconds) to the web viewer",
         "  help      this text",
         "");
   }
@@ -66,6 +68,12 @@ final class BuiltinCommands {
     StringBuilder out = new StringBuilder(String.format("%-" + width + "s  %s%n", "TARGET", "LOGINS"));
     reachable.forEach((target, logins) -> out.append(String.format("%-" + width + "s  %s%n", target, String.join(",", logins))));
     return out.toString();
+  }
+
+  /** A one-time link (60 s) to the web viewer for this certificate's identity and rights. */
+  private String webLogin() {
+    String token = services.loginTokens().issue(user.identity(), services.policy().rightsOf(user), user.validBefore());
+    return services.config().web().publicUrl() + "/login?token=" + token + "\n";
   }
 
   private String whoami() {

@@ -37,6 +37,10 @@ public final class LiveSessions {
     return List.copyOf(sessions.values());
   }
 
+  public java.util.Optional<ProxiedSession> get(String id) {
+    return java.util.Optional.ofNullable(sessions.get(id));
+  }
+
   public int count() {
     return sessions.size();
   }

@@ -353,7 +353,7 @@ public final class ProxiedSession {
     endReason = reason;
     SessionRecording r = recording;
     if (r != null && !recordingFailed) {
-      r.marker("session ended by the bastion: " + reason);
+      r.marker(reason);
     }
     ClientChannel opened = channel;
     client.tell(reason, () -> {
@@ -365,6 +365,14 @@ public final class ProxiedSession {
         client.exit(255);
       }
     });
+  }
+
+  /** A marker in this session's recording (a viewer joined or left). */
+  public void marker(String text) {
+    SessionRecording r = recording;
+    if (r != null && !recordingFailed) {
+      r.marker(text);
+    }
   }
 
   void windowChanged(int columns, int rows, int width, int height) {

@@ -14,4 +14,5 @@ public record SessionServices(
     UpstreamConnector upstream,
     LiveSessions live,
     dev.bastion.recording.SessionRecorder recorder,
+    dev.bastion.web.LoginTokens loginTokens,
     Clock clock) {}

@@ -41,7 +41,8 @@ class PackagedJarIT {
   void demoPrintsAnSshLineThatWorksAndStopsCleanlyOnSigterm() throws Exception {
     Path data = dir.resolve("demo-data");
     int port = dev.bastion.testsupport.OpenSshServer.freePort();
-    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port)
+    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port,
+            "--web-listen", "127.0.0.1:" + dev.bastion.testsupport.OpenSshServer.freePort())
         .redirectError(dir.resolve("demo.err").toFile())
         .start();
     try {
@@ -111,7 +112,8 @@ class PackagedJarIT {
   }
 
   private Process startDemo(Path data, int port) throws Exception {
-    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port)
+    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port,
+            "--web-listen", "127.0.0.1:" + dev.bastion.testsupport.OpenSshServer.freePort())
         .redirectErrorStream(true)
         .start();
     java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));

@@ -60,9 +60,13 @@ final class GatewayFixture implements AutoCloseable {
             .trustedUserCaKeys(cas.load(CaKind.UPSTREAM).publicKeyLine())
             .config("AcceptEnv LANG LC_*")
             .start();
+    int webPort = OpenSshServer.freePort();
     String yaml =
         "ssh:\n"
             + "  listen: 127.0.0.1:0\n"
+            + "web:\n"
+            + "  listen: 127.0.0.1:" + webPort + "\n"
+            + "  public_url: http://127.0.0.1:" + webPort + "\n"
             + "targets:\n"
             + "  web01:\n"
             + "    address: 127.0.0.1:" + target.port() + "\n"
@@ -73,7 +77,10 @@ final class GatewayFixture implements AutoCloseable {
             + "  ops:\n"
             + "    targets: [\"web*\", \"db*\", \"down*\", \"evil*\", \"gated*\"]\n"
             + "    logins: [" + login + "]\n"
-            + "    can: [shadow, terminate]\n"
+            + "    can: [shadow, terminate, replay, audit]\n"
+            + "  viewer:\n"
+            + "    targets: [\"web*\"]\n"
+            + "    logins: [" + login + "]\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
     BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC());

@@ -89,11 +89,13 @@ public final class WebServer implements AutoCloseable {
     router.get("/audit").handler(ctx -> page(ctx, "audit.html"));
     router.get("/static/:file").handler(ctx -> asset(ctx, "static/" + ctx.pathParam("file")));
     router.get("/vendor/:file").handler(ctx -> asset(ctx, "vendor/" + ctx.pathParam("file")));
+    // The WebSocket route comes before the body handler: an upgrade must not have its body read.
+    router.get("/api/sessions/:id/live").handler(this::authenticate);
+    router.get("/api/sessions/:id/live").handler(this::live);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(16 * 1024));
     router.route("/api/*").handler(this::authenticate);
     router.get("/api/me").handler(this::me);
     router.get("/api/sessions").handler(this::listSessions);
-    router.get("/api/sessions/:id/live").handler(this::live);
     router.get("/api/sessions/:id").handler(this::getSession);
     router.post("/api/sessions/:id/terminate").handler(this::terminate);
     router.get("/api/recordings").handler(this::listRecordings);
@@ -311,12 +313,14 @@ public final class WebServer implements AutoCloseable {
       error(ctx, 403, "cross-origin WebSocket refused");
       return;
     }
+    ctx.request().pause();
     withSession(ctx, (user, session) -> {
       if (!hub.isLive(session.id())) {
         error(ctx, 404, "session is not live");
         return;
       }
-      ctx.request().toWebSocket().onSuccess(socket -> {
+      ctx.request().toWebSocket().onFailure(e -> error(ctx, 400, "not a WebSocket request: " + e.getMessage()))
+          .onSuccess(socket -> {
         LiveSocket viewer = new LiveSocket(socket);
         vertx.executeBlocking(() -> {
           LiveHub.Subscription subscription = hub.subscribe(session.id(), viewer);

@@ -1,0 +1,98 @@
+package dev.bastion.viewer;
+
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditLog;
+import dev.bastion.audit.AuditReader;
+import dev.bastion.audit.SessionRecord;
+import dev.bastion.proxy.LiveSessions;
+import dev.bastion.recorder.LiveHub;
+import dev.bastion.web.BastionBackend;
+import dev.bastion.web.SessionView;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The bastion as the web viewer sees it: sessions from the audit database, live ones from memory. */
+public final class ViewerBackend implements BastionBackend {
+  private final Path dataDir;
+  private final AuditReader reader;
+  private final AuditLog audit;
+  private final LiveSessions live;
+  private final LiveHub hub;
+  private final Clock clock;
+
+  public ViewerBackend(Path dataDir, AuditReader reader, AuditLog audit, LiveSessions live, LiveHub hub, Clock clock) {
+    this.dataDir = dataDir;
+    this.reader = reader;
+    this.audit = audit;
+    this.live = live;
+    this.hub = hub;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<SessionView> sessions(String state, int limit) {
+    List<SessionRecord> records = state == null ? reader.sessions(false, limit) : reader.sessionsInState(state, limit);
+    return records.stream().map(this::view).toList();
+  }
+
+  @Override
+  public Optional<SessionView> session(String id) {
+    return reader.session(id).map(this::view);
+  }
+
+  private SessionView view(SessionRecord s) {
+    boolean recorded = s.recordingPath() != null && (SessionRecord.LIVE.equals(s.state()) || s.recordingSha256() != null);
+    return new SessionView(s.id(), s.identity(), s.target(), s.login(), s.kind(), s.command(), s.startedAt(), s.endedAt(),
+        s.state(), s.exitStatus(), s.endReason(), recorded, hub.viewers(s.id()));
+  }
+
+  @Override
+  public boolean terminate(String id, String byIdentity, String reason) {
+    return live.get(id).map(session -> {
+      audit.record(new AuditEvent(clock.instant(), "session_terminated", byIdentity, null, null, id,
+          session.grant().target().name(), session.grant().login(), "web",
+          "ended " + session.identity() + "'s session: " + reason));
+      session.terminate("session terminated by " + byIdentity + ": " + reason);
+      return true;
+    }).orElse(false);
+  }
+
+  @Override
+  public Optional<Path> recording(String id) {
+    return reader.session(id).filter(s -> s.recordingPath() != null).map(s -> dataDir.resolve(s.recordingPath()).normalize())
+        .filter(p -> p.startsWith(dataDir.resolve("recordings").normalize()));
+  }
+
+  @Override
+  public List<Map<String, Object>> auditEvents(Instant since, String identity, int limit) {
+    return reader.events(since, identity, limit).stream().map(e -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("at", e.at().toString());
+      m.put("kind", e.kind());
+      m.put("identity", e.identity());
+      m.put("serial", e.serial());
+      m.put("source_address", e.sourceAddress());
+      m.put("session_id", e.sessionId());
+      m.put("target", e.target());
+      m.put("login", e.login());
+      m.put("code", e.code());
+      m.put("detail", e.detail());
+      return m;
+    }).toList();
+  }
+
+  @Override
+  public void audit(String kind, String identity, String sessionId, String detail) {
+    audit.record(new AuditEvent(clock.instant(), kind, identity, null, null, sessionId, null, null, "web", detail));
+  }
+
+  @Override
+  public void marker(String sessionId, String text) {
+    live.get(sessionId).ifPresent(session -> session.marker(text));
+  }
+}
