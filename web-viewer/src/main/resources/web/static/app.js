@@ -155,7 +155,7 @@ async function replay() {
   $('#download-cast').href = cast;
   $('#download-seal').href = `${cast}.seal`;
   const speed = $('#speed');
-  const start = () => player({ url: cast }, { speed: Number(speed.value), idleTimeLimit: 2, controls: true });
+  const start = () => player({ url: cast }, { speed: Number(speed.value), idleTimeLimit: 2, controls: true, autoPlay: true });
   speed.addEventListener('change', start);
   start();
 }

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  */
 public final class WebServer implements AutoCloseable {
   static final String COOKIE = "bastion_session";
-  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+  /** No inline script, no eval; 'wasm-unsafe-eval' only lets asciinema-player compile its WebAssembly terminal. */
+  static final String CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:;"
       + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
   private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
   private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -80,6 +81,7 @@ public final class WebServer implements AutoCloseable {
     }
     Router router = Router.router(vertx);
     router.route().handler(this::securityHeaders);
+    router.get("/favicon.ico").handler(ctx -> ctx.response().setStatusCode(204).end());
     router.get("/login").handler(this::login);
     router.post("/logout").handler(this::logout);
     router.get("/").handler(ctx -> page(ctx, "index.html"));
