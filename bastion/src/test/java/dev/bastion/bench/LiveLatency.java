@@ -91,6 +91,7 @@ public final class LiveLatency {
       }
     }
     List<Long> delays = Collections.synchronizedList(new ArrayList<>());
+    long[] measureFrom = {Long.MAX_VALUE};
     List<WebSocket> sockets = new ArrayList<>();
     for (int v = 0; v < viewers; v++) {
       boolean measured = v == 0 || v == viewers - 1;
@@ -107,7 +108,10 @@ public final class LiveLatency {
                   long now = System.currentTimeMillis() * 1_000_000L;
                   Matcher m = STAMP.matcher(text);
                   while (m.find()) {
-                    delays.add(now - Long.parseLong(m.group(1)));
+                    long stamp = Long.parseLong(m.group(1));
+                    if (stamp >= measureFrom[0]) { // output made after measuring began: catch-up excluded
+                      delays.add(now - stamp);
+                    }
                   }
                 }
                 text = new StringBuilder();
@@ -117,7 +121,8 @@ public final class LiveLatency {
             }
           }).get(10, TimeUnit.SECONDS));
     }
-    delays.clear(); // catch-up events are not live delays
+    Thread.sleep(1000); // let the last viewers finish their catch-up
+    measureFrom[0] = System.currentTimeMillis() * 1_000_000L;
     Thread.sleep(seconds * 1000L);
     List<Long> sorted;
     synchronized (delays) {

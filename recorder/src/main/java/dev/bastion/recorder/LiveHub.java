@@ -156,6 +156,7 @@ public final class LiveHub implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean started;
     private java.util.Iterator<String> catchUp;
+    private volatile boolean waitingForDrain;
     private volatile String finalReason;
 
     private Subscription(Feed feed, Viewer viewer) {
@@ -203,18 +204,27 @@ public final class LiveHub implements AutoCloseable {
     }
 
     private void schedule() {
-      if (started && scheduled.compareAndSet(false, true)) {
+      if (started && !waitingForDrain && scheduled.compareAndSet(false, true)) {
         delivery.execute(this::drain);
       }
     }
 
+    /** The viewer's own buffer emptied: deliver again. */
+    private void drained() {
+      waitingForDrain = false;
+      schedule();
+    }
+
     private void drain() {
+      boolean waiting = false;
       try {
         while (!closed.get()) {
           if (viewer.saturated()) {
-            scheduled.set(false);
-            viewer.onDrain(this::schedule);
-            return;
+            // Park until the viewer drains; do not spin. Its drain callback schedules us again.
+            waiting = true;
+            waitingForDrain = true;
+            viewer.onDrain(this::drained);
+            break;
           }
           String line;
           if (catchUp != null && catchUp.hasNext()) {
@@ -230,6 +240,9 @@ public final class LiveHub implements AutoCloseable {
         }
       } finally {
         scheduled.set(false);
+      }
+      if (waiting) {
+        return;
       }
       if ((!queue.isEmpty() || (catchUp != null && catchUp.hasNext())) && !closed.get()) {
         schedule();
