@@ -19,6 +19,9 @@ import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.upstream.UpstreamConnector;
 import dev.bastion.audit.AuditReader;
+import dev.bastion.approval.ApprovalWebhook;
+import dev.bastion.approval.Approvals;
+import java.util.Optional;
 import dev.bastion.viewer.ViewerBackend;
 import dev.bastion.web.LoginTokens;
 import dev.bastion.web.WebServer;
@@ -104,8 +107,10 @@ public final class BastionServer implements AutoCloseable {
         new SessionRecorder(dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(clock);
-    SessionServices services =
-        new SessionServices(config, new TargetPolicy(config), audit, upstream, live, recorder, loginTokens, clock);
+    Approvals approvals = new Approvals();
+    Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
+    SessionServices services = new SessionServices(
+        config, new TargetPolicy(config), audit, upstream, live, recorder, loginTokens, approvals, webhook, clock);
     BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames());
     GatewayServer gateway;
     try {
@@ -122,7 +127,7 @@ public final class BastionServer implements AutoCloseable {
       web = WebServer.start(
           new WebSettings(w.listen().getAddress().getHostAddress(), w.listen().getPort(), w.publicUrl(),
               w.tls().map(BastionConfig.Tls::cert), w.tls().map(BastionConfig.Tls::key)),
-          new ViewerBackend(dataDir, new AuditReader(database), audit, live, recorder.hub(), clock),
+          new ViewerBackend(dataDir, new AuditReader(database), audit, live, recorder.hub(), approvals, clock),
           recorder.hub(), loginTokens, clock);
     } catch (RuntimeException e) {
       gateway.close();

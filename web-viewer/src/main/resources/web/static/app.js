@@ -62,7 +62,24 @@ async function whoami() {
 async function liveSessions() {
   const body = $('#sessions tbody');
   const refresh = async () => {
-    const sessions = await api('/api/sessions?state=live');
+    const all = await api('/api/sessions?state=live');
+    const pending = all.filter((s) => s.approval && s.approval.state === 'waiting');
+    const sessions = all.filter((s) => !pending.includes(s));
+    const requests = $('#requests tbody');
+    requests.replaceChildren();
+    for (const s of pending) {
+      const row = document.createElement('tr');
+      row.dataset.session = s.id;
+      cell(row, s.identity);
+      cell(row, s.target);
+      cell(row, s.login);
+      cell(row, s.kind + (s.command ? `: ${s.command}` : ''));
+      cell(row, new Date(s.approval.since).toLocaleTimeString());
+      cell(row, `${s.approval.approvers.length} of ${s.approval.needed} (${s.approval.from.join(', ')})`);
+      link(cell(row, ''), `/sessions/${encodeURIComponent(s.id)}`, 'Open to approve');
+      requests.appendChild(row);
+    }
+    $('#pending').hidden = pending.length === 0;
     body.replaceChildren();
     for (const s of sessions) {
       const row = document.createElement('tr');
@@ -102,6 +119,29 @@ async function liveSession(me) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   player({ driver: 'websocket', url: `${scheme}://${location.host}/api/sessions/${encodeURIComponent(id)}/live`, bufferTime: 0 },
     { autoPlay: true });
+  if (s.approval) {
+    const approval = $('#approval');
+    approval.hidden = false;
+    const approver = me.identity !== s.identity && me.roles.some((r) => s.approval.from.includes(r));
+    approval.textContent = s.approval.state === 'waiting'
+      ? (approver ? 'Four-eyes: while this page is open you count as a watching approver; the session starts once enough approvers watch.'
+                  : `Four-eyes: waiting for ${s.approval.needed} approver(s) (${s.approval.from.join(', ')}).`)
+      : `Four-eyes: ${s.approval.state}; approvers watching: ${s.approval.approvers.join(', ') || 'none'}.`;
+    if (approver && s.approval.state === 'waiting') {
+      const decline = $('#decline');
+      decline.hidden = false;
+      decline.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const reason = $('#decline-reason').value.trim();
+        if (!reason) return;
+        await api(`/api/sessions/${encodeURIComponent(id)}/decline`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason }),
+        });
+        status('Request declined.');
+        decline.hidden = true;
+      });
+    }
+  }
   if (me.rights.includes('terminate') || me.identity === s.identity) {
     const form = $('#terminate');
     form.hidden = false;

@@ -16,7 +16,11 @@ public record BastionConfig(
     Map<String, Target> targets,
     Map<String, Role> roles,
     Recording recording,
-    Upstream upstream) {
+    Upstream upstream,
+    Approvals approvals) {
+
+  /** Where new approval requests are announced (a chat bot), if anywhere. */
+  public record Approvals(Optional<java.net.URI> webhookUrl) {}
 
   public record Ssh(
       InetSocketAddress listen,

@@ -48,7 +48,7 @@ public final class ConfigLoader {
   /** Loads a file, or the defaults when there is none. */
   public static BastionConfig load(Optional<Path> file) {
     if (file.isEmpty()) {
-      return new ConfigLoader("defaults").validate(new RawConfig(null, null, null, null, null, null, null));
+      return new ConfigLoader("defaults").validate(new RawConfig(null, null, null, null, null, null, null, null));
     }
     Path path = file.get();
     String text;
@@ -84,7 +84,7 @@ public final class ConfigLoader {
               + ": " + e.getOriginalMessage());
     }
     if (raw == null) {
-      raw = new RawConfig(null, null, null, null, null, null, null);
+      raw = new RawConfig(null, null, null, null, null, null, null, null);
     }
     return new ConfigLoader(source).validate(raw);
   }
@@ -149,6 +149,19 @@ public final class ConfigLoader {
         new BastionConfig.Upstream(
             duration("upstream.connect_timeout", up.connectTimeout(), Duration.ofSeconds(10), false),
             duration("upstream.keepalive", up.keepalive(), Duration.ofSeconds(15), true));
+    Optional<java.net.URI> webhook = Optional.empty();
+    if (raw.approvals() != null && raw.approvals().webhookUrl() != null) {
+      String url = raw.approvals().webhookUrl();
+      try {
+        java.net.URI uri = new java.net.URI(url);
+        if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
+          throw new IllegalArgumentException();
+        }
+        webhook = Optional.of(uri);
+      } catch (Exception e) {
+        throw fail("approvals.webhook_url", url, "is not an http(s) URL");
+      }
+    }
     return new BastionConfig(
         ssh,
         web,
@@ -156,7 +169,8 @@ public final class ConfigLoader {
         java.util.Collections.unmodifiableMap(targets),
         java.util.Collections.unmodifiableMap(roles),
         new BastionConfig.Recording(Boolean.TRUE.equals(rec.input()), mode),
-        upstream);
+        upstream,
+        new BastionConfig.Approvals(webhook));
   }
 
   private BastionConfig.Ssh ssh(RawConfig.Ssh raw) {

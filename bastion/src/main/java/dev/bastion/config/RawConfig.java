@@ -12,7 +12,10 @@ record RawConfig(
     Map<String, Target> targets,
     Map<String, Role> roles,
     Recording recording,
-    Upstream upstream) {
+    Upstream upstream,
+    Approvals approvals) {
+
+  record Approvals(@JsonProperty("webhook_url") String webhookUrl) {}
 
   record Ssh(
       String listen,

@@ -114,6 +114,20 @@ public final class ChannelPump {
     if (n == 0) {
       return true;
     }
+    if (tap != null && !tap.ready()) {
+      // Held back (a paused four-eyes session, a recording behind on disk): the chunk waits here.
+      tap.whenReady(() -> {
+        if (deliver(n)) {
+          readLoop();
+        }
+      });
+      return false;
+    }
+    return deliver(n);
+  }
+
+  /** Hands the chunk in the buffer to the tap and writes it; true when the caller may read again. */
+  private boolean deliver(int n) {
     bytes.addAndGet(n);
     if (tap != null) {
       tap.chunk(buffer.array(), buffer.rpos(), n);

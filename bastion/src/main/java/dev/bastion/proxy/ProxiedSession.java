@@ -6,6 +6,7 @@ import dev.bastion.policy.Grant;
 import dev.bastion.recorder.RecordingHeader;
 import dev.bastion.recorder.SessionRecording;
 import dev.bastion.sftp.SftpAuditor;
+import dev.bastion.approval.ApprovalGate;
 import dev.bastion.upstream.UpstreamException;
 import java.io.IOException;
 import java.time.Instant;
@@ -56,6 +57,8 @@ public final class ProxiedSession {
   private volatile boolean terminated;
   private volatile SessionRecording recording;
   private final SftpAuditor sftp;
+  private volatile ApprovalGate gate;
+  private volatile DeferredInput deferredInput;
   private volatile boolean recordingFailed;
 
   ProxiedSession(
@@ -140,6 +143,11 @@ public final class ProxiedSession {
         return;
       }
       LOG.info("session {} started: {} -> {}@{} ({})", id, grant.identity(), grant.login(), grant.target().name(), kind.code());
+      if (kind == SessionKind.SFTP && grant.target().requireApproval().isPresent()) {
+        endBeforeStart("approval_needs_terminal", "target " + grant.target().name()
+            + " needs watching approvers, and file transfers cannot be watched; use a shell session");
+        return;
+      }
       if (kind == SessionKind.SFTP) {
         // File transfers are not recorded byte by byte.
         services.upstream().connect(grant, id).whenComplete(this::connected);
@@ -157,9 +165,120 @@ public final class ProxiedSession {
           auditRecordingProblem(cause.getMessage());
         }
         recording = started;
-        services.upstream().connect(grant, id).whenComplete(this::connected);
+        if (grant.target().requireApproval().isPresent()) {
+          awaitApprovers(grant.target().requireApproval().get());
+        } else {
+          services.upstream().connect(grant, id).whenComplete(this::connected);
+        }
       });
     });
+  }
+
+  // --- four-eyes -----------------------------------------------------------------------------
+
+  /**
+   * Holds the session until enough approvers watch it: no upstream login before that. The
+   * engineer's keystrokes are read (Ctrl-C cancels) but go nowhere until the target is reached.
+   */
+  private void awaitApprovers(dev.bastion.config.BastionConfig.Approval policy) {
+    gate = new ApprovalGate(policy, grant.identity(), startedAt, new GateListener());
+    services.approvals().add(id, gate);
+    deferredInput = new DeferredInput(this::cancelledByRequester);
+    input = new ChannelPump("in " + id, clientIn, deferredInput, inputTap(), failure -> deferredInput.close(false));
+    input.start();
+    String link = services.config().web().publicUrl() + "/sessions/" + id;
+    String roles = String.join(", ", policy.from());
+    audit("approval_requested", "waiting for " + policy.count() + " approver(s) with role " + roles + "; timeout "
+        + policy.timeout().toMinutes() + " min; " + kind.code() + (command == null ? "" : ": " + command));
+    marker("waiting for " + policy.count() + " approver(s)");
+    client.tell("target " + grant.target().name() + " needs " + policy.count() + " approver(s) (role " + roles
+        + ") watching before the session starts. Waiting; ask one to open " + link + " (Ctrl-C cancels)", () -> {});
+    services.webhook().ifPresent(hook -> hook.announce(java.util.Map.of(
+        "event", "approval_requested", "session_id", id, "identity", grant.identity(), "target", grant.target().name(),
+        "login", grant.login(), "kind", kind.code(), "command", command == null ? "" : command,
+        "approvers_needed", policy.count(), "from", policy.from(), "url", link)));
+    java.util.concurrent.CompletableFuture.delayedExecutor(policy.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .execute(gate::timeout);
+  }
+
+  private ChannelPump.Tap inputTap() {
+    ChannelPump.Tap recordingInput = recordingTap(true, 0);
+    return new ChannelPump.Tap() {
+      @Override
+      public void chunk(byte[] data, int offset, int length) {
+        if (recordingInput != null) {
+          recordingInput.chunk(data, offset, length);
+        }
+      }
+
+      @Override
+      public boolean ready() {
+        return gate.state() != ApprovalGate.State.PAUSED && (recordingInput == null || recordingInput.ready());
+      }
+
+      @Override
+      public void whenReady(Runnable resume) {
+        gate.whenOpen(resume);
+      }
+    };
+  }
+
+  private void cancelledByRequester() {
+    if (gate.state() == ApprovalGate.State.WAITING) {
+      gate.close();
+      audit("approval_cancelled", "the requester cancelled while waiting");
+      endBeforeStart("approval_cancelled", "request cancelled");
+    }
+  }
+
+  private void audit(String kind, String detail) {
+    services.audit().record(new AuditEvent(services.clock().instant(), kind, grant.identity(), null, source, id,
+        grant.target().name(), grant.login(), "four_eyes", detail));
+  }
+
+  /** What the gate's transitions do to the session. */
+  private final class GateListener implements ApprovalGate.Listener {
+    @Override
+    public void approved(java.util.List<String> approvers) {
+      audit("approval_granted", "approved by " + String.join(", ", approvers) + " watching");
+      marker("approved by " + String.join(", ", approvers));
+      client.tell("approved by " + String.join(", ", approvers) + "; starting the session",
+          () -> services.upstream().connect(grant, id).whenComplete(ProxiedSession.this::connected));
+    }
+
+    @Override
+    public void paused(java.util.List<String> remaining) {
+      audit("session_paused", "approvers watching: " + (remaining.isEmpty() ? "none" : String.join(", ", remaining)));
+      marker("paused: too few approvers watching");
+      client.tell("paused: fewer than " + gate.policy().count() + " approver(s) are watching; your input is held until one is back", () -> {});
+    }
+
+    @Override
+    public void resumed(java.util.List<String> approvers) {
+      audit("session_resumed", "approvers watching: " + String.join(", ", approvers));
+      marker("resumed: " + String.join(", ", approvers) + " watching");
+      client.tell("resumed: " + String.join(", ", approvers) + " watching again", () -> {});
+    }
+
+    @Override
+    public void approverLeft(java.util.List<String> remaining) {
+      audit("approver_left", "approvers watching: " + (remaining.isEmpty() ? "none" : String.join(", ", remaining)));
+      terminate("an approver stopped watching, so the session ended (four-eyes)");
+    }
+
+    @Override
+    public void declined(String by, String reason) {
+      audit("approval_declined", "declined by " + by + ": " + reason);
+      marker("declined by " + by + ": " + reason);
+      endBeforeStart("approval_declined", "request declined by " + by + ": " + reason);
+    }
+
+    @Override
+    public void expired() {
+      audit("approval_expired", "no approver within " + gate.policy().timeout().toMinutes() + " min");
+      endBeforeStart("approval_expired", "no approver watched within "
+          + dev.bastion.keys.TimeSpans.describe(gate.policy().timeout()) + "; request expired");
+    }
   }
 
   private RecordingHeader header() {
@@ -292,17 +411,24 @@ public final class ProxiedSession {
     output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(),
         sftp != null ? sftpTap(false) : recordingTap(false, 0), this::streamEnded);
     errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), recordingTap(false, 1), this::streamEnded) : null;
-    input =
-        new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), sftp != null ? sftpTap(true) : recordingTap(true, 0), failure -> {
-          // The engineer sent EOF (or went away): pass EOF on once pending input is written.
-          opened.getAsyncIn().close(false);
-        });
+    if (deferredInput != null) {
+      // Four-eyes: the input pump already runs; from now on it feeds the target.
+      deferredInput.connect(opened.getAsyncIn());
+    } else {
+      input =
+          new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), sftp != null ? sftpTap(true) : recordingTap(true, 0), failure -> {
+            // The engineer sent EOF (or went away): pass EOF on once pending input is written.
+            opened.getAsyncIn().close(false);
+          });
+    }
     opened.addCloseFutureListener(closed -> streamEnded(null));
     output.start();
     if (errors != null) {
       errors.start();
     }
-    input.start();
+    if (deferredInput == null) {
+      input.start();
+    }
   }
 
   private void streamEnded(Throwable failure) {
@@ -431,6 +557,10 @@ public final class ProxiedSession {
       return;
     }
     services.live().remove(this);
+    if (gate != null) {
+      gate.close();
+      services.approvals().remove(id);
+    }
     long in = input == null ? 0 : input.bytes();
     long out = (output == null ? 0 : output.bytes()) + (errors == null ? 0 : errors.bytes());
     Instant now = services.clock().instant();

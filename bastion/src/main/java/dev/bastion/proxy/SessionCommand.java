@@ -82,11 +82,6 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
       refuseSession(user, login, target, denied.code(), denied.getMessage());
       return;
     }
-    if (grant.target().requireApproval().isPresent()) {
-      refuseSession(user, login, target, "approval_unavailable",
-          "target " + target + " requires approval by watching approvers (four-eyes), which this bastion does not offer yet");
-      return;
-    }
     String id = newSessionId();
     session = new ProxiedSession(id, grant, kind, commandLine, channel.pty(), channel.forwardedEnv(), source(), this, in, services);
     session.start();

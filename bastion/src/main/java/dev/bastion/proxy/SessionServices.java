@@ -15,4 +15,6 @@ public record SessionServices(
     LiveSessions live,
     dev.bastion.recording.SessionRecorder recorder,
     dev.bastion.web.LoginTokens loginTokens,
+    dev.bastion.approval.Approvals approvals,
+    java.util.Optional<dev.bastion.approval.ApprovalWebhook> webhook,
     Clock clock) {}

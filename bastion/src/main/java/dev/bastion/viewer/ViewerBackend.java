@@ -8,6 +8,9 @@ import dev.bastion.proxy.LiveSessions;
 import dev.bastion.recorder.LiveHub;
 import dev.bastion.web.BastionBackend;
 import dev.bastion.web.SessionView;
+import dev.bastion.web.WebUser;
+import dev.bastion.approval.ApprovalGate;
+import dev.bastion.approval.Approvals;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -23,9 +26,12 @@ public final class ViewerBackend implements BastionBackend {
   private final AuditLog audit;
   private final LiveSessions live;
   private final LiveHub hub;
+  private final Approvals approvals;
   private final Clock clock;
 
-  public ViewerBackend(Path dataDir, AuditReader reader, AuditLog audit, LiveSessions live, LiveHub hub, Clock clock) {
+  public ViewerBackend(Path dataDir, AuditReader reader, AuditLog audit, LiveSessions live, LiveHub hub, Approvals approvals,
+      Clock clock) {
+    this.approvals = approvals;
     this.dataDir = dataDir;
     this.reader = reader;
     this.audit = audit;
@@ -48,7 +54,10 @@ public final class ViewerBackend implements BastionBackend {
   private SessionView view(SessionRecord s) {
     boolean recorded = s.recordingPath() != null && (SessionRecord.LIVE.equals(s.state()) || s.recordingSha256() != null);
     return new SessionView(s.id(), s.identity(), s.target(), s.login(), s.kind(), s.command(), s.startedAt(), s.endedAt(),
-        s.state(), s.exitStatus(), s.endReason(), recorded, hub.viewers(s.id()));
+        s.state(), s.exitStatus(), s.endReason(), recorded, hub.viewers(s.id()),
+        approvals.get(s.id()).map(g -> new SessionView.Approval(
+            g.state().name().toLowerCase(java.util.Locale.ROOT), g.policy().count(), g.policy().from(), g.approvers(), g.since()))
+            .orElse(null));
   }
 
   @Override
@@ -89,6 +98,17 @@ public final class ViewerBackend implements BastionBackend {
   @Override
   public void audit(String kind, String identity, String sessionId, String detail) {
     audit.record(new AuditEvent(clock.instant(), kind, identity, null, null, sessionId, null, null, "web", detail));
+  }
+
+  @Override
+  public void watchersChanged(String sessionId, List<WebUser> watching) {
+    approvals.get(sessionId).ifPresent(gate -> gate.watchers(
+        watching.stream().map(u -> new ApprovalGate.Watcher(u.identity(), u.roles())).toList()));
+  }
+
+  @Override
+  public boolean decline(String sessionId, WebUser by, String reason) {
+    return approvals.get(sessionId).map(gate -> gate.decline(by.identity(), reason)).orElse(false);
   }
 
   @Override

@@ -48,8 +48,7 @@ class GatewayEndToEndTest {
     gw = GatewayFixture.start(dir, "  down01:\n    address: 127.0.0.1:" + closedPort + "\n"
         + "    host_key: \"" + otherKey + "\"\n    logins: [" + dev.bastion.testsupport.LoginAccount.name() + "]\n"
         + "  evil01:\n    address: TARGET_ADDRESS\n    host_key: \"" + otherKey + "\"\n    logins: [" + dev.bastion.testsupport.LoginAccount.name() + "]\n"
-        + "  gated01:\n    address: 127.0.0.1:1\n    host_key: \"" + otherKey + "\"\n    logins: [" + dev.bastion.testsupport.LoginAccount.name() + "]\n"
-        + "    require_approval: {count: 1, from: [ops]}\n");
+        );
   }
 
   @AfterAll
@@ -197,13 +196,6 @@ class GatewayEndToEndTest {
     assertTrue(r.stderr().contains("not the pinned SHA256:"), r.stderr());
     long loginsAfter = gw.target.log().lines().filter(l -> l.contains("Accepted publickey")).count();
     assertEquals(loginsBefore, loginsAfter, "the bastion must not log in to a host it cannot verify");
-  }
-
-  @Test
-  void targetRequiringApprovalIsRefusedUntilFourEyesExists() {
-    CommandResult r = gw.ssh(gw.login + "@gated01", null, "true");
-    assertEquals(1, r.exitCode(), r.toString());
-    assertTrue(r.stderr().contains("requires approval"), r.stderr());
   }
 
   @Test

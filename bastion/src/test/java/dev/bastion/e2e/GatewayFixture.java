@@ -72,7 +72,7 @@ final class GatewayFixture implements AutoCloseable {
             + "    address: 127.0.0.1:" + target.port() + "\n"
             + "    host_key: \"" + target.hostKeyLine() + "\"\n"
             + "    logins: [" + login + ", root]\n"
-            + extraTargetsYaml.replace("TARGET_ADDRESS", "127.0.0.1:" + target.port())
+            + extraTargetsYaml.replace("TARGET_ADDRESS", "127.0.0.1:" + target.port()).replace("TARGET_HOST_KEY", target.hostKeyLine())
             + "roles:\n"
             + "  ops:\n"
             + "    targets: [\"web*\", \"db*\", \"down*\", \"evil*\", \"gated*\"]\n"

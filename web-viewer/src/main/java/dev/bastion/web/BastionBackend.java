@@ -30,4 +30,10 @@ public interface BastionBackend {
 
   /** Puts a marker into a live session's recording (a viewer joined or left). */
   void marker(String sessionId, String text);
+
+  /** Who is watching a session right now (present: answering pings), after every change. */
+  void watchersChanged(String sessionId, List<WebUser> watching);
+
+  /** Declines a session's pending approval request; false if it has none or the user may not. */
+  boolean decline(String sessionId, WebUser by, String reason);
 }

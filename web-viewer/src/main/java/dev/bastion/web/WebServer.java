@@ -49,6 +49,21 @@ public final class WebServer implements AutoCloseable {
   private final Clock clock;
   private final Map<String, WebUser> sessions = new ConcurrentHashMap<>();
   private final Map<String, byte[]> pages = new ConcurrentHashMap<>();
+  /** Sockets watching each session, with when they last answered a ping. */
+  private final Map<String, Map<io.vertx.core.http.ServerWebSocket, Watch>> watching = new ConcurrentHashMap<>();
+
+  /** A watcher counts as present while it answers pings; one silent for {@link #PRESENCE_TIMEOUT_MS} does not. */
+  static final long PING_INTERVAL_MS = 1000;
+  static final long PRESENCE_TIMEOUT_MS = 3000;
+
+  private static final class Watch {
+    final WebUser user;
+    volatile long lastPong = System.currentTimeMillis();
+
+    Watch(WebUser user) {
+      this.user = user;
+    }
+  }
   private HttpServer server;
 
   private WebServer(Vertx vertx, WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
@@ -100,11 +115,13 @@ public final class WebServer implements AutoCloseable {
     router.get("/api/sessions").handler(this::listSessions);
     router.get("/api/sessions/:id").handler(this::getSession);
     router.post("/api/sessions/:id/terminate").handler(this::terminate);
+    router.post("/api/sessions/:id/decline").handler(this::decline);
     router.get("/api/recordings").handler(this::listRecordings);
     router.get("/api/recordings/:file").handler(this::recordingFile);
     router.get("/api/audit").handler(this::auditLog);
     router.route("/api/*").handler(ctx -> error(ctx, 404, "no such API"));
     server = vertx.createHttpServer(options).requestHandler(router).listen().await();
+    vertx.setPeriodic(PING_INTERVAL_MS, id -> checkPresence());
   }
 
   private void securityHeaders(RoutingContext ctx) {
@@ -184,6 +201,7 @@ public final class WebServer implements AutoCloseable {
     WebUser user = ctx.get("user");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("identity", user.identity());
+    body.put("roles", user.roles().stream().sorted().toList());
     body.put("rights", user.rights().stream().sorted().toList());
     body.put("expires_at", user.expiresAt().toString());
     json(ctx, 200, body);
@@ -234,6 +252,41 @@ public final class WebServer implements AutoCloseable {
           error(ctx, 409, "session is not live");
         }
       });
+    });
+  }
+
+  private void decline(RoutingContext ctx) {
+    WebUser user = ctx.get("user");
+    String reason;
+    try {
+      reason = ctx.body().asJsonObject() == null ? null : ctx.body().asJsonObject().getString("reason");
+    } catch (RuntimeException e) {
+      error(ctx, 400, "body must be JSON: {\"reason\": \"...\"}");
+      return;
+    }
+    if (reason == null || reason.isBlank()) {
+      error(ctx, 400, "a reason is required");
+      return;
+    }
+    String why = reason.strip().length() > 500 ? reason.strip().substring(0, 500) : reason.strip();
+    withSession(ctx, (u, session) -> {
+      if (session.approval() == null || !"waiting".equals(session.approval().state())) {
+        error(ctx, 409, "session has no pending approval request");
+        return;
+      }
+      if (session.identity().equals(user.identity())
+          || user.roles().stream().noneMatch(session.approval().from()::contains)) {
+        error(ctx, 403, "only approvers (roles " + String.join(", ", session.approval().from()) + ") may decline");
+        return;
+      }
+      blocking(ctx, () -> backend.decline(session.id(), user, why),
+          done -> {
+            if (done) {
+              json(ctx, 200, Map.of("id", session.id(), "state", "declined"));
+            } else {
+              error(ctx, 409, "session has no pending approval request");
+            }
+          });
     });
   }
 
@@ -337,8 +390,17 @@ public final class WebServer implements AutoCloseable {
             return;
           }
           viewer.attach(subscription);
+          Watch watch = new Watch(user);
+          socket.pongHandler(pong -> watch.lastPong = System.currentTimeMillis());
+          watching.computeIfAbsent(session.id(), k -> new ConcurrentHashMap<>()).put(socket, watch);
+          announceWatchers(session.id());
           socket.closeHandler(v -> {
             viewer.cancel();
+            Map<io.vertx.core.http.ServerWebSocket, Watch> watchers = watching.get(session.id());
+            if (watchers != null) {
+              watchers.remove(socket);
+            }
+            announceWatchers(session.id());
             vertx.executeBlocking(() -> {
               backend.audit("watch_ended", user.identity(), session.id(), "stopped watching");
               backend.marker(session.id(), "viewer " + user.identity() + " left");
@@ -347,6 +409,40 @@ public final class WebServer implements AutoCloseable {
           });
         });
       });
+    });
+  }
+
+  /** Pings every watcher; one that stopped answering no longer counts and is disconnected. */
+  private void checkPresence() {
+    long now = System.currentTimeMillis();
+    watching.forEach((sessionId, sockets) -> {
+      boolean changed = false;
+      for (var entry : sockets.entrySet()) {
+        if (now - entry.getValue().lastPong > PRESENCE_TIMEOUT_MS) {
+          sockets.remove(entry.getKey());
+          changed = true;
+          if (!entry.getKey().isClosed()) {
+            entry.getKey().close((short) 1001, "not answering pings");
+          }
+        } else if (!entry.getKey().isClosed()) {
+          entry.getKey().writePing(io.vertx.core.buffer.Buffer.buffer("presence"));
+        }
+      }
+      if (changed) {
+        announceWatchers(sessionId);
+      }
+      if (sockets.isEmpty()) {
+        watching.remove(sessionId, sockets);
+      }
+    });
+  }
+
+  private void announceWatchers(String sessionId) {
+    Map<io.vertx.core.http.ServerWebSocket, Watch> sockets = watching.getOrDefault(sessionId, Map.of());
+    List<WebUser> present = sockets.values().stream().map(w -> w.user).toList();
+    vertx.executeBlocking(() -> {
+      backend.watchersChanged(sessionId, present);
+      return null;
     });
   }
 
@@ -379,6 +475,10 @@ public final class WebServer implements AutoCloseable {
     if (session.identity().equals(user.identity())) {
       return true;
     }
+    if (session.approval() != null && "live".equals(session.state())
+        && user.roles().stream().anyMatch(session.approval().from()::contains)) {
+      return true; // approvers watch the sessions they approve
+    }
     return "live".equals(session.state()) ? user.can(WebUser.SHADOW) : user.can(WebUser.REPLAY) || user.can(WebUser.SHADOW);
   }
 
@@ -397,6 +497,15 @@ public final class WebServer implements AutoCloseable {
     m.put("end_reason", s.endReason());
     m.put("recorded", s.recorded());
     m.put("viewers", s.viewers());
+    if (s.approval() != null) {
+      Map<String, Object> a = new LinkedHashMap<>();
+      a.put("state", s.approval().state());
+      a.put("needed", s.approval().needed());
+      a.put("from", s.approval().from());
+      a.put("approvers", s.approval().approvers());
+      a.put("since", s.approval().since().toString());
+      m.put("approval", a);
+    }
     return m;
   }
 
