@@ -143,6 +143,9 @@ public final class ProxiedSession {
         return;
       }
       LOG.info("session {} started: {} -> {}@{} ({})", id, grant.identity(), grant.login(), grant.target().name(), kind.code());
+      services.audit().record(new AuditEvent(startedAt, AuditEvent.SESSION_STARTED, grant.identity(),
+          Long.toUnsignedString(grant.serial()), source, id, grant.target().name(), grant.login(), kind.code(),
+          "roles " + String.join(",", grant.roles()) + (command == null ? "" : ", command: " + command)));
       if (kind == SessionKind.SFTP && grant.target().requireApproval().isPresent()) {
         endBeforeStart("approval_needs_terminal", "target " + grant.target().name()
             + " needs watching approvers, and file transfers cannot be watched; use a shell session");

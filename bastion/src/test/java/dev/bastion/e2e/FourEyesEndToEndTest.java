@@ -32,17 +32,33 @@ class FourEyesEndToEndTest {
   GatewayFixture gw;
   Path aliceKey;
   Path bobKey;
+  com.sun.net.httpserver.HttpServer hook;
+  final List<String> hookCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final java.util.concurrent.atomic.AtomicInteger hookAttempts = new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
+    // A chat bot's webhook that fails its first call: the bastion must retry, and never wait for it.
+    hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext("/hook", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      int attempt = hookAttempts.incrementAndGet();
+      if (attempt > 1) {
+        hookCalls.add(body);
+      }
+      exchange.sendResponseHeaders(attempt == 1 ? 503 : 204, -1);
+      exchange.close();
+    });
+    hook.start();
     String login = dev.bastion.testsupport.LoginAccount.name();
     String gated = "    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n    logins: [" + login + "]\n";
     gw = GatewayFixture.start(dir,
         "  secure01:\n" + gated + "    require_approval: {count: 1, from: [approver], on_leave: pause, timeout: 60s}\n"
             + "  secure02:\n" + gated + "    require_approval: {count: 1, from: [approver], on_leave: terminate}\n"
             + "  secure03:\n" + gated + "    require_approval: {count: 1, from: [approver], timeout: 3s}\n",
-        "  approver:\n    targets: [\"secure*\"]\n    logins: [" + login + "]\n");
+        "  approver:\n    targets: [\"secure*\"]\n    logins: [" + login + "]\n"
+            + "approvals:\n  webhook_url: http://127.0.0.1:" + hook.getAddress().getPort() + "/hook\n");
     CaKeyStore cas = new CaKeyStore(gw.dataDir);
     aliceKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("alice")), "id_alice");
     GatewayFixture.issue(cas, aliceKey, "alice@example.com", List.of("ops", "approver"), Duration.ofHours(1));
@@ -55,6 +71,27 @@ class FourEyesEndToEndTest {
     if (gw != null) {
       gw.close();
     }
+    if (hook != null) {
+      hook.stop(0);
+    }
+  }
+
+  @Test
+  void eachRequestIsAnnouncedToTheWebhookWhichIsRetriedOnFailure() throws Exception {
+    Process ssh = session("secure03", "true");
+    String id = pendingSession("secure03");
+    for (int i = 0; i < 100 && hookCalls.stream().noneMatch(b -> b.contains(id)); i++) {
+      Thread.sleep(100);
+    }
+    String call = hookCalls.stream().filter(b -> b.contains(id)).findFirst().orElseThrow(
+        () -> new AssertionError("webhook never received the request; attempts: " + hookAttempts.get()));
+    JsonNode body = JSON.readTree(call);
+    assertEquals("approval_requested", body.get("event").asText());
+    assertEquals("alice@example.com", body.get("identity").asText());
+    assertEquals("secure03", body.get("target").asText());
+    assertTrue(body.get("url").asText().endsWith("/sessions/" + id));
+    assertTrue(hookAttempts.get() >= 2, "the failed first call was not retried");
+    ssh.waitFor(20, TimeUnit.SECONDS);
   }
 
   @Test
@@ -92,7 +129,7 @@ class FourEyesEndToEndTest {
     assertEquals("got one\n", new String(out.readNBytes("got one\n".length())));
 
     approving.leave();
-    awaitAudit("session_paused");
+    awaitAudit("session_paused", id);
     in.write("two\n".getBytes());
     in.flush();
     Thread.sleep(1500);
@@ -100,7 +137,7 @@ class FourEyesEndToEndTest {
 
     WebClient.Live back = bob.watch(id);
     assertEquals("got two\n", new String(out.readNBytes("got two\n".length())));
-    awaitAudit("session_resumed");
+    awaitAudit("session_resumed", id);
     in.close();
     assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
     String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -141,6 +178,53 @@ class FourEyesEndToEndTest {
     awaitAudit("approval_declined");
   }
 
+  @Test
+  void ctrlCWhileWaitingCancelsTheRequest() throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
+    cmd.addAll(gw.sshOptions(aliceKey));
+    cmd.addAll(List.of(gw.login + "@secure01@127.0.0.1", "echo should-not-run"));
+    Process ssh = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    pendingSession("secure01");
+    ssh.getOutputStream().write(3); // what Ctrl-C sends through a terminal
+    ssh.getOutputStream().flush();
+    assertTrue(ssh.waitFor(10, TimeUnit.SECONDS), "Ctrl-C did not cancel the request");
+    String out = new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(out.contains("bastion: request cancelled"), out);
+    assertTrue(!out.contains("should-not-run"), out);
+    awaitAudit("approval_cancelled");
+  }
+
+  @Test
+  void theAuditLogTellsTheWholeStoryOfARequest() throws Exception {
+    Process ssh = session("secure01", "echo story; while read line; do echo \"got $line\"; done");
+    String id = pendingSession("secure01");
+    WebClient bob = new WebClient(gw, bobKey);
+    WebClient.Live watching = bob.watch(id);
+    ssh.getInputStream().readNBytes("story\n".length());
+    watching.leave();
+    awaitAudit("session_paused", id);
+    WebClient.Live again = bob.watch(id);
+    awaitAudit("session_resumed", id);
+    ssh.getOutputStream().close();
+    assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
+    again.leave();
+    AuditReader reader = new AuditReader(gw.bastion.database());
+    List<String> story = new ArrayList<>();
+    for (int i = 0; i < 100 && !story.contains(AuditEvent.SESSION_ENDED); i++) {
+      Thread.sleep(50);
+      story = reader.events(null, null, 5000).stream().filter(e -> id.equals(e.sessionId())).map(AuditEvent::kind).toList();
+    }
+    assertTrue(story.contains("watch_ended"), story.toString());
+    List<String> expectedOrder = List.of("session_started", "approval_requested", "watch_started", "approval_granted",
+        "session_paused", "session_resumed", "session_ended");
+    int at = -1;
+    for (String kind : expectedOrder) {
+      int next = story.subList(at + 1, story.size()).indexOf(kind);
+      assertTrue(next >= 0, "missing or out of order: " + kind + " in " + story);
+      at += next + 1;
+    }
+  }
+
   private Process session(String target, String command) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(aliceKey));
@@ -170,9 +254,14 @@ class FourEyesEndToEndTest {
   }
 
   private void awaitAudit(String kind) throws InterruptedException {
+    awaitAudit(kind, null);
+  }
+
+  private void awaitAudit(String kind, String sessionId) throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 100; i++) {
-      if (reader.events(null, null, 2000).stream().map(AuditEvent::kind).anyMatch(kind::equals)) {
+      if (reader.events(null, null, 2000).stream()
+          .filter(e -> sessionId == null || sessionId.equals(e.sessionId())).map(AuditEvent::kind).anyMatch(kind::equals)) {
         return;
       }
       Thread.sleep(50);

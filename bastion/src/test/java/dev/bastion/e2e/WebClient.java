@@ -76,7 +76,11 @@ final class WebClient {
       return null;
     }
 
+    /** Closes the live view (nothing to do if the server closed it already, e.g. the session ended). */
     void leave() throws Exception {
+      if (closed.isDone() || socket.isOutputClosed()) {
+        return;
+      }
       socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
     }
   }
