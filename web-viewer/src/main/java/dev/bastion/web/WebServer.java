@@ -224,18 +224,10 @@ public final class WebServer implements AutoCloseable {
 
   private void terminate(RoutingContext ctx) {
     WebUser user = ctx.get("user");
-    String reason;
-    try {
-      reason = ctx.body().asJsonObject() == null ? null : ctx.body().asJsonObject().getString("reason");
-    } catch (RuntimeException e) {
-      error(ctx, 400, "body must be JSON: {\"reason\": \"...\"}");
+    String why = reasonOf(ctx);
+    if (why == null) {
       return;
     }
-    if (reason == null || reason.isBlank()) {
-      error(ctx, 400, "a reason is required");
-      return;
-    }
-    String why = reason.strip().length() > 500 ? reason.strip().substring(0, 500) : reason.strip();
     withSession(ctx, (u, session) -> {
       if (!user.can(WebUser.TERMINATE) && !session.identity().equals(user.identity())) {
         error(ctx, 403, "you may not end other people's sessions (right 'terminate')");
@@ -257,18 +249,10 @@ public final class WebServer implements AutoCloseable {
 
   private void decline(RoutingContext ctx) {
     WebUser user = ctx.get("user");
-    String reason;
-    try {
-      reason = ctx.body().asJsonObject() == null ? null : ctx.body().asJsonObject().getString("reason");
-    } catch (RuntimeException e) {
-      error(ctx, 400, "body must be JSON: {\"reason\": \"...\"}");
+    String why = reasonOf(ctx);
+    if (why == null) {
       return;
     }
-    if (reason == null || reason.isBlank()) {
-      error(ctx, 400, "a reason is required");
-      return;
-    }
-    String why = reason.strip().length() > 500 ? reason.strip().substring(0, 500) : reason.strip();
     withSession(ctx, (u, session) -> {
       if (session.approval() == null || !"waiting".equals(session.approval().state())) {
         error(ctx, 409, "session has no pending approval request");
@@ -288,6 +272,22 @@ public final class WebServer implements AutoCloseable {
             }
           });
     });
+  }
+
+  /** The required {"reason": "..."} of a POST, at most 500 characters; null after answering 400. */
+  private static String reasonOf(RoutingContext ctx) {
+    String reason;
+    try {
+      reason = ctx.body().asJsonObject() == null ? null : ctx.body().asJsonObject().getString("reason");
+    } catch (RuntimeException e) {
+      error(ctx, 400, "body must be JSON: {\"reason\": \"...\"}");
+      return null;
+    }
+    if (reason == null || reason.isBlank()) {
+      error(ctx, 400, "a reason is required");
+      return null;
+    }
+    return reason.strip().length() > 500 ? reason.strip().substring(0, 500) : reason.strip();
   }
 
   private void listRecordings(RoutingContext ctx) {
