@@ -225,6 +225,37 @@ class FourEyesEndToEndTest {
     }
   }
 
+  @Test
+  void anApproverWhoseBrowserStopsAnsweringPingsNoLongerCounts() throws Exception {
+    Process ssh = session("secure01", "echo present; sleep 60");
+    String id = pendingSession("secure01");
+    WebClient bob = new WebClient(gw, bobKey);
+    // A WebSocket that completes the handshake and then never reads again: it cannot answer pings.
+    try (java.net.Socket silent = new java.net.Socket("127.0.0.1", gw.bastion.webPort())) {
+      String request = "GET /api/sessions/" + id + "/live HTTP/1.1\r\n"
+          + "Host: 127.0.0.1:" + gw.bastion.webPort() + "\r\n"
+          + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+          + "Sec-WebSocket-Protocol: v2.asciicast\r\n"
+          + "Origin: " + bob.base + "\r\nCookie: " + bob.cookie + "\r\n\r\n";
+      silent.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(silent.getInputStream())).readLine();
+      assertTrue(status.startsWith("HTTP/1.1 101"), status);
+      assertEquals("present\n", new String(ssh.getInputStream().readNBytes("present\n".length())), "approval by watching");
+      awaitAudit("session_paused", id); // about 3 s of silence later
+      String err = readAvailable(ssh.getErrorStream());
+      assertTrue(err.contains("bastion: paused"), err);
+    }
+    ssh.destroyForcibly();
+  }
+
+  private static String readAvailable(InputStream in) throws Exception {
+    for (int i = 0; i < 50 && in.available() == 0; i++) {
+      Thread.sleep(100);
+    }
+    return new String(in.readNBytes(in.available()), StandardCharsets.UTF_8);
+  }
+
   private Process session(String target, String command) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(aliceKey));
