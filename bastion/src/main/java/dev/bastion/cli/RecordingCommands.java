@@ -98,6 +98,20 @@ final class RecordingCommands {
 
   @Command(name = "play", mixinStandardHelpOptions = true, description = "Replay a recording in this terminal.")
   static final class Play extends Subcommand {
+    /** Replays are audited like the web viewer's, naming the operating system user who ran play. */
+    private void auditReplay(Path file) {
+      if (!Files.exists(dataDir().resolve("audit.mv.db"))) {
+        return;
+      }
+      String name = file.getFileName().toString();
+      String sessionId = name.endsWith(".cast") ? name.substring(0, name.length() - 5) : null;
+      try (dev.bastion.audit.AuditLog audit = new dev.bastion.audit.AuditLog(AuditDatabase.open(dataDir()))) {
+        audit.record(new dev.bastion.audit.AuditEvent(java.time.Instant.now(), "recording_replayed",
+            "os-user:" + System.getProperty("user.name"), null, null, sessionId, null, null, "cli",
+            "bastion play " + file)).join();
+      }
+    }
+
     @Parameters(paramLabel = "FILE|SESSION_ID", description = "A .cast file or a session id.")
     String which;
 
@@ -123,6 +137,7 @@ final class RecordingCommands {
             .findFirst()
             .orElseThrow(() -> new CommandFailedException("no recording for session " + which));
       }
+      auditReplay(file);
       ObjectMapper json = new ObjectMapper();
       java.io.PrintWriter terminal = out();
       try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -168,6 +168,22 @@ class RecordingEndToEndTest {
     assertTrue(verify.stderr().contains("bastion: 1 of "), verify.stderr());
   }
 
+  @Test
+  void playingARecordingFromTheCommandLineShowsItAndIsAudited() throws Exception {
+    CommandResult r = gw.ssh(gw.onTarget(), null, "echo played-back-text");
+    assertEquals(0, r.exitCode());
+    SessionRecord session = awaitSealed(s -> "echo played-back-text".equals(s.command()));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int status = dev.bastion.cli.BastionCommand.execute(
+        new String[] {"play", session.id(), "--speed", "100", "--data-dir", gw.dataDir.toString()},
+        new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    assertEquals(0, status);
+    assertEquals("played-back-text\n", out.toString(StandardCharsets.UTF_8));
+    AuditReader reader = new AuditReader(gw.bastion.database());
+    assertTrue(reader.events(null, null, 5000).stream().anyMatch(e ->
+        e.kind().equals("recording_replayed") && session.id().equals(e.sessionId()) && "cli".equals(e.code())));
+  }
+
   private List<String> sshCommand(String remote) {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(gw.userKey));
