@@ -54,9 +54,13 @@ jump_port=$(free_port); start_sshd jump "$jump_port"
 bastion_port=$(free_port)
 norec_port=$(free_port)
 
+web_port=$(free_port)
+norec_web_port=$(free_port)
 cat > "$data/bastion.yaml" <<CFG
 ssh:
   listen: 127.0.0.1:$bastion_port
+web:
+  listen: 127.0.0.1:$web_port
 targets:
   web01:
     address: 127.0.0.1:$target_port
@@ -71,7 +75,8 @@ java ${BASTION_BENCH_JVM_OPTS:-} -jar "$jar" serve --data-dir "$data" > "$work/b
 bastion_pid=$!
 wait_port "$bastion_port"
 # The same bastion without recording (a benchmark-only switch), sharing the data directory.
-sed "s/listen: 127.0.0.1:$bastion_port/listen: 127.0.0.1:$norec_port/" "$data/bastion.yaml" > "$work/norec.yaml"
+sed -e "s/listen: 127.0.0.1:$bastion_port/listen: 127.0.0.1:$norec_port/" \
+    -e "s/listen: 127.0.0.1:$web_port/listen: 127.0.0.1:$norec_web_port/" "$data/bastion.yaml" > "$work/norec.yaml"
 java ${BASTION_BENCH_JVM_OPTS:-} -Dbastion.recording=off -jar "$jar" serve --data-dir "$data" --config "$work/norec.yaml" \
   > "$work/norec.log" 2>&1 & pids+=($!)
 norec_pid=$!

@@ -6,6 +6,7 @@ import dev.bastion.policy.Grant;
 import dev.bastion.recorder.RecordingHeader;
 import dev.bastion.recorder.SessionRecording;
 import dev.bastion.sftp.SftpAuditor;
+import dev.bastion.approval.ApprovalFlow;
 import dev.bastion.approval.ApprovalGate;
 import dev.bastion.upstream.UpstreamException;
 import java.io.IOException;
@@ -57,7 +58,7 @@ public final class ProxiedSession {
   private volatile boolean terminated;
   private volatile SessionRecording recording;
   private final SftpAuditor sftp;
-  private volatile ApprovalGate gate;
+  private volatile ApprovalFlow approval;
   private volatile DeferredInput deferredInput;
   private volatile boolean recordingFailed;
 
@@ -184,28 +185,17 @@ public final class ProxiedSession {
    * engineer's keystrokes are read (Ctrl-C cancels) but go nowhere until the target is reached.
    */
   private void awaitApprovers(dev.bastion.config.BastionConfig.Approval policy) {
-    gate = new ApprovalGate(policy, grant.identity(), startedAt, new GateListener());
-    services.approvals().add(id, gate);
-    deferredInput = new DeferredInput(this::cancelledByRequester);
+    approval = ApprovalFlow.request(policy, new FlowSession(), startedAt, services.config().web().publicUrl(),
+        services.approvals(), services.webhook());
+    deferredInput = new DeferredInput(() -> approval.cancelledByRequester());
     input = new ChannelPump("in " + id, clientIn, deferredInput, inputTap(), failure -> deferredInput.close(false));
     input.start();
-    String link = services.config().web().publicUrl() + "/sessions/" + id;
-    String roles = String.join(", ", policy.from());
-    audit("approval_requested", "waiting for " + policy.count() + " approver(s) with role " + roles + "; timeout "
-        + policy.timeout().toMinutes() + " min; " + kind.code() + (command == null ? "" : ": " + command));
-    marker("waiting for " + policy.count() + " approver(s)");
-    client.tell("target " + grant.target().name() + " needs " + policy.count() + " approver(s) (role " + roles
-        + ") watching before the session starts. Waiting; ask one to open " + link + " (Ctrl-C cancels)", () -> {});
-    services.webhook().ifPresent(hook -> hook.announce(java.util.Map.of(
-        "event", "approval_requested", "session_id", id, "identity", grant.identity(), "target", grant.target().name(),
-        "login", grant.login(), "kind", kind.code(), "command", command == null ? "" : command,
-        "approvers_needed", policy.count(), "from", policy.from(), "url", link)));
-    java.util.concurrent.CompletableFuture.delayedExecutor(policy.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .execute(gate::timeout);
   }
 
+  /** Input waits while the session is paused for lack of approvers (and while the recording is behind). */
   private ChannelPump.Tap inputTap() {
     ChannelPump.Tap recordingInput = recordingTap(true, 0);
+    ApprovalGate gate = approval.gate();
     return new ChannelPump.Tap() {
       @Override
       public void chunk(byte[] data, int offset, int length) {
@@ -226,61 +216,44 @@ public final class ProxiedSession {
     };
   }
 
-  private void cancelledByRequester() {
-    if (gate.state() == ApprovalGate.State.WAITING) {
-      gate.close();
-      audit("approval_cancelled", "the requester cancelled while waiting");
-      endBeforeStart("approval_cancelled", "request cancelled");
-    }
-  }
+  /** This session as the four-eyes flow drives it. */
+  private final class FlowSession implements ApprovalFlow.Session {
+    @Override public String id() { return id; }
+    @Override public String requester() { return grant.identity(); }
+    @Override public String target() { return grant.target().name(); }
+    @Override public String login() { return grant.login(); }
+    @Override public String kind() { return kind.code(); }
+    @Override public String command() { return command; }
 
-  private void audit(String kind, String detail) {
-    services.audit().record(new AuditEvent(services.clock().instant(), kind, grant.identity(), null, source, id,
-        grant.target().name(), grant.login(), "four_eyes", detail));
-  }
-
-  /** What the gate's transitions do to the session. */
-  private final class GateListener implements ApprovalGate.Listener {
     @Override
-    public void approved(java.util.List<String> approvers) {
-      audit("approval_granted", "approved by " + String.join(", ", approvers) + " watching");
-      marker("approved by " + String.join(", ", approvers));
-      client.tell("approved by " + String.join(", ", approvers) + "; starting the session",
-          () -> services.upstream().connect(grant, id).whenComplete(ProxiedSession.this::connected));
+    public void tell(String message) {
+      client.tell(message, () -> {});
     }
 
     @Override
-    public void paused(java.util.List<String> remaining) {
-      audit("session_paused", "approvers watching: " + (remaining.isEmpty() ? "none" : String.join(", ", remaining)));
-      marker("paused: too few approvers watching");
-      client.tell("paused: fewer than " + gate.policy().count() + " approver(s) are watching; your input is held until one is back", () -> {});
+    public void start(String message) {
+      client.tell(message, () -> services.upstream().connect(grant, id).whenComplete(ProxiedSession.this::connected));
     }
 
     @Override
-    public void resumed(java.util.List<String> approvers) {
-      audit("session_resumed", "approvers watching: " + String.join(", ", approvers));
-      marker("resumed: " + String.join(", ", approvers) + " watching");
-      client.tell("resumed: " + String.join(", ", approvers) + " watching again", () -> {});
+    public void refuse(String code, String message) {
+      endBeforeStart(code, message);
     }
 
     @Override
-    public void approverLeft(java.util.List<String> remaining) {
-      audit("approver_left", "approvers watching: " + (remaining.isEmpty() ? "none" : String.join(", ", remaining)));
-      terminate("an approver stopped watching, so the session ended (four-eyes)");
+    public void terminate(String reason) {
+      ProxiedSession.this.terminate(reason);
     }
 
     @Override
-    public void declined(String by, String reason) {
-      audit("approval_declined", "declined by " + by + ": " + reason);
-      marker("declined by " + by + ": " + reason);
-      endBeforeStart("approval_declined", "request declined by " + by + ": " + reason);
+    public void marker(String text) {
+      ProxiedSession.this.marker(text);
     }
 
     @Override
-    public void expired() {
-      audit("approval_expired", "no approver within " + gate.policy().timeout().toMinutes() + " min");
-      endBeforeStart("approval_expired", "no approver watched within "
-          + dev.bastion.keys.TimeSpans.describe(gate.policy().timeout()) + "; request expired");
+    public void audit(String eventKind, String detail) {
+      services.audit().record(new AuditEvent(services.clock().instant(), eventKind, grant.identity(), null, source, id,
+          grant.target().name(), grant.login(), "four_eyes", detail));
     }
   }
 
@@ -560,9 +533,8 @@ public final class ProxiedSession {
       return;
     }
     services.live().remove(this);
-    if (gate != null) {
-      gate.close();
-      services.approvals().remove(id);
+    if (approval != null) {
+      approval.close();
     }
     long in = input == null ? 0 : input.bytes();
     long out = (output == null ? 0 : output.bytes()) + (errors == null ? 0 : errors.bytes());

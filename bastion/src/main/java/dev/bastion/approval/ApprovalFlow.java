@@ -1,0 +1,143 @@
+package dev.bastion.approval;
+
+import dev.bastion.config.BastionConfig;
+import dev.bastion.keys.TimeSpans;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What four-eyes means for one session: it announces the request (to the engineer, the audit log,
+ * the recording and the webhook), then turns the gate's transitions into what the engineer sees
+ * and what the session does: start, pause, resume, end.
+ */
+public final class ApprovalFlow implements ApprovalGate.Listener {
+  /** The session as the flow drives it. */
+  public interface Session {
+    String id();
+
+    String requester();
+
+    String target();
+
+    String login();
+
+    String kind();
+
+    String command();
+
+    /** One line to the engineer ({@code bastion: ...}). */
+    void tell(String message);
+
+    /** Tells the engineer, then logs in to the target and starts the session. */
+    void start(String message);
+
+    /** Ends a session that never started, telling the engineer why. */
+    void refuse(String code, String message);
+
+    /** Ends a running session, telling the engineer why. */
+    void terminate(String reason);
+
+    void marker(String text);
+
+    void audit(String kind, String detail);
+  }
+
+  private final Session session;
+  private final ApprovalGate gate;
+  private final Approvals registry;
+
+  private ApprovalFlow(BastionConfig.Approval policy, Session session, Instant since, Approvals registry) {
+    this.session = session;
+    this.registry = registry;
+    this.gate = new ApprovalGate(policy, session.requester(), since, this);
+  }
+
+  /** Registers the request, announces it, and starts the timeout. */
+  public static ApprovalFlow request(BastionConfig.Approval policy, Session session, Instant since, String publicUrl,
+      Approvals registry, Optional<ApprovalWebhook> webhook) {
+    ApprovalFlow flow = new ApprovalFlow(policy, session, since, registry);
+    registry.add(session.id(), flow.gate);
+    String link = publicUrl + "/sessions/" + session.id();
+    String roles = String.join(", ", policy.from());
+    session.audit("approval_requested", "waiting for " + policy.count() + " approver(s) with role " + roles + "; timeout "
+        + TimeSpans.describe(policy.timeout()) + "; " + session.kind() + (session.command() == null ? "" : ": " + session.command()));
+    session.marker("waiting for " + policy.count() + " approver(s)");
+    session.tell("target " + session.target() + " needs " + policy.count() + " approver(s) (role " + roles
+        + ") watching before the session starts. Waiting; ask one to open " + link + " (Ctrl-C cancels)");
+    webhook.ifPresent(hook -> hook.announce(Map.of(
+        "event", "approval_requested", "session_id", session.id(), "identity", session.requester(),
+        "target", session.target(), "login", session.login(), "kind", session.kind(),
+        "command", session.command() == null ? "" : session.command(),
+        "approvers_needed", policy.count(), "from", policy.from(), "url", link)));
+    CompletableFuture.delayedExecutor(policy.timeout().toMillis(), TimeUnit.MILLISECONDS).execute(flow.gate::timeout);
+    return flow;
+  }
+
+  public ApprovalGate gate() {
+    return gate;
+  }
+
+  /** Ctrl-C from the engineer: cancels a request that is still waiting. */
+  public void cancelledByRequester() {
+    if (gate.state() == ApprovalGate.State.WAITING) {
+      gate.close();
+      session.audit("approval_cancelled", "the requester cancelled while waiting");
+      session.refuse("approval_cancelled", "request cancelled");
+    }
+  }
+
+  /** The session ended. */
+  public void close() {
+    gate.close();
+    registry.remove(session.id());
+  }
+
+  @Override
+  public void approved(List<String> approvers) {
+    session.audit("approval_granted", "approved by " + String.join(", ", approvers) + " watching");
+    session.marker("approved by " + String.join(", ", approvers));
+    session.start("approved by " + String.join(", ", approvers) + "; starting the session");
+  }
+
+  @Override
+  public void paused(List<String> remaining) {
+    session.audit("session_paused", "approvers watching: " + names(remaining));
+    session.marker("paused: too few approvers watching");
+    session.tell("paused: fewer than " + gate.policy().count() + " approver(s) are watching; your input is held until one is back");
+  }
+
+  @Override
+  public void resumed(List<String> approvers) {
+    session.audit("session_resumed", "approvers watching: " + names(approvers));
+    session.marker("resumed: " + names(approvers) + " watching");
+    session.tell("resumed: " + names(approvers) + " watching again");
+  }
+
+  @Override
+  public void approverLeft(List<String> remaining) {
+    session.audit("approver_left", "approvers watching: " + names(remaining));
+    session.terminate("an approver stopped watching, so the session ended (four-eyes)");
+  }
+
+  @Override
+  public void declined(String by, String reason) {
+    session.audit("approval_declined", "declined by " + by + ": " + reason);
+    session.marker("declined by " + by + ": " + reason);
+    session.refuse("approval_declined", "request declined by " + by + ": " + reason);
+  }
+
+  @Override
+  public void expired() {
+    session.audit("approval_expired", "no approver within " + TimeSpans.describe(gate.policy().timeout()));
+    session.refuse("approval_expired",
+        "no approver watched within " + TimeSpans.describe(gate.policy().timeout()) + "; request expired");
+  }
+
+  private static String names(List<String> identities) {
+    return identities.isEmpty() ? "none" : String.join(", ", identities);
+  }
+}
