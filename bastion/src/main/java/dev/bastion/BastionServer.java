@@ -56,7 +56,7 @@ public final class BastionServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
-  private WebServer web;
+  private volatile WebServer web;
   private LoginTokens loginTokens;
 
   private BastionServer(
@@ -177,9 +177,16 @@ public final class BastionServer implements AutoCloseable {
     return live;
   }
 
-  /** A revocation ends the live sessions it covers within about a second. */
+  /** A revocation ends the live sessions and web sessions it covers within about a second. */
   private void endRevokedSessions() {
     try {
+      if (web != null) {
+        int ended = web.endSessions(user -> revocations.find(
+            user.serial() == null ? 0 : Long.parseUnsignedLong(user.serial()), user.identity()).isPresent());
+        if (ended > 0) {
+          LOG.info("ended {} web sessions of revoked certificates", ended);
+        }
+      }
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
         revocations.find(session.grant().serial(), session.identity()).ifPresent(r ->

@@ -152,6 +152,16 @@ class WebViewerEndToEndTest {
   }
 
   @Test
+  void revokingACertificateEndsItsWebSessionToo() throws Exception {
+    Path daveKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("dave")), "id_dave");
+    GatewayFixture.issue(new CaKeyStore(gw.dataDir), daveKey, "dave@example.com", List.of("ops"), Duration.ofHours(1));
+    String dave = cookie(daveKey);
+    assertEquals(200, get(URI.create(base + "/api/me"), dave).statusCode());
+    new dev.bastion.keys.RevocationList(gw.dataDir).add(dev.bastion.keys.Revocation.identity("dave@example.com", java.time.Instant.now()));
+    awaitCondition(() -> get(URI.create(base + "/api/me"), dave).statusCode() == 401, "web session outlived the revocation");
+  }
+
+  @Test
   void webSocketFromAnotherOriginIsRefused() throws Exception {
     String alice = cookie(gw.userKey);
     Process ssh = startSession("echo origin-test; sleep 30");

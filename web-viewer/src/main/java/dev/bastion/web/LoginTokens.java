@@ -29,16 +29,20 @@ public final class LoginTokens {
 
   /** A fresh token for this person; the web session it buys ends by {@code certificateExpiry}. */
   public String issue(String identity, java.util.Set<String> rights, Instant certificateExpiry) {
-    return issue(identity, java.util.Set.of(), rights, certificateExpiry);
+    return issue(identity, null, java.util.Set.of(), rights, certificateExpiry);
   }
 
-  /** As {@link #issue(String, java.util.Set, Instant)}, also naming the roles (for approvals). */
-  public String issue(String identity, java.util.Set<String> roles, java.util.Set<String> rights, Instant certificateExpiry) {
+  /**
+   * As {@link #issue(String, java.util.Set, Instant)}, also naming the certificate's serial (so a
+   * revocation ends the web session too) and the roles (for approvals).
+   */
+  public String issue(String identity, String serial, java.util.Set<String> roles, java.util.Set<String> rights,
+      Instant certificateExpiry) {
     Instant now = clock.instant();
     tokens.values().removeIf(p -> p.expires().isBefore(now));
     Instant sessionEnd = certificateExpiry.isBefore(now.plus(MAX_SESSION)) ? certificateExpiry : now.plus(MAX_SESSION);
     String token = random();
-    tokens.put(token, new Pending(new WebUser(identity, roles, rights, sessionEnd), now.plus(TOKEN_LIFETIME)));
+    tokens.put(token, new Pending(new WebUser(identity, serial, roles, rights, sessionEnd), now.plus(TOKEN_LIFETIME)));
     return token;
   }
 

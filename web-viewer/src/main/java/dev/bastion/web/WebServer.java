@@ -412,6 +412,26 @@ public final class WebServer implements AutoCloseable {
     });
   }
 
+  /**
+   * Ends the web sessions (and live views) of people whose certificates were revoked; returns how
+   * many sessions ended. Called by the bastion whenever it checks revocations.
+   */
+  public int endSessions(java.util.function.Predicate<WebUser> revoked) {
+    int ended = 0;
+    for (var entry : sessions.entrySet()) {
+      if (revoked.test(entry.getValue())) {
+        sessions.remove(entry.getKey());
+        ended++;
+      }
+    }
+    watching.forEach((sessionId, sockets) -> sockets.forEach((socket, watch) -> {
+      if (revoked.test(watch.user) && !socket.isClosed()) {
+        socket.close((short) 1008, "certificate revoked");
+      }
+    }));
+    return ended;
+  }
+
   /** Pings every watcher; one that stopped answering no longer counts and is disconnected. */
   private void checkPresence() {
     long now = System.currentTimeMillis();
