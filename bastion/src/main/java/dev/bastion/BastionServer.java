@@ -111,7 +111,7 @@ public final class BastionServer implements AutoCloseable {
     Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
     SessionServices services = new SessionServices(
         config, new TargetPolicy(config), audit, upstream, live, recorder, loginTokens, approvals, webhook, clock);
-    BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames());
+    BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
     GatewayServer gateway;
     try {
       gateway = GatewayServer.start(config, hostKey, validator, audit, services, clock);

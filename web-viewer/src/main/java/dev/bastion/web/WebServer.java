@@ -435,6 +435,8 @@ public final class WebServer implements AutoCloseable {
   /** Pings every watcher; one that stopped answering no longer counts and is disconnected. */
   private void checkPresence() {
     long now = System.currentTimeMillis();
+    Instant instant = clock.instant();
+    sessions.values().removeIf(user -> user.expiresAt().isBefore(instant)); // expired cookies go, not just unused
     watching.forEach((sessionId, sockets) -> {
       boolean changed = false;
       for (var entry : sockets.entrySet()) {
