@@ -74,7 +74,7 @@ async function liveSessions() {
       cell(row, s.target);
       cell(row, s.login);
       cell(row, s.kind + (s.command ? `: ${s.command}` : ''));
-      cell(row, new Date(s.approval.since).toLocaleTimeString());
+      cell(row, `${new Date(s.approval.since).toLocaleTimeString()} (${duration(s.approval.since)})`);
       cell(row, `${s.approval.approvers.length} of ${s.approval.needed} (${s.approval.from.join(', ')})`);
       link(cell(row, ''), `/sessions/${encodeURIComponent(s.id)}`, 'Open to approve');
       requests.appendChild(row);
@@ -119,30 +119,9 @@ async function liveSession(me) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   player({ driver: 'websocket', url: `${scheme}://${location.host}/api/sessions/${encodeURIComponent(id)}/live`, bufferTime: 0 },
     { autoPlay: true });
-  if (s.approval) {
-    const approval = $('#approval');
-    approval.hidden = false;
-    const approver = me.identity !== s.identity && me.roles.some((r) => s.approval.from.includes(r));
-    approval.textContent = s.approval.state === 'waiting'
-      ? (approver ? 'Four-eyes: while this page is open you count as a watching approver; the session starts once enough approvers watch.'
-                  : `Four-eyes: waiting for ${s.approval.needed} approver(s) (${s.approval.from.join(', ')}).`)
-      : `Four-eyes: ${s.approval.state}; approvers watching: ${s.approval.approvers.join(', ') || 'none'}.`;
-    if (approver && s.approval.state === 'waiting') {
-      const decline = $('#decline');
-      decline.hidden = false;
-      decline.addEventListener('submit', async (event) => {
-        event.preventDefault();
-        const reason = $('#decline-reason').value.trim();
-        if (!reason) return;
-        await api(`/api/sessions/${encodeURIComponent(id)}/decline`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason }),
-        });
-        status('Request declined.');
-        decline.hidden = true;
-      });
-    }
-  }
-  if (me.rights.includes('terminate') || me.identity === s.identity) {
+  const approver = Boolean(s.approval) && me.identity !== s.identity && me.roles.some((r) => s.approval.from.includes(r));
+  if (s.approval) fourEyes(me, s, approver);
+  if (me.rights.includes('terminate') || me.identity === s.identity || approver) {
     const form = $('#terminate');
     form.hidden = false;
     form.addEventListener('submit', async (event) => {
@@ -159,6 +138,56 @@ async function liveSession(me) {
       form.hidden = true;
     });
   }
+}
+
+// What four-eyes means for this session right now, kept up to date while the page is open.
+function fourEyes(me, s, approver) {
+  const id = s.id;
+  const approval = $('#approval');
+  approval.hidden = false;
+  const decline = $('#decline');
+  const show = (a) => {
+    const watching = a.approvers.join(', ') || 'none';
+    approval.dataset.state = a.state;
+    if (a.state === 'waiting') {
+      approval.textContent = approver
+        ? `Four-eyes: ${s.identity} waits for ${a.needed} approver(s). While this page is open you count as a watching approver; the session starts once enough approvers watch. Watching now: ${watching}.`
+        : `Four-eyes: waiting for ${a.needed} approver(s) (${a.from.join(', ')}); watching now: ${watching}.`;
+    } else if (a.state === 'open') {
+      approval.textContent = `Four-eyes: approved; approvers watching: ${watching}. Keep this page open: the session needs ${a.needed} watching approver(s).`;
+    } else if (a.state === 'paused') {
+      approval.textContent = `Four-eyes: paused, the engineer's input is held until ${a.needed} approver(s) watch; watching now: ${watching}.`;
+    } else {
+      approval.textContent = 'Four-eyes: the request is closed.';
+    }
+    decline.hidden = !(approver && a.state === 'waiting');
+  };
+  show(s.approval);
+  decline.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reason = $('#decline-reason').value.trim();
+    if (!reason) return;
+    await api(`/api/sessions/${encodeURIComponent(id)}/decline`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason }),
+    });
+    status('Request declined.');
+    decline.hidden = true;
+  });
+  const timer = setInterval(async () => {
+    try {
+      const now = await api(`/api/sessions/${encodeURIComponent(id)}`);
+      if (now.state !== 'live' || !now.approval) {
+        clearInterval(timer);
+        approval.textContent = 'Four-eyes: the session has ended.';
+        approval.dataset.state = 'ended';
+        decline.hidden = true;
+        return;
+      }
+      show(now.approval);
+    } catch (e) {
+      clearInterval(timer);
+    }
+  }, 1000);
 }
 
 async function recordings() {

@@ -50,17 +50,17 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
   private final ApprovalGate gate;
   private final Approvals registry;
 
-  private ApprovalFlow(BastionConfig.Approval policy, Session session, Instant since, Approvals registry) {
+  /** A request not yet announced: its gate exists, so the session can wire its input first. */
+  public ApprovalFlow(BastionConfig.Approval policy, Session session, Instant since, Approvals registry) {
     this.session = session;
     this.registry = registry;
     this.gate = new ApprovalGate(policy, session.requester(), since, this);
   }
 
-  /** Registers the request, announces it, and starts the timeout. */
-  public static ApprovalFlow request(BastionConfig.Approval policy, Session session, Instant since, String publicUrl,
-      Approvals registry, Optional<ApprovalWebhook> webhook) {
-    ApprovalFlow flow = new ApprovalFlow(policy, session, since, registry);
-    registry.add(session.id(), flow.gate);
+  /** Registers the request (approvers can now find it), announces it, and starts the timeout. */
+  public void request(String publicUrl, Optional<ApprovalWebhook> webhook) {
+    BastionConfig.Approval policy = gate.policy();
+    registry.add(session.id(), gate);
     String link = publicUrl + "/sessions/" + session.id();
     String roles = String.join(", ", policy.from());
     session.audit("approval_requested", "waiting for " + policy.count() + " approver(s) with role " + roles + "; timeout "
@@ -73,8 +73,7 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
         "target", session.target(), "login", session.login(), "kind", session.kind(),
         "command", session.command() == null ? "" : session.command(),
         "approvers_needed", policy.count(), "from", policy.from(), "url", link)));
-    CompletableFuture.delayedExecutor(policy.timeout().toMillis(), TimeUnit.MILLISECONDS).execute(flow.gate::timeout);
-    return flow;
+    CompletableFuture.delayedExecutor(policy.timeout().toMillis(), TimeUnit.MILLISECONDS).execute(gate::timeout);
   }
 
   public ApprovalGate gate() {
@@ -83,10 +82,18 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
 
   /** Ctrl-C from the engineer: cancels a request that is still waiting. */
   public void cancelledByRequester() {
-    if (gate.state() == ApprovalGate.State.WAITING) {
-      gate.close();
-      session.audit("approval_cancelled", "the requester cancelled while waiting");
+    if (gate.cancel()) {
+      session.audit("approval_cancelled", "the requester cancelled while waiting (Ctrl-C)");
+      session.marker("request cancelled by the requester");
       session.refuse("approval_cancelled", "request cancelled");
+    }
+  }
+
+  /** The engineer's connection went away; if the request was still waiting, that cancels it. */
+  public void requesterLeft() {
+    if (gate.cancel()) {
+      session.audit("approval_cancelled", "the requester disconnected while waiting");
+      session.marker("request cancelled: the requester disconnected");
     }
   }
 
@@ -133,6 +140,7 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
   @Override
   public void expired() {
     session.audit("approval_expired", "no approver within " + TimeSpans.describe(gate.policy().timeout()));
+    session.marker("request expired: no approver within " + TimeSpans.describe(gate.policy().timeout()));
     session.refuse("approval_expired",
         "no approver watched within " + TimeSpans.describe(gate.policy().timeout()) + "; request expired");
   }

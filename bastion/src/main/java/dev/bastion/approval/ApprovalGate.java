@@ -128,6 +128,15 @@ public final class ApprovalGate {
     return true;
   }
 
+  /** The requester gives up on a pending request; false if it is not pending any more. */
+  public synchronized boolean cancel() {
+    if (state != State.WAITING) {
+      return false;
+    }
+    state = State.CLOSED;
+    return true;
+  }
+
   /** Called when {@code timeout} has passed since the request. */
   public void timeout() {
     synchronized (this) {

@@ -291,15 +291,31 @@ public final class ConfigLoader {
         name, address.getHostString(), address.getPort(), hostKey, hostCa, logins, approval);
   }
 
+  /**
+   * Approvers hold one of the {@code from} roles, and each of those roles must carry the
+   * {@code approve} right, so that who may approve is visible in one place: the role. Without
+   * {@code from}, every role with {@code approve} counts.
+   */
   private BastionConfig.Approval approval(String at, RawConfig.Approval raw, Map<String, BastionConfig.Role> roles) {
     int count = raw.count() == null ? 1 : raw.count();
     if (count < 1) {
       throw fail(at + ".count", Integer.toString(count), "must be at least 1");
     }
-    List<String> from = nonEmpty(at + ".from", raw.from());
-    for (String role : from) {
-      if (!roles.containsKey(role)) {
-        throw fail(at + ".from", role, "is not a role defined under roles");
+    List<String> from;
+    if (raw.from() == null) {
+      from = roles.values().stream().filter(r -> r.can().contains("approve")).map(BastionConfig.Role::name).toList();
+      if (from.isEmpty()) {
+        throw fail(at + ".from", "(missing)", "no role has the approve right; list approver roles here or add approve to a role's can");
+      }
+    } else {
+      from = nonEmpty(at + ".from", raw.from());
+      for (String role : from) {
+        if (!roles.containsKey(role)) {
+          throw fail(at + ".from", role, "is not a role defined under roles");
+        }
+        if (!roles.get(role).can().contains("approve")) {
+          throw fail(at + ".from", role, "does not have the approve right; add approve to roles." + role + ".can");
+        }
       }
     }
     String onLeave = raw.onLeave() == null ? "pause" : raw.onLeave();
@@ -399,7 +415,8 @@ public final class ConfigLoader {
     try {
       return TimeSpans.parse(value);
     } catch (IllegalArgumentException e) {
-      throw fail(at, value, e.getMessage());
+      // TimeSpans' message already quotes the value.
+      throw new ConfigException(source + ": " + at + ": " + e.getMessage());
     }
   }
 

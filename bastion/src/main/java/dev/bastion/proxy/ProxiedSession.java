@@ -7,11 +7,12 @@ import dev.bastion.recorder.RecordingHeader;
 import dev.bastion.recorder.SessionRecording;
 import dev.bastion.sftp.SftpAuditor;
 import dev.bastion.approval.ApprovalFlow;
-import dev.bastion.approval.ApprovalGate;
+import dev.bastion.config.BastionConfig;
 import dev.bastion.upstream.UpstreamException;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,7 +60,7 @@ public final class ProxiedSession {
   private volatile SessionRecording recording;
   private final SftpAuditor sftp;
   private volatile ApprovalFlow approval;
-  private volatile DeferredInput deferredInput;
+  private volatile GatedInput gatedInput;
   private volatile boolean recordingFailed;
 
   ProxiedSession(
@@ -158,19 +159,26 @@ public final class ProxiedSession {
         return;
       }
       services.recorder().start(id, startedAt, header()).whenComplete((started, problem) -> {
+        String unrecorded = null;
         if (problem != null) {
           Throwable cause = problem instanceof CompletionException ? problem.getCause() : problem;
+          unrecorded = cause.getMessage();
           if (services.recorder().strict()) {
-            endBeforeStart("recording_failed", "the session cannot be recorded (" + cause.getMessage()
+            endBeforeStart("recording_failed", "the session cannot be recorded (" + unrecorded
                 + "), so it may not start; tell the bastion's operators");
             return;
           }
-          LOG.error("session {} runs unrecorded (best_effort): {}", id, cause.getMessage());
-          auditRecordingProblem(cause.getMessage());
+          LOG.error("session {} runs unrecorded (best_effort): {}", id, unrecorded);
+          auditRecordingProblem(unrecorded);
         }
         recording = started;
-        if (grant.target().requireApproval().isPresent()) {
-          awaitApprovers(grant.target().requireApproval().get());
+        Optional<BastionConfig.Approval> approvalPolicy = grant.target().requireApproval();
+        if (approvalPolicy.isPresent() && started == null) {
+          // Approvers approve by watching, and an unrecorded session cannot be watched.
+          endBeforeStart("recording_failed", "target " + grant.target().name() + " needs watching approvers, and the"
+              + " session cannot be recorded (" + unrecorded + "), so nobody could watch it; tell the bastion's operators");
+        } else if (approvalPolicy.isPresent()) {
+          awaitApprovers(approvalPolicy.get());
         } else {
           services.upstream().connect(grant, id).whenComplete(this::connected);
         }
@@ -181,39 +189,19 @@ public final class ProxiedSession {
   // --- four-eyes -----------------------------------------------------------------------------
 
   /**
-   * Holds the session until enough approvers watch it: no upstream login before that. The
-   * engineer's keystrokes are read (Ctrl-C cancels) but go nowhere until the target is reached.
+   * Holds the session until enough approvers watch it: no upstream login before that. With a
+   * terminal the engineer's keystrokes are read (Ctrl-C cancels) but go nowhere until the target
+   * is reached; without one, input is not read until then.
    */
-  private void awaitApprovers(dev.bastion.config.BastionConfig.Approval policy) {
-    approval = ApprovalFlow.request(policy, new FlowSession(), startedAt, services.config().web().publicUrl(),
-        services.approvals(), services.webhook());
-    deferredInput = new DeferredInput(() -> approval.cancelledByRequester());
-    input = new ChannelPump("in " + id, clientIn, deferredInput, inputTap(), failure -> deferredInput.close(false));
-    input.start();
-  }
-
-  /** Input waits while the session is paused for lack of approvers (and while the recording is behind). */
-  private ChannelPump.Tap inputTap() {
-    ChannelPump.Tap recordingInput = recordingTap(true, 0);
-    ApprovalGate gate = approval.gate();
-    return new ChannelPump.Tap() {
-      @Override
-      public void chunk(byte[] data, int offset, int length) {
-        if (recordingInput != null) {
-          recordingInput.chunk(data, offset, length);
-        }
-      }
-
-      @Override
-      public boolean ready() {
-        return gate.state() != ApprovalGate.State.PAUSED && (recordingInput == null || recordingInput.ready());
-      }
-
-      @Override
-      public void whenReady(Runnable resume) {
-        gate.whenOpen(resume);
-      }
-    };
+  private void awaitApprovers(BastionConfig.Approval policy) {
+    ApprovalFlow flow = new ApprovalFlow(policy, new FlowSession(), startedAt, services.approvals());
+    approval = flow;
+    gatedInput = new GatedInput(flow.gate(), recordingTap(true, 0), flow::cancelledByRequester);
+    if (pty != null) {
+      input = new ChannelPump("in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
+      input.start();
+    }
+    flow.request(services.config().web().publicUrl(), services.webhook());
   }
 
   /** This session as the four-eyes flow drives it. */
@@ -387,9 +375,12 @@ public final class ProxiedSession {
     output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(),
         sftp != null ? sftpTap(false) : recordingTap(false, 0), this::streamEnded);
     errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), recordingTap(false, 1), this::streamEnded) : null;
-    if (deferredInput != null) {
-      // Four-eyes: the input pump already runs; from now on it feeds the target.
-      deferredInput.connect(opened.getAsyncIn());
+    boolean inputRuns = input != null; // four-eyes with a terminal: reading since the request
+    if (gatedInput != null) {
+      gatedInput.connect(opened.getAsyncIn());
+      if (!inputRuns) {
+        input = new ChannelPump("in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
+      }
     } else {
       input =
           new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), sftp != null ? sftpTap(true) : recordingTap(true, 0), failure -> {
@@ -402,7 +393,7 @@ public final class ProxiedSession {
     if (errors != null) {
       errors.start();
     }
-    if (deferredInput == null) {
+    if (!inputRuns) {
       input.start();
     }
   }
@@ -441,6 +432,9 @@ public final class ProxiedSession {
   /** The engineer's channel closed (client went away or the connection dropped). */
   void clientClosed() {
     if (!finished.get()) {
+      if (approval != null) {
+        approval.requesterLeft();
+      }
       end(null, null, "client disconnected");
       closeUpstream();
     }

@@ -177,7 +177,8 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
 
   @Override
   public void setIoErrorStream(IoOutputStream err) {
-    this.err = err;
+    // Shared by the target's stderr and the bastion's own lines: one write at a time.
+    this.err = new SerialOutput(err);
   }
 
   @Override

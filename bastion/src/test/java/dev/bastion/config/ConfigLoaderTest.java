@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,6 +66,23 @@ class ConfigLoaderTest {
     assertEquals(Set.of("shadow", "terminate"), config.roles().get("ops").can());
   }
 
+  @Test
+  void approvalWithoutFromIsGivenByEveryRoleWithTheApproveRight() {
+    BastionConfig config = ConfigLoader.parse("t.yaml", String.join("\n",
+        "targets:",
+        "  db01: {address: 'h', host_key: '" + KEY + "', logins: [postgres], require_approval: {count: 2, timeout: 5m}}",
+        "roles:",
+        "  dba: {targets: ['db*'], logins: [postgres]}",
+        "  lead: {targets: ['db*'], logins: [postgres], can: [approve]}",
+        "  security: {targets: ['*'], logins: [postgres], can: [approve, audit]}",
+        ""));
+    BastionConfig.Approval approval = config.targets().get("db01").requireApproval().orElseThrow();
+    assertEquals(List.of("lead", "security"), approval.from());
+    assertEquals(2, approval.count());
+    assertEquals("pause", approval.onLeave());
+    assertEquals(Duration.ofMinutes(5), approval.timeout());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
       "bad address | targets: {web01: {address: 'web01:99999', host_key: 'KEY', logins: [deploy]}} | t.yaml: targets.web01.address: 'web01:99999' is not host:port with a port from 1 to 65535",
@@ -74,9 +92,12 @@ class ConfigLoaderTest {
       "typo in key | targets: {web01: {adress: '10.0.0.5'}} | t.yaml: unknown key 'targets.web01.adress'",
       "unknown right | roles: {ops: {targets: ['*'], logins: [deploy], can: [root]}} | t.yaml: roles.ops.can: 'root' is not a right",
       "approval from unknown role | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [nobody]}}} | t.yaml: targets.web01.require_approval.from: 'nobody' is not a role defined under roles",
+      "approver role without the right | roles: {lead: {targets: ['*'], logins: [deploy], can: [shadow]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [lead]}}} | t.yaml: targets.web01.require_approval.from: 'lead' does not have the approve right; add approve to roles.lead.can",
+      "approval without approvers | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {count: 1}}} | t.yaml: targets.web01.require_approval.from: '(missing)' no role has the approve right",
+      "approval on_leave | roles: {lead: {targets: ['*'], logins: [deploy], can: [approve]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {on_leave: ignore}}} | t.yaml: targets.web01.require_approval.on_leave: 'ignore' must be pause or terminate",
       "recording mode | recording: {mode: sometimes} | t.yaml: recording.mode: 'sometimes' must be strict or best_effort",
       "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
-      "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' 'soon' is not a duration",
+      "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
       "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
       "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
   })

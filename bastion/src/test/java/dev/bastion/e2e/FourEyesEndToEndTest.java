@@ -57,7 +57,7 @@ class FourEyesEndToEndTest {
         "  secure01:\n" + gated + "    require_approval: {count: 1, from: [approver], on_leave: pause, timeout: 60s}\n"
             + "  secure02:\n" + gated + "    require_approval: {count: 1, from: [approver], on_leave: terminate}\n"
             + "  secure03:\n" + gated + "    require_approval: {count: 1, from: [approver], timeout: 3s}\n",
-        "  approver:\n    targets: [\"secure*\"]\n    logins: [" + login + "]\n"
+        "  approver:\n    targets: [\"secure*\"]\n    logins: [" + login + "]\n    can: [approve]\n"
             + "approvals:\n  webhook_url: http://127.0.0.1:" + hook.getAddress().getPort() + "/hook\n");
     CaKeyStore cas = new CaKeyStore(gw.dataDir);
     aliceKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("alice")), "id_alice");

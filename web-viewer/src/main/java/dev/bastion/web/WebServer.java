@@ -49,21 +49,7 @@ public final class WebServer implements AutoCloseable {
   private final Clock clock;
   private final Map<String, WebUser> sessions = new ConcurrentHashMap<>();
   private final Map<String, byte[]> pages = new ConcurrentHashMap<>();
-  /** Sockets watching each session, with when they last answered a ping. */
-  private final Map<String, Map<io.vertx.core.http.ServerWebSocket, Watch>> watching = new ConcurrentHashMap<>();
-
-  /** A watcher counts as present while it answers pings; one silent for {@link #PRESENCE_TIMEOUT_MS} does not. */
-  static final long PING_INTERVAL_MS = 1000;
-  static final long PRESENCE_TIMEOUT_MS = 3000;
-
-  private static final class Watch {
-    final WebUser user;
-    volatile long lastPong = System.currentTimeMillis();
-
-    Watch(WebUser user) {
-      this.user = user;
-    }
-  }
+  private final LiveWatchers watchers;
   private HttpServer server;
 
   private WebServer(Vertx vertx, WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
@@ -73,6 +59,7 @@ public final class WebServer implements AutoCloseable {
     this.hub = hub;
     this.tokens = tokens;
     this.clock = clock;
+    this.watchers = new LiveWatchers(vertx, backend);
   }
 
   public static WebServer start(WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
@@ -121,7 +108,8 @@ public final class WebServer implements AutoCloseable {
     router.get("/api/audit").handler(this::auditLog);
     router.route("/api/*").handler(ctx -> error(ctx, 404, "no such API"));
     server = vertx.createHttpServer(options).requestHandler(router).listen().await();
-    vertx.setPeriodic(PING_INTERVAL_MS, id -> checkPresence());
+    watchers.start();
+    vertx.setPeriodic(1000, id -> dropExpiredSessions());
   }
 
   private void securityHeaders(RoutingContext ctx) {
@@ -229,7 +217,7 @@ public final class WebServer implements AutoCloseable {
       return;
     }
     withSession(ctx, (u, session) -> {
-      if (!user.can(WebUser.TERMINATE) && !session.identity().equals(user.identity())) {
+      if (!user.can(WebUser.TERMINATE) && !session.identity().equals(user.identity()) && !approves(user, session)) {
         error(ctx, 403, "you may not end other people's sessions (right 'terminate')");
         return;
       }
@@ -258,8 +246,7 @@ public final class WebServer implements AutoCloseable {
         error(ctx, 409, "session has no pending approval request");
         return;
       }
-      if (session.identity().equals(user.identity())
-          || user.roles().stream().noneMatch(session.approval().from()::contains)) {
+      if (!approves(user, session)) {
         error(ctx, 403, "only approvers (roles " + String.join(", ", session.approval().from()) + ") may decline");
         return;
       }
@@ -390,23 +377,24 @@ public final class WebServer implements AutoCloseable {
             return;
           }
           viewer.attach(subscription);
-          Watch watch = new Watch(user);
-          socket.pongHandler(pong -> watch.lastPong = System.currentTimeMillis());
-          watching.computeIfAbsent(session.id(), k -> new ConcurrentHashMap<>()).put(socket, watch);
-          announceWatchers(session.id());
-          socket.closeHandler(v -> {
-            viewer.cancel();
-            Map<io.vertx.core.http.ServerWebSocket, Watch> watchers = watching.get(session.id());
-            if (watchers != null) {
-              watchers.remove(socket);
+          java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
+          Runnable leave = () -> {
+            if (!left.compareAndSet(false, true)) {
+              return;
             }
-            announceWatchers(session.id());
+            viewer.cancel();
+            watchers.remove(session.id(), socket);
             vertx.executeBlocking(() -> {
               backend.audit("watch_ended", user.identity(), session.id(), "stopped watching");
               backend.marker(session.id(), "viewer " + user.identity() + " left");
               return null;
             });
-          });
+          };
+          socket.closeHandler(v -> leave.run());
+          watchers.add(session.id(), socket, user);
+          if (socket.isClosed()) {
+            leave.run(); // closed while subscribing: it must not count as watching
+          }
         });
       });
     });
@@ -424,48 +412,14 @@ public final class WebServer implements AutoCloseable {
         ended++;
       }
     }
-    watching.forEach((sessionId, sockets) -> sockets.forEach((socket, watch) -> {
-      if (revoked.test(watch.user) && !socket.isClosed()) {
-        socket.close((short) 1008, "certificate revoked");
-      }
-    }));
+    watchers.close(revoked, (short) 1008, "certificate revoked");
     return ended;
   }
 
-  /** Pings every watcher; one that stopped answering no longer counts and is disconnected. */
-  private void checkPresence() {
-    long now = System.currentTimeMillis();
-    Instant instant = clock.instant();
-    sessions.values().removeIf(user -> user.expiresAt().isBefore(instant)); // expired cookies go, not just unused
-    watching.forEach((sessionId, sockets) -> {
-      boolean changed = false;
-      for (var entry : sockets.entrySet()) {
-        if (now - entry.getValue().lastPong > PRESENCE_TIMEOUT_MS) {
-          sockets.remove(entry.getKey());
-          changed = true;
-          if (!entry.getKey().isClosed()) {
-            entry.getKey().close((short) 1001, "not answering pings");
-          }
-        } else if (!entry.getKey().isClosed()) {
-          entry.getKey().writePing(io.vertx.core.buffer.Buffer.buffer("presence"));
-        }
-      }
-      if (changed) {
-        announceWatchers(sessionId);
-      }
-      if (sockets.isEmpty()) {
-        watching.remove(sessionId, sockets);
-      }
-    });
-  }
-
-  private void announceWatchers(String sessionId) {
-    Map<io.vertx.core.http.ServerWebSocket, Watch> sockets = watching.getOrDefault(sessionId, Map.of());
-    List<WebUser> present = sockets.values().stream().map(w -> w.user).toList();
-    vertx.executeBlocking(() -> {
-      backend.watchersChanged(sessionId, present);
-      return null;
-    });
+  /** Expired cookies go, not just unused ones. */
+  private void dropExpiredSessions() {
+    Instant now = clock.instant();
+    sessions.values().removeIf(user -> user.expiresAt().isBefore(now));
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -493,12 +447,21 @@ public final class WebServer implements AutoCloseable {
     });
   }
 
+  /**
+   * Whether {@code user} is an approver of this four-eyes session: holds one of its approver roles
+   * (the configuration makes sure each has the approve right) and is not the requester. Approvers
+   * watch it, decline it while it waits, and end it, whatever their other rights.
+   */
+  private static boolean approves(WebUser user, SessionView session) {
+    return session.approval() != null && !session.identity().equals(user.identity())
+        && user.roles().stream().anyMatch(session.approval().from()::contains);
+  }
+
   private static boolean mayWatch(WebUser user, SessionView session) {
     if (session.identity().equals(user.identity())) {
       return true;
     }
-    if (session.approval() != null && "live".equals(session.state())
-        && user.roles().stream().anyMatch(session.approval().from()::contains)) {
+    if ("live".equals(session.state()) && approves(user, session)) {
       return true; // approvers watch the sessions they approve
     }
     return "live".equals(session.state()) ? user.can(WebUser.SHADOW) : user.can(WebUser.REPLAY) || user.can(WebUser.SHADOW);
