@@ -94,7 +94,7 @@ async function liveSessions() {
       link(cell(row, ''), `/sessions/${encodeURIComponent(s.id)}`, 'Watch');
       body.appendChild(row);
     }
-    status(sessions.length ? '' : 'No live sessions.');
+    status(sessions.length || pending.length ? '' : 'No live sessions.');
   };
   await refresh();
   setInterval(() => refresh().catch(() => {}), 2000);
@@ -117,10 +117,22 @@ async function liveSession(me) {
     return;
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  player({ driver: 'websocket', url: `${scheme}://${location.host}/api/sessions/${encodeURIComponent(id)}/live`, bufferTime: 0 },
+  const watch = () => player(
+    { driver: 'websocket', url: `${scheme}://${location.host}/api/sessions/${encodeURIComponent(id)}/live`, bufferTime: 0 },
     { autoPlay: true });
   const approver = Boolean(s.approval) && me.identity !== s.identity && me.roles.some((r) => s.approval.from.includes(r));
   if (s.approval) fourEyes(me, s, approver);
+  if (approver && s.approval.state === 'waiting') {
+    // Watching is approving, so opening the page must not do it: the approver reads the request first.
+    const approve = $('#approve');
+    approve.hidden = false;
+    approve.addEventListener('click', () => {
+      approve.hidden = true;
+      watch();
+    });
+  } else {
+    watch();
+  }
   if (me.rights.includes('terminate') || me.identity === s.identity || approver) {
     const form = $('#terminate');
     form.hidden = false;
@@ -151,7 +163,7 @@ function fourEyes(me, s, approver) {
     approval.dataset.state = a.state;
     if (a.state === 'waiting') {
       approval.textContent = approver
-        ? `Four-eyes: ${s.identity} waits for ${a.needed} approver(s). While this page is open you count as a watching approver; the session starts once enough approvers watch. Watching now: ${watching}.`
+        ? `Four-eyes: ${s.identity} asks to run ${s.kind}${s.command ? ' "' + s.command + '"' : ''} as ${s.login} on ${s.target} and waits for ${a.needed} approver(s). Approve by watching: the session starts once enough approvers watch, and needs them watching while it runs. Watching now: ${watching}.`
         : `Four-eyes: waiting for ${a.needed} approver(s) (${a.from.join(', ')}); watching now: ${watching}.`;
     } else if (a.state === 'open') {
       approval.textContent = `Four-eyes: approved; approvers watching: ${watching}. Keep this page open: the session needs ${a.needed} watching approver(s).`;
@@ -161,6 +173,7 @@ function fourEyes(me, s, approver) {
       approval.textContent = 'Four-eyes: the request is closed.';
     }
     decline.hidden = !(approver && a.state === 'waiting');
+    if (a.state !== 'waiting') $('#approve').textContent = 'Watch live (you count as a watching approver)';
   };
   show(s.approval);
   decline.addEventListener('submit', async (event) => {

@@ -3,7 +3,9 @@ package dev.bastion.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bastion.keys.CaKeyStore;
 import dev.bastion.testsupport.CommandResult;
+import dev.bastion.testsupport.OpenSsh;
 import java.io.File;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,13 +46,20 @@ class BrowserEndToEndTest {
   Path dir;
   GatewayFixture gw;
   WebDriver browser;
+  Path bobKey;
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
     assertTrue(new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
         "Chromium and ChromeDriver are needed (apt-get install chromium chromium-driver; .ci/run does)");
     dir = tempDir;
-    gw = GatewayFixture.start(dir, "");
+    String login = dev.bastion.testsupport.LoginAccount.name();
+    gw = GatewayFixture.start(dir,
+        "  gated01:\n    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n    logins: [" + login + "]\n"
+            + "    require_approval: {count: 1, from: [approver], on_leave: pause}\n",
+        "  approver:\n    targets: [\"gated*\"]\n    logins: [" + login + "]\n    can: [approve]\n");
+    bobKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("bob")), "id_bob");
+    GatewayFixture.issue(new CaKeyStore(gw.dataDir), bobKey, "bob@example.com", List.of("approver"), Duration.ofHours(1));
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -123,6 +132,74 @@ class BrowserEndToEndTest {
     browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/audit");
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "session_terminated"));
     screenshot("5-audit");
+  }
+
+  /**
+   * Bob may approve (role approver, right approve) but has no shadow or terminate right. He finds
+   * Alice's requests at the top of the live sessions page, declines one, approves the next by
+   * watching it, and ends it.
+   */
+  @Test
+  void anApproverDeclinesOneRequestAndApprovesAndEndsAnotherInTheBrowser() throws Exception {
+    CommandResult link = gw.sshWith(bobKey, "me", null, "web-login");
+    assertEquals(0, link.exitCode(), link.toString());
+    browser.get(link.stdout().strip());
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("me"), "bob@example.com"));
+
+    Process first = gatedSession("echo first-request");
+    WebElement request = pendingRequest(wait, "echo first-request");
+    String row = request.getText();
+    assertTrue(row.contains("alice@example.com") && row.contains("gated01") && row.contains(gw.login), row);
+    screenshot("6-pending-request");
+    request.findElement(By.linkText("Open to approve")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("approval"), "asks to run exec \"echo first-request\""));
+    assertTrue(browser.findElement(By.id("approve")).isDisplayed());
+    Thread.sleep(1500);
+    assertEquals(0, first.getInputStream().available(), "opening the request approved it");
+    browser.findElement(By.id("decline-reason")).sendKeys("use the runbook");
+    browser.findElement(By.cssSelector("#decline button")).click();
+    assertTrue(first.waitFor(10, TimeUnit.SECONDS), "the declined request did not end");
+    String declined = new String(first.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(declined.contains("bastion: request declined by bob@example.com: use the runbook"), declined);
+    assertEquals("", new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+
+    Process second = gatedSession("echo approved-shell-ready; while read line; do echo \"target got: $line\"; done");
+    pendingRequest(wait, "approved-shell-ready").findElement(By.linkText("Open to approve")).click();
+    WebElement approve = wait.until(ExpectedConditions.elementToBeClickable(By.id("approve")));
+    screenshot("7-request-opened");
+    approve.click();
+    assertEquals("approved-shell-ready\n",
+        new String(second.getInputStream().readNBytes("approved-shell-ready\n".length()), StandardCharsets.UTF_8));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("approval"), "approved; approvers watching: bob@example.com"));
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("decline"))); // nothing left to decline
+    OutputStream typing = second.getOutputStream();
+    typing.write("under four eyes\n".getBytes(StandardCharsets.UTF_8));
+    typing.flush();
+    wait.until(driver -> driver.findElement(By.id("player")).getText().contains("target got: under four eyes"));
+    screenshot("8-approved-and-watching");
+
+    browser.findElement(By.id("reason")).sendKeys("seen enough");
+    browser.findElement(By.cssSelector("#terminate button")).click();
+    wait.until(ExpectedConditions.alertIsPresent()).accept();
+    assertTrue(second.waitFor(10, TimeUnit.SECONDS), "the approver could not end the session");
+    String ended = new String(second.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(ended.contains("bastion: approved by bob@example.com; starting the session"), ended);
+    assertTrue(ended.contains("bastion: session terminated by bob@example.com: seen enough"), ended);
+  }
+
+  private Process gatedSession(String command) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
+    cmd.addAll(gw.sshOptions(gw.userKey));
+    cmd.addAll(List.of(gw.login + "@gated01@127.0.0.1", command));
+    return new ProcessBuilder(cmd).start();
+  }
+
+  /** The row of the pending request whose command contains {@code command}, on the live sessions page. */
+  private WebElement pendingRequest(WebDriverWait wait, String command) {
+    browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/");
+    return wait.until(driver -> driver.findElements(By.cssSelector("#requests tbody tr")).stream()
+        .filter(r -> r.getText().contains(command)).findFirst().orElse(null));
   }
 
   private void screenshot(String name) throws Exception {

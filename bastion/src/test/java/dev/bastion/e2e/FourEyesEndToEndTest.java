@@ -175,7 +175,8 @@ class FourEyesEndToEndTest {
     assertEquals(1, ssh.exitValue());
     assertTrue(err.contains("bastion: request declined by bob@example.com: not during the release"), err);
     assertEquals(loginsBefore, upstreamLogins());
-    awaitAudit("approval_declined");
+    awaitAudit("approval_declined", id);
+    assertTrue(markers(id).contains("declined by bob@example.com: not during the release"), markers(id).toString());
   }
 
   @Test
@@ -217,12 +218,92 @@ class FourEyesEndToEndTest {
     assertTrue(story.contains("watch_ended"), story.toString());
     List<String> expectedOrder = List.of("session_started", "approval_requested", "watch_started", "approval_granted",
         "session_paused", "session_resumed", "session_ended");
+    assertInOrder(expectedOrder, story);
+    assertInOrder(List.of("waiting for 1 approver(s)", "viewer bob@example.com joined", "approved by bob@example.com",
+        "paused: too few approvers watching", "resumed: bob@example.com watching"), markers(id));
+  }
+
+  @Test
+  void pipedInputOfAWaitingCommandReachesTheTargetWholeOnceApproved() throws Exception {
+    byte[] input = new byte[1_000_000];
+    new java.util.Random(7).nextBytes(input);
+    Process ssh = session("secure01", "sha256sum");
+    Thread feeder = new Thread(() -> {
+      try (OutputStream in = ssh.getOutputStream()) {
+        in.write(input);
+      } catch (java.io.IOException e) {
+        // the test fails on the digest below
+      }
+    });
+    feeder.start();
+    String id = pendingSession("secure01");
+    Thread.sleep(1000); // the input is all sent (or waiting in the SSH window) before anyone approves
+    WebClient.Live approving = new WebClient(gw, bobKey).watch(id);
+    assertTrue(ssh.waitFor(20, TimeUnit.SECONDS), "the command never saw the end of its input");
+    String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(input));
+    assertEquals(expected + "  -\n", new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals(0, ssh.exitValue());
+    approving.leave();
+  }
+
+  @Test
+  void anApproverWithoutTheTerminateRightEndsTheSessionTheyApproveAndOthersMayNot() throws Exception {
+    Path carolKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("carol")), "id_carol");
+    GatewayFixture.issue(new CaKeyStore(gw.dataDir), carolKey, "carol@example.com", List.of("viewer"), Duration.ofHours(1));
+    Process ssh = session("secure01", "echo running; sleep 60");
+    String id = pendingSession("secure01");
+    WebClient bob = new WebClient(gw, bobKey);
+    WebClient.Live approving = bob.watch(id);
+    assertEquals("running\n", new String(ssh.getInputStream().readNBytes("running\n".length())));
+    assertEquals(403, new WebClient(gw, carolKey).post("/api/sessions/" + id + "/terminate", "{\"reason\": \"x\"}").statusCode());
+    assertEquals(200, bob.post("/api/sessions/" + id + "/terminate", "{\"reason\": \"wrong table\"}").statusCode());
+    assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
+    String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(err.contains("bastion: session terminated by bob@example.com: wrong table"), err);
+    awaitAudit("session_terminated", id);
+    approving.leave();
+  }
+
+  @Test
+  void disconnectingWhileWaitingCancelsTheRequestInTheAuditLog() throws Exception {
+    long loginsBefore = upstreamLogins();
+    Process ssh = session("secure01", "echo should-not-run");
+    String id = pendingSession("secure01");
+    ssh.destroy(); // the engineer's ssh goes away (Ctrl-C without a terminal kills the client)
+    awaitAudit("approval_cancelled", id);
+    awaitAudit(AuditEvent.SESSION_ENDED, id);
+    assertEquals(loginsBefore, upstreamLogins());
+    assertTrue(markers(id).contains("request cancelled: the requester disconnected"), markers(id).toString());
+  }
+
+  private static void assertInOrder(List<String> expected, List<String> actual) {
     int at = -1;
-    for (String kind : expectedOrder) {
-      int next = story.subList(at + 1, story.size()).indexOf(kind);
-      assertTrue(next >= 0, "missing or out of order: " + kind + " in " + story);
+    for (String item : expected) {
+      int next = actual.subList(at + 1, actual.size()).indexOf(item);
+      assertTrue(next >= 0, "missing or out of order: " + item + " in " + actual);
       at += next + 1;
     }
+  }
+
+  /** The marker texts of a session's recording, once it is sealed. */
+  private List<String> markers(String id) throws Exception {
+    AuditReader reader = new AuditReader(gw.bastion.database());
+    for (int i = 0; i < 100; i++) {
+      var session = reader.session(id).filter(s -> s.recordingSha256() != null);
+      if (session.isPresent()) {
+        List<String> markers = new ArrayList<>();
+        List<String> lines = Files.readAllLines(gw.dataDir.resolve(session.get().recordingPath()), StandardCharsets.UTF_8);
+        for (String line : lines.subList(1, lines.size())) {
+          JsonNode event = JSON.readTree(line);
+          if ("m".equals(event.get(1).asText())) {
+            markers.add(event.get(2).asText());
+          }
+        }
+        return markers;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("recording of " + id + " was never sealed");
   }
 
   @Test
