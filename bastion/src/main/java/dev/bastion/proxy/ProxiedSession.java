@@ -41,6 +41,8 @@ public final class ProxiedSession {
   private final SessionKind kind;
   private final String command;
   private final PtyRequest pty;
+  /** The terminal as it is now: a four-eyes session may be resized while it waits for approvers. */
+  private volatile PtyRequest terminalNow;
   private final Map<String, String> env;
   private final String source;
   private final dev.bastion.proxy.ClientChannel client;
@@ -52,6 +54,7 @@ public final class ProxiedSession {
   private final AtomicInteger pendingEnds = new AtomicInteger();
   private volatile ClientSession upstream;
   private volatile ClientChannel channel;
+  private volatile boolean channelOpen;
   private volatile ChannelPump input;
   private volatile ChannelPump output;
   private volatile ChannelPump errors;
@@ -79,6 +82,7 @@ public final class ProxiedSession {
     this.kind = kind;
     this.command = command;
     this.pty = pty;
+    this.terminalNow = pty;
     this.env = Map.copyOf(env);
     this.source = source;
     this.client = client;
@@ -323,7 +327,8 @@ public final class ProxiedSession {
       return;
     }
     try {
-      ClientChannel opened = openChannel(session);
+      PtyRequest asked = terminalNow;
+      ClientChannel opened = openChannel(session, asked);
       this.channel = opened;
       opened.open().addListener(open -> {
         if (!open.isOpened()) {
@@ -332,6 +337,11 @@ public final class ProxiedSession {
                   + (open.getException() == null ? "" : ": " + open.getException().getMessage()));
           return;
         }
+        channelOpen = true;
+        PtyRequest latest = terminalNow;
+        if (latest != asked) {
+          forwardWindowChange(latest); // resized while the channel was opening
+        }
         startPumps(opened);
       });
     } catch (IOException | RuntimeException e) {
@@ -339,15 +349,15 @@ public final class ProxiedSession {
     }
   }
 
-  private ClientChannel openChannel(ClientSession session) throws IOException {
+  private ClientChannel openChannel(ClientSession session, PtyRequest now) throws IOException {
     PtyChannelConfiguration terminal = new PtyChannelConfiguration();
-    if (pty != null) {
-      terminal.setPtyType(pty.term());
-      terminal.setPtyColumns(pty.columns());
-      terminal.setPtyLines(pty.rows());
-      terminal.setPtyWidth(pty.width());
-      terminal.setPtyHeight(pty.height());
-      terminal.setPtyModes(pty.modes());
+    if (now != null) {
+      terminal.setPtyType(now.term());
+      terminal.setPtyColumns(now.columns());
+      terminal.setPtyLines(now.rows());
+      terminal.setPtyWidth(now.width());
+      terminal.setPtyHeight(now.height());
+      terminal.setPtyModes(now.modes());
     }
     ClientChannel opened;
     switch (kind) {
@@ -472,13 +482,22 @@ public final class ProxiedSession {
   }
 
   void windowChanged(int columns, int rows, int width, int height) {
+    PtyRequest before = terminalNow;
+    PtyRequest now = before == null ? null : before.resized(columns, rows, width, height);
+    terminalNow = now;
     SessionRecording r = recording;
     if (r != null && !recordingFailed) {
       r.resize(columns, rows);
     }
-    if (channel instanceof org.apache.sshd.client.channel.PtyCapableChannelSession terminal) {
+    if (channelOpen && now != null) {
+      forwardWindowChange(now);
+    }
+  }
+
+  private void forwardWindowChange(PtyRequest size) {
+    if (channel instanceof org.apache.sshd.client.channel.PtyCapableChannelSession terminal && size != null) {
       try {
-        terminal.sendWindowChange(columns, rows, height, width);
+        terminal.sendWindowChange(size.columns(), size.rows(), size.height(), size.width());
       } catch (IOException e) {
         LOG.debug("session {}: window-change not forwarded: {}", id, e.getMessage());
       }

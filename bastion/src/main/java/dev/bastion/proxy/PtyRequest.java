@@ -8,4 +8,9 @@ public record PtyRequest(String term, int columns, int rows, int width, int heig
   public PtyRequest {
     modes = Map.copyOf(modes);
   }
+
+  /** The same terminal after a window change. */
+  public PtyRequest resized(int newColumns, int newRows, int newWidth, int newHeight) {
+    return new PtyRequest(term, newColumns, newRows, newWidth, newHeight, modes);
+  }
 }

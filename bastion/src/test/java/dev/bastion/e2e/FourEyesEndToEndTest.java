@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.keys.CaKeyStore;
+import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.OpenSsh;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -274,6 +275,30 @@ class FourEyesEndToEndTest {
     awaitAudit(AuditEvent.SESSION_ENDED, id);
     assertEquals(loginsBefore, upstreamLogins());
     assertTrue(markers(id).contains("request cancelled: the requester disconnected"), markers(id).toString());
+  }
+
+  @Test
+  void aTerminalResizedWhileWaitingStartsAtItsNewSize() throws Exception {
+    String socket = dir.resolve("tmux.sock").toString();
+    List<String> ssh = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
+    ssh.addAll(gw.sshOptions(aliceKey));
+    ssh.addAll(List.of(gw.login + "@secure01@127.0.0.1", "'stty size; sleep 30'"));
+    ExternalCommand.of("tmux", "-S", socket, "new-session", "-d", "-x", "90", "-y", "25", String.join(" ", ssh)).run().orThrow();
+    try {
+      String id = pendingSession("secure01");
+      ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43").run().orThrow();
+      Thread.sleep(500);
+      WebClient.Live approving = new WebClient(gw, bobKey).watch(id);
+      String screen = "";
+      for (int i = 0; i < 100 && !screen.contains("43 132"); i++) {
+        Thread.sleep(100);
+        screen = ExternalCommand.of("tmux", "-S", socket, "capture-pane", "-p").run().stdout();
+      }
+      assertTrue(screen.contains("43 132"), "the target's terminal did not get the new size:\n" + screen);
+      approving.leave();
+    } finally {
+      ExternalCommand.of("tmux", "-S", socket, "kill-server").run();
+    }
   }
 
   private static void assertInOrder(List<String> expected, List<String> actual) {
