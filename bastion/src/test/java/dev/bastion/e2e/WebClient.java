@@ -81,7 +81,14 @@ final class WebClient {
       if (closed.isDone() || socket.isOutputClosed()) {
         return;
       }
-      socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+      try {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof java.io.IOException)) {
+          throw e;
+        }
+        // "Output closed": the server closed it first, as it does when the session ends
+      }
     }
   }
 
