@@ -519,6 +519,12 @@ public final class ProxiedSession {
     if (opened == null || session == null || opened.isClosing()) {
       return;
     }
+    ApprovalFlow flow = approval;
+    if (flow != null && !flow.gate().inputAllowed()) {
+      // A signal or break is input too: while a four-eyes session is paused it does not go through.
+      LOG.info("session {}: {} dropped while paused for approvers", id, request);
+      return;
+    }
     try {
       Buffer buffer = session.createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST);
       buffer.putUInt(((org.apache.sshd.common.channel.AbstractChannel) opened).getRecipient());
