@@ -139,10 +139,10 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
 
   @Override
   public void expired() {
-    session.audit("approval_expired", "no approver within " + TimeSpans.describe(gate.policy().timeout()));
-    session.marker("request expired: no approver within " + TimeSpans.describe(gate.policy().timeout()));
-    session.refuse("approval_expired",
-        "no approver watched within " + TimeSpans.describe(gate.policy().timeout()) + "; request expired");
+    String timeout = TimeSpans.describe(gate.policy().timeout());
+    session.audit("approval_expired", "no approver within " + timeout);
+    session.marker("request expired: no approver within " + timeout);
+    session.refuse("approval_expired", "no approver watched within " + timeout + "; request expired");
   }
 
   private static String names(List<String> identities) {

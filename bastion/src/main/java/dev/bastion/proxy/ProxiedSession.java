@@ -202,10 +202,15 @@ public final class ProxiedSession {
     approval = flow;
     gatedInput = new GatedInput(flow.gate(), recordingTap(true, 0), flow::cancelledByRequester);
     if (pty != null) {
-      input = new ChannelPump("in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
+      input = gatedInputPump();
       input.start();
     }
     flow.request(services.config().web().publicUrl(), services.webhook());
+  }
+
+  /** The engineer's input on a four-eyes session: the gate both receives it and holds it back. */
+  private ChannelPump gatedInputPump() {
+    return new ChannelPump("in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
   }
 
   /** This session as the four-eyes flow drives it. */
@@ -389,7 +394,7 @@ public final class ProxiedSession {
     if (gatedInput != null) {
       gatedInput.connect(opened.getAsyncIn());
       if (!inputRuns) {
-        input = new ChannelPump("in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
+        input = gatedInputPump();
       }
     } else {
       input =
@@ -495,7 +500,7 @@ public final class ProxiedSession {
   }
 
   private void forwardWindowChange(PtyRequest size) {
-    if (channel instanceof org.apache.sshd.client.channel.PtyCapableChannelSession terminal && size != null) {
+    if (channel instanceof org.apache.sshd.client.channel.PtyCapableChannelSession terminal) {
       try {
         terminal.sendWindowChange(size.columns(), size.rows(), size.height(), size.width());
       } catch (IOException e) {

@@ -83,17 +83,10 @@ class BrowserEndToEndTest {
   @Test
   void watchTerminateAndReplayASessionInTheBrowser() throws Exception {
     // Log in through a one-time link printed by the real ssh client.
-    CommandResult link = gw.ssh("me", null, "web-login");
-    assertEquals(0, link.exitCode(), link.toString());
-    browser.get(link.stdout().strip());
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("me"), "alice@example.com"));
+    WebDriverWait wait = logIn(gw.userKey, "alice@example.com");
 
     // An engineer's session through the real ssh client; what they type comes back from the target.
-    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
-    cmd.addAll(gw.sshOptions(gw.userKey));
-    cmd.addAll(List.of(gw.onTarget() + "@127.0.0.1", "echo session-ready; while read line; do echo \"target got: $line\"; done"));
-    Process ssh = new ProcessBuilder(cmd).start();
+    Process ssh = session("web01", "echo session-ready; while read line; do echo \"target got: $line\"; done");
     assertEquals("session-ready\n", new String(ssh.getInputStream().readNBytes("session-ready\n".length())));
 
     WebElement watch = wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Watch")));
@@ -113,11 +106,7 @@ class BrowserEndToEndTest {
       screenshot("2-live-view");
     }
 
-    browser.findElement(By.id("reason")).sendKeys("change freeze");
-    browser.findElement(By.cssSelector("#terminate button")).click();
-    wait.until(ExpectedConditions.alertIsPresent()).accept();
-    assertTrue(ssh.waitFor(10, TimeUnit.SECONDS), "the ssh client did not exit after the browser ended the session");
-    String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = endSession(wait, ssh, "change freeze");
     assertTrue(err.contains("bastion: session terminated by alice@example.com: change freeze"), err);
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Session ended."));
     screenshot("3-terminated");
@@ -141,13 +130,9 @@ class BrowserEndToEndTest {
    */
   @Test
   void anApproverDeclinesOneRequestAndApprovesAndEndsAnotherInTheBrowser() throws Exception {
-    CommandResult link = gw.sshWith(bobKey, "me", null, "web-login");
-    assertEquals(0, link.exitCode(), link.toString());
-    browser.get(link.stdout().strip());
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("me"), "bob@example.com"));
+    WebDriverWait wait = logIn(bobKey, "bob@example.com");
 
-    Process first = gatedSession("echo first-request");
+    Process first = session("gated01", "echo first-request");
     WebElement request = pendingRequest(wait, "echo first-request");
     String row = request.getText();
     assertTrue(row.contains("alice@example.com") && row.contains("gated01") && row.contains(gw.login), row);
@@ -164,7 +149,7 @@ class BrowserEndToEndTest {
     assertTrue(declined.contains("bastion: request declined by bob@example.com: use the runbook"), declined);
     assertEquals("", new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
 
-    Process second = gatedSession("echo approved-shell-ready; while read line; do echo \"target got: $line\"; done");
+    Process second = session("gated01", "echo approved-shell-ready; while read line; do echo \"target got: $line\"; done");
     pendingRequest(wait, "approved-shell-ready").findElement(By.linkText("Open to approve")).click();
     WebElement approve = wait.until(ExpectedConditions.elementToBeClickable(By.id("approve")));
     screenshot("7-request-opened");
@@ -179,20 +164,36 @@ class BrowserEndToEndTest {
     wait.until(driver -> driver.findElement(By.id("player")).getText().contains("target got: under four eyes"));
     screenshot("8-approved-and-watching");
 
-    browser.findElement(By.id("reason")).sendKeys("seen enough");
-    browser.findElement(By.cssSelector("#terminate button")).click();
-    wait.until(ExpectedConditions.alertIsPresent()).accept();
-    assertTrue(second.waitFor(10, TimeUnit.SECONDS), "the approver could not end the session");
-    String ended = new String(second.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String ended = endSession(wait, second, "seen enough");
     assertTrue(ended.contains("bastion: approved by bob@example.com; starting the session"), ended);
     assertTrue(ended.contains("bastion: session terminated by bob@example.com: seen enough"), ended);
   }
 
-  private Process gatedSession(String command) throws Exception {
+  /** Logs the browser in with a one-time link printed by the real ssh client for {@code key}. */
+  private WebDriverWait logIn(Path key, String identity) throws Exception {
+    CommandResult link = gw.sshWith(key, "me", null, "web-login");
+    assertEquals(0, link.exitCode(), link.toString());
+    browser.get(link.stdout().strip());
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("me"), identity));
+    return wait;
+  }
+
+  /** Alice's ssh client running {@code command} on {@code target} through the bastion. */
+  private Process session(String target, String command) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(gw.userKey));
-    cmd.addAll(List.of(gw.login + "@gated01@127.0.0.1", command));
+    cmd.addAll(List.of(gw.login + "@" + target + "@127.0.0.1", command));
     return new ProcessBuilder(cmd).start();
+  }
+
+  /** Ends the session shown on the page with "End session", confirms, and returns what the ssh client printed on stderr. */
+  private String endSession(WebDriverWait wait, Process ssh, String reason) throws Exception {
+    browser.findElement(By.id("reason")).sendKeys(reason);
+    browser.findElement(By.cssSelector("#terminate button")).click();
+    wait.until(ExpectedConditions.alertIsPresent()).accept();
+    assertTrue(ssh.waitFor(10, TimeUnit.SECONDS), "the ssh client did not exit after the browser ended the session");
+    return new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
   /** The row of the pending request whose command contains {@code command}, on the live sessions page. */
