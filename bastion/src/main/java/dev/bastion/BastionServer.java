@@ -1,8 +1,11 @@
 package dev.bastion;
 
+import dev.bastion.approval.ApprovalWebhook;
+import dev.bastion.approval.Approvals;
 import dev.bastion.audit.AuditDatabase;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditLog;
+import dev.bastion.audit.AuditReader;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -18,10 +21,6 @@ import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.upstream.UpstreamConnector;
-import dev.bastion.audit.AuditReader;
-import dev.bastion.approval.ApprovalWebhook;
-import dev.bastion.approval.Approvals;
-import java.util.Optional;
 import dev.bastion.viewer.ViewerBackend;
 import dev.bastion.web.LoginTokens;
 import dev.bastion.web.WebServer;
@@ -35,6 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,8 +60,16 @@ public final class BastionServer implements AutoCloseable {
   private LoginTokens loginTokens;
 
   private BastionServer(
-      BastionConfig config, CaKeyStore cas, AuditDatabase database, AuditLog audit, UpstreamConnector upstream,
-      LiveSessions live, GatewayServer gateway, RevocationList revocations, SessionRecorder recorder, Clock clock) {
+      BastionConfig config,
+      CaKeyStore cas,
+      AuditDatabase database,
+      AuditLog audit,
+      UpstreamConnector upstream,
+      LiveSessions live,
+      GatewayServer gateway,
+      RevocationList revocations,
+      SessionRecorder recorder,
+      Clock clock) {
     this.recorder = recorder;
     this.config = config;
     this.cas = cas;
@@ -72,18 +80,23 @@ public final class BastionServer implements AutoCloseable {
     this.gateway = gateway;
     this.revocations = revocations;
     this.clock = clock;
-    this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "bastion-housekeeping");
-      t.setDaemon(true);
-      return t;
-    });
+    this.housekeeping =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "bastion-housekeeping");
+              t.setDaemon(true);
+              return t;
+            });
     housekeeping.scheduleWithFixedDelay(this::endRevokedSessions, 1, 1, TimeUnit.SECONDS);
   }
 
   /** Starts everything; creates the data directory and the CAs on first start. */
-  public static BastionServer start(Path dataDir, BastionConfig config, Clock clock) throws IOException {
+  public static BastionServer start(Path dataDir, BastionConfig config, Clock clock)
+      throws IOException {
     if (!Files.isDirectory(dataDir)) {
-      Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(
+          dataDir,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     CaKeyStore cas = new CaKeyStore(dataDir);
     List<CaKind> created = cas.init();
@@ -94,24 +107,39 @@ public final class BastionServer implements AutoCloseable {
     AuditLog audit = new AuditLog(database);
     List<AuditLog.Interrupted> interrupted = audit.markInterrupted(clock.instant()).join();
     if (!interrupted.isEmpty()) {
-      LOG.warn("{} sessions were left open by a previous run; marked interrupted", interrupted.size());
+      LOG.warn(
+          "{} sessions were left open by a previous run; marked interrupted", interrupted.size());
     }
     List<PublicKey> trusted = new ArrayList<>();
     trusted.add(cas.load(CaKind.USER).publicKey());
     trusted.addAll(config.trustedUserCas());
     RevocationList revocations = new RevocationList(dataDir);
-    CertificateValidator validator = new CertificateValidator(trusted, config.ssh().clockSkew(), revocations, clock);
-    UpstreamConnector upstream = new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock);
+    CertificateValidator validator =
+        new CertificateValidator(trusted, config.ssh().clockSkew(), revocations, clock);
+    UpstreamConnector upstream =
+        new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock);
     LiveSessions live = new LiveSessions(config.ssh().maxSessions());
     SessionRecorder recorder =
-        new SessionRecorder(dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
+        new SessionRecorder(
+            dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(clock);
     Approvals approvals = new Approvals();
     Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
-    SessionServices services = new SessionServices(
-        config, new TargetPolicy(config), audit, upstream, live, recorder, loginTokens, approvals, webhook, clock);
-    BastionHostKey hostKey = BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
+    SessionServices services =
+        new SessionServices(
+            config,
+            new TargetPolicy(config),
+            audit,
+            upstream,
+            live,
+            recorder,
+            loginTokens,
+            approvals,
+            webhook,
+            clock);
+    BastionHostKey hostKey =
+        BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
     GatewayServer gateway;
     try {
       gateway = GatewayServer.start(config, hostKey, validator, audit, services, clock);
@@ -124,22 +152,53 @@ public final class BastionServer implements AutoCloseable {
     WebServer web;
     try {
       BastionConfig.Web w = config.web();
-      web = WebServer.start(
-          new WebSettings(w.listen().getAddress().getHostAddress(), w.listen().getPort(), w.publicUrl(),
-              w.tls().map(BastionConfig.Tls::cert), w.tls().map(BastionConfig.Tls::key)),
-          new ViewerBackend(dataDir, new AuditReader(database), audit, live, recorder.hub(), approvals, clock),
-          recorder.hub(), loginTokens, clock);
+      web =
+          WebServer.start(
+              new WebSettings(
+                  w.listen().getAddress().getHostAddress(),
+                  w.listen().getPort(),
+                  w.publicUrl(),
+                  w.tls().map(BastionConfig.Tls::cert),
+                  w.tls().map(BastionConfig.Tls::key)),
+              new ViewerBackend(
+                  dataDir,
+                  new AuditReader(database),
+                  audit,
+                  live,
+                  recorder.hub(),
+                  approvals,
+                  clock),
+              recorder.hub(),
+              loginTokens,
+              clock);
     } catch (RuntimeException e) {
       gateway.close();
       upstream.close();
       recorder.close();
       audit.close();
-      throw new IOException("cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
-    audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STARTED, null, null, null, null, null, null, null,
-        "listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + gateway.port()
-            + ", web viewer on port " + web.port()));
-    BastionServer server = new BastionServer(config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
+    audit.record(
+        new AuditEvent(
+            clock.instant(),
+            AuditEvent.SERVER_STARTED,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "listening on "
+                + config.ssh().listen().getAddress().getHostAddress()
+                + ":"
+                + gateway.port()
+                + ", web viewer on port "
+                + web.port()));
+    BastionServer server =
+        new BastionServer(
+            config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
     server.web = web;
     server.loginTokens = loginTokens;
     return server;
@@ -181,16 +240,26 @@ public final class BastionServer implements AutoCloseable {
   private void endRevokedSessions() {
     try {
       if (web != null) {
-        int ended = web.endSessions(user -> revocations.find(
-            user.serial() == null ? 0 : Long.parseUnsignedLong(user.serial()), user.identity()).isPresent());
+        int ended =
+            web.endSessions(
+                user ->
+                    revocations
+                        .find(
+                            user.serial() == null ? 0 : Long.parseUnsignedLong(user.serial()),
+                            user.identity())
+                        .isPresent());
         if (ended > 0) {
           LOG.info("ended {} web sessions of revoked certificates", ended);
         }
       }
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
-        revocations.find(session.grant().serial(), session.identity()).ifPresent(r ->
-            session.terminate("your certificate was revoked (" + r.describe() + "); session ended"));
+        revocations
+            .find(session.grant().serial(), session.identity())
+            .ifPresent(
+                r ->
+                    session.terminate(
+                        "your certificate was revoked (" + r.describe() + "); session ended"));
       }
     } catch (KeyFileException e) {
       LOG.error("revocation list unreadable: {}", e.getMessage());
@@ -212,7 +281,18 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
-    audit.record(new AuditEvent(clock.instant(), AuditEvent.SERVER_STOPPED, null, null, null, null, null, null, null, null));
+    audit.record(
+        new AuditEvent(
+            clock.instant(),
+            AuditEvent.SERVER_STOPPED,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null));
     audit.close();
   }
 }

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What four-eyes means for one session: it announces the request (to the engineer, the audit log,
- * the recording and the webhook), then turns the gate's transitions into what the engineer sees
- * and what the session does: start, pause, resume, end.
+ * the recording and the webhook), then turns the gate's transitions into what the engineer sees and
+ * what the session does: start, pause, resume, end.
  */
 public final class ApprovalFlow implements ApprovalGate.Listener {
   /** The session as the flow drives it. */
@@ -51,7 +51,8 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
   private final Approvals registry;
 
   /** A request not yet announced: its gate exists, so the session can wire its input first. */
-  public ApprovalFlow(BastionConfig.Approval policy, Session session, Instant since, Approvals registry) {
+  public ApprovalFlow(
+      BastionConfig.Approval policy, Session session, Instant since, Approvals registry) {
     this.session = session;
     this.registry = registry;
     this.gate = new ApprovalGate(policy, session.requester(), since, this);
@@ -63,17 +64,54 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
     registry.add(session.id(), gate);
     String link = publicUrl + "/sessions/" + session.id();
     String roles = String.join(", ", policy.from());
-    session.audit("approval_requested", "waiting for " + policy.count() + " approver(s) with role " + roles + "; timeout "
-        + TimeSpans.describe(policy.timeout()) + "; " + session.kind() + (session.command() == null ? "" : ": " + session.command()));
+    session.audit(
+        "approval_requested",
+        "waiting for "
+            + policy.count()
+            + " approver(s) with role "
+            + roles
+            + "; timeout "
+            + TimeSpans.describe(policy.timeout())
+            + "; "
+            + session.kind()
+            + (session.command() == null ? "" : ": " + session.command()));
     session.marker("waiting for " + policy.count() + " approver(s)");
-    session.tell("target " + session.target() + " needs " + policy.count() + " approver(s) (role " + roles
-        + ") watching before the session starts. Waiting; ask one to open " + link + " (Ctrl-C cancels)");
-    webhook.ifPresent(hook -> hook.announce(Map.of(
-        "event", "approval_requested", "session_id", session.id(), "identity", session.requester(),
-        "target", session.target(), "login", session.login(), "kind", session.kind(),
-        "command", session.command() == null ? "" : session.command(),
-        "approvers_needed", policy.count(), "from", policy.from(), "url", link)));
-    CompletableFuture.delayedExecutor(policy.timeout().toMillis(), TimeUnit.MILLISECONDS).execute(gate::timeout);
+    session.tell(
+        "target "
+            + session.target()
+            + " needs "
+            + policy.count()
+            + " approver(s) (role "
+            + roles
+            + ") watching before the session starts. Waiting; ask one to open "
+            + link
+            + " (Ctrl-C cancels)");
+    webhook.ifPresent(
+        hook ->
+            hook.announce(
+                Map.of(
+                    "event",
+                    "approval_requested",
+                    "session_id",
+                    session.id(),
+                    "identity",
+                    session.requester(),
+                    "target",
+                    session.target(),
+                    "login",
+                    session.login(),
+                    "kind",
+                    session.kind(),
+                    "command",
+                    session.command() == null ? "" : session.command(),
+                    "approvers_needed",
+                    policy.count(),
+                    "from",
+                    policy.from(),
+                    "url",
+                    link)));
+    CompletableFuture.delayedExecutor(policy.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .execute(gate::timeout);
   }
 
   public ApprovalGate gate() {
@@ -114,7 +152,10 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
   public void paused(List<String> remaining) {
     session.audit("session_paused", "approvers watching: " + names(remaining));
     session.marker("paused: too few approvers watching");
-    session.tell("paused: fewer than " + gate.policy().count() + " approver(s) are watching; your input is held until one is back");
+    session.tell(
+        "paused: fewer than "
+            + gate.policy().count()
+            + " approver(s) are watching; your input is held until one is back");
   }
 
   @Override
@@ -142,7 +183,8 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
     String timeout = TimeSpans.describe(gate.policy().timeout());
     session.audit("approval_expired", "no approver within " + timeout);
     session.marker("request expired: no approver within " + timeout);
-    session.refuse("approval_expired", "no approver watched within " + timeout + "; request expired");
+    session.refuse(
+        "approval_expired", "no approver watched within " + timeout + "; request expired");
   }
 
   private static String names(List<String> identities) {

@@ -14,7 +14,12 @@ import java.util.TreeSet;
  * its {@link Listener}; nothing here blocks.
  */
 public final class ApprovalGate {
-  public enum State { WAITING, OPEN, PAUSED, CLOSED }
+  public enum State {
+    WAITING,
+    OPEN,
+    PAUSED,
+    CLOSED
+  }
 
   /** What the session does on each transition. */
   public interface Listener {
@@ -42,7 +47,8 @@ public final class ApprovalGate {
   private List<String> approvers = List.of();
   private final List<Runnable> whenOpen = new ArrayList<>();
 
-  public ApprovalGate(BastionConfig.Approval policy, String requester, Instant since, Listener listener) {
+  public ApprovalGate(
+      BastionConfig.Approval policy, String requester, Instant since, Listener listener) {
     this.policy = policy;
     this.requester = requester;
     this.since = since;

@@ -25,12 +25,15 @@ public final class ApprovalWebhook implements AutoCloseable {
   static final int ATTEMPTS = 4;
 
   private final URI url;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "approval-webhook");
-    t.setDaemon(true);
-    return t;
-  });
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "approval-webhook");
+            t.setDaemon(true);
+            return t;
+          });
 
   public ApprovalWebhook(URI url) {
     this.url = url;
@@ -48,22 +51,28 @@ public final class ApprovalWebhook implements AutoCloseable {
   }
 
   private void send(byte[] body, int attempt) {
-    HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-    CompletableFuture<HttpResponse<Void>> sent = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-    sent.whenComplete((response, failure) -> {
-      boolean ok = failure == null && response.statusCode() / 100 == 2;
-      if (ok) {
-        return;
-      }
-      String why = failure != null ? failure.toString() : "HTTP " + response.statusCode();
-      if (attempt >= ATTEMPTS) {
-        LOG.error("approval webhook {} failed {} times, giving up: {}", url, attempt, why);
-        return;
-      }
-      LOG.warn("approval webhook {} failed (attempt {}): {}; retrying", url, attempt, why);
-      retries.schedule(() -> send(body, attempt + 1), 1L << (attempt - 1), TimeUnit.SECONDS);
-    });
+    HttpRequest request =
+        HttpRequest.newBuilder(url)
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    CompletableFuture<HttpResponse<Void>> sent =
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+    sent.whenComplete(
+        (response, failure) -> {
+          boolean ok = failure == null && response.statusCode() / 100 == 2;
+          if (ok) {
+            return;
+          }
+          String why = failure != null ? failure.toString() : "HTTP " + response.statusCode();
+          if (attempt >= ATTEMPTS) {
+            LOG.error("approval webhook {} failed {} times, giving up: {}", url, attempt, why);
+            return;
+          }
+          LOG.warn("approval webhook {} failed (attempt {}): {}; retrying", url, attempt, why);
+          retries.schedule(() -> send(body, attempt + 1), 1L << (attempt - 1), TimeUnit.SECONDS);
+        });
   }
 
   @Override

@@ -21,7 +21,10 @@ public final class AuditDatabase {
   /** Opens (creating if needed) and migrates the database in the data directory. */
   public static AuditDatabase open(Path dataDir) {
     // WRITE_DELAY=0: every commit reaches the file at once, so a killed bastion loses no audit row.
-    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("audit") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    String url =
+        "jdbc:h2:file:"
+            + dataDir.toAbsolutePath().resolve("audit")
+            + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
     try {
       Flyway.configure()
           .dataSource(url, "bastion", "")
@@ -29,7 +32,8 @@ public final class AuditDatabase {
           .load()
           .migrate();
     } catch (RuntimeException e) {
-      throw new AuditException("cannot open the audit database in " + dataDir + ": " + rootMessage(e), e);
+      throw new AuditException(
+          "cannot open the audit database in " + dataDir + ": " + rootMessage(e), e);
     }
     return new AuditDatabase(url);
   }

@@ -84,7 +84,13 @@ public final class AuditLog implements AutoCloseable {
 
   /** Marks a session ended with how it ended and how much moved each way. */
   public CompletableFuture<Void> sessionEnded(
-      String id, Instant endedAt, Integer exitStatus, String exitSignal, long bytesIn, long bytesOut, String reason) {
+      String id,
+      Instant endedAt,
+      Integer exitStatus,
+      String exitSignal,
+      long bytesIn,
+      long bytesOut,
+      String reason) {
     return submit(
         "UPDATE sessions SET ended_at = ?, state = ?, exit_status = ?, exit_signal = ?, bytes_in = ?, bytes_out = ?,"
             + " end_reason = ? WHERE id = ?",
@@ -127,12 +133,15 @@ public final class AuditLog implements AutoCloseable {
     try {
       writer.execute(
           () -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id, identity, target, login, recording_path FROM sessions WHERE state = ?");
-                PreparedStatement update = connection.prepareStatement(
-                    "UPDATE sessions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?");
-                PreparedStatement event = connection.prepareStatement(
-                    "INSERT INTO events (at, kind, identity, session_id, target, login, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            try (PreparedStatement select =
+                    connection.prepareStatement(
+                        "SELECT id, identity, target, login, recording_path FROM sessions WHERE state = ?");
+                PreparedStatement update =
+                    connection.prepareStatement(
+                        "UPDATE sessions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?");
+                PreparedStatement event =
+                    connection.prepareStatement(
+                        "INSERT INTO events (at, kind, identity, session_id, target, login, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
               select.setString(1, SessionRecord.LIVE);
               java.util.List<Interrupted> found = new java.util.ArrayList<>();
               try (var rows = select.executeQuery()) {
@@ -155,7 +164,8 @@ public final class AuditLog implements AutoCloseable {
               }
               result.complete(found);
             } catch (SQLException e) {
-              result.completeExceptionally(new AuditException("audit write failed: " + e.getMessage(), e));
+              result.completeExceptionally(
+                  new AuditException("audit write failed: " + e.getMessage(), e));
             }
           });
     } catch (RejectedExecutionException e) {
@@ -179,7 +189,8 @@ public final class AuditLog implements AutoCloseable {
               result.complete(null);
             } catch (SQLException | RuntimeException e) {
               LOG.error("audit write failed: {}", e.toString());
-              result.completeExceptionally(new AuditException("audit write failed: " + e.getMessage(), e));
+              result.completeExceptionally(
+                  new AuditException("audit write failed: " + e.getMessage(), e));
             }
           });
     } catch (RejectedExecutionException e) {

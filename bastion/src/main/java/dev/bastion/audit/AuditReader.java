@@ -52,7 +52,9 @@ public final class AuditReader {
               new SessionRecord(
                   rs.getString(1),
                   rs.getString(2),
-                  rs.getString(3) == null || rs.getString(3).isEmpty() ? List.of() : Arrays.asList(rs.getString(3).split(",")),
+                  rs.getString(3) == null || rs.getString(3).isEmpty()
+                      ? List.of()
+                      : Arrays.asList(rs.getString(3).split(",")),
                   rs.getString(4),
                   rs.getString(5),
                   rs.getString(6),

@@ -17,20 +17,27 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bastion sessions} and {@code bastion audit}: the audit database, for people and for scripts. */
+/**
+ * {@code bastion sessions} and {@code bastion audit}: the audit database, for people and for
+ * scripts.
+ */
 final class AuditCommands {
   private AuditCommands() {}
 
   static AuditReader reader(java.nio.file.Path dataDir) {
     if (!Files.exists(dataDir.resolve("audit.mv.db"))) {
-      throw new CommandFailedException("no audit database in " + dataDir + " (has 'bastion serve' run with this --data-dir?)");
+      throw new CommandFailedException(
+          "no audit database in " + dataDir + " (has 'bastion serve' run with this --data-dir?)");
     }
     return new AuditReader(AuditDatabase.open(dataDir));
   }
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  @Command(name = "sessions", mixinStandardHelpOptions = true, description = "List sessions from the audit database, newest first.")
+  @Command(
+      name = "sessions",
+      mixinStandardHelpOptions = true,
+      description = "List sessions from the audit database, newest first.")
   static final class Sessions extends Subcommand {
     @Option(names = "--live", description = "Only sessions running now.")
     boolean live;
@@ -38,7 +45,10 @@ final class AuditCommands {
     @Option(names = "--json", description = "JSON array for scripts.")
     boolean json;
 
-    @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--limit",
+        defaultValue = "100",
+        description = "At most this many (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Override
@@ -76,19 +86,42 @@ final class AuditCommands {
         out().println(live ? "no live sessions" : "no sessions");
         return;
       }
-      out().printf("%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s%n", "ID", "STARTED", "IDENTITY", "KIND", "STATE", "DURATION", "LOGIN@TARGET / EXIT");
+      out()
+          .printf(
+              "%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s%n",
+              "ID", "STARTED", "IDENTITY", "KIND", "STATE", "DURATION", "LOGIN@TARGET / EXIT");
       for (SessionRecord s : sessions) {
         Instant end = s.endedAt() == null ? Instant.now() : s.endedAt();
-        String exit = s.exitSignal() != null ? "signal " + s.exitSignal() : s.exitStatus() != null ? "exit " + s.exitStatus() : "";
-        out().printf("%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s@%s %s%n", s.id(), s.startedAt().toString().substring(0, 19) + "Z",
-            s.identity(), s.kind(), s.state(), TimeSpans.describe(Duration.between(s.startedAt(), end)), s.login(), s.target(), exit);
+        String exit =
+            s.exitSignal() != null
+                ? "signal " + s.exitSignal()
+                : s.exitStatus() != null ? "exit " + s.exitStatus() : "";
+        out()
+            .printf(
+                "%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s@%s %s%n",
+                s.id(),
+                s.startedAt().toString().substring(0, 19) + "Z",
+                s.identity(),
+                s.kind(),
+                s.state(),
+                TimeSpans.describe(Duration.between(s.startedAt(), end)),
+                s.login(),
+                s.target(),
+                exit);
       }
     }
   }
 
-  @Command(name = "audit", mixinStandardHelpOptions = true, description = "Print audit events, oldest first.")
+  @Command(
+      name = "audit",
+      mixinStandardHelpOptions = true,
+      description = "Print audit events, oldest first.")
   static final class Audit extends Subcommand {
-    @Option(names = "--since", paramLabel = "T", description = "From this time (ISO-8601, e.g. 2026-11-21T12:00:00Z) or this long ago (e.g. 1h, 7d).")
+    @Option(
+        names = "--since",
+        paramLabel = "T",
+        description =
+            "From this time (ISO-8601, e.g. 2026-11-21T12:00:00Z) or this long ago (e.g. 1h, 7d).")
     String since;
 
     @Option(names = "--identity", paramLabel = "ID", description = "Only events of this person.")
@@ -97,7 +130,10 @@ final class AuditCommands {
     @Option(names = "--json", description = "JSON array for scripts.")
     boolean json;
 
-    @Option(names = "--limit", defaultValue = "1000", description = "At most this many, the newest (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--limit",
+        defaultValue = "1000",
+        description = "At most this many, the newest (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Override
@@ -152,7 +188,10 @@ final class AuditCommands {
         try {
           return Instant.now().minus(TimeSpans.parse(text));
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("--since " + text + " is neither a time like 2026-11-21T12:00:00Z nor a duration like 1h");
+          throw new IllegalArgumentException(
+              "--since "
+                  + text
+                  + " is neither a time like 2026-11-21T12:00:00Z nor a duration like 1h");
         }
       }
     }

@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
 public final class BastionCommand {
   /** Exit status of a refused or failed operation. */
   public static final int EXIT_FAILED = 1;
+
   /** Exit status of bad usage. */
   public static final int EXIT_USAGE = 2;
 
@@ -49,7 +50,10 @@ public final class BastionCommand {
       description = "Configuration file (default: <data-dir>/bastion.yaml if present).")
   private Path config;
 
-  /** The data directory in force: the option, else {@code $BASTION_DATA_DIR}, else {@code ./bastion-data}. */
+  /**
+   * The data directory in force: the option, else {@code $BASTION_DATA_DIR}, else {@code
+   * ./bastion-data}.
+   */
   public Path dataDir() {
     if (dataDir != null) {
       return dataDir;
@@ -82,7 +86,8 @@ public final class BastionCommand {
         (ex, arguments) -> {
           errWriter.println("bastion: " + ex.getMessage());
           CommandLine.UnmatchedArgumentException.printSuggestions(ex, errWriter);
-          errWriter.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          errWriter.println(
+              "Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
           return EXIT_USAGE;
         });
     cli.setExecutionExceptionHandler(

@@ -39,17 +39,26 @@ import picocli.CommandLine.Parameters;
     })
 final class CertCommand {
   /** Extensions a user certificate may carry besides {@code permit-pty}, all off by default. */
-  static final Set<String> PERMITS = Set.of("agent-forwarding", "port-forwarding", "X11-forwarding", "user-rc");
+  static final Set<String> PERMITS =
+      Set.of("agent-forwarding", "port-forwarding", "X11-forwarding", "user-rc");
 
   @Command(
       name = "issue",
       mixinStandardHelpOptions = true,
       description = "Sign a user certificate with the user CA.")
   static final class Issue extends Subcommand {
-    @Option(names = "--key", required = true, paramLabel = "PUB", description = "The user's public key file.")
+    @Option(
+        names = "--key",
+        required = true,
+        paramLabel = "PUB",
+        description = "The user's public key file.")
     Path key;
 
-    @Option(names = "--identity", required = true, paramLabel = "ID", description = "Who the person is (the key id).")
+    @Option(
+        names = "--identity",
+        required = true,
+        paramLabel = "ID",
+        description = "Who the person is (the key id).")
     String identity;
 
     @Option(
@@ -74,7 +83,10 @@ final class CertCommand {
         description = "Addresses or CIDR blocks the certificate may be used from.")
     List<String> sourceAddresses;
 
-    @Option(names = "--serial", paramLabel = "N", description = "Serial number (default: random 64-bit).")
+    @Option(
+        names = "--serial",
+        paramLabel = "N",
+        description = "Serial number (default: random 64-bit).")
     String serial;
 
     @Option(
@@ -84,10 +96,15 @@ final class CertCommand {
         description = "Also permit: agent-forwarding, port-forwarding, X11-forwarding, user-rc.")
     List<String> permits;
 
-    @Option(names = "--no-pty", description = "Do not permit a terminal (permit-pty is on by default).")
+    @Option(
+        names = "--no-pty",
+        description = "Do not permit a terminal (permit-pty is on by default).")
     boolean noPty;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Where to write (default: <key>-cert.pub; - for stdout).")
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Where to write (default: <key>-cert.pub; - for stdout).")
     Path out;
 
     @Override
@@ -100,12 +117,15 @@ final class CertCommand {
         request = request.withSerial(parseSerial(serial));
       }
       if (sourceAddresses != null && !sourceAddresses.isEmpty()) {
-        request = request.withCriticalOption("source-address", checkSourceAddresses(sourceAddresses));
+        request =
+            request.withCriticalOption("source-address", checkSourceAddresses(sourceAddresses));
       }
       for (String permit : permits == null ? List.<String>of() : permits) {
         if (!PERMITS.contains(permit)) {
           throw new IllegalArgumentException(
-              "--permit " + permit + " is unknown; use agent-forwarding, port-forwarding, X11-forwarding or user-rc");
+              "--permit "
+                  + permit
+                  + " is unknown; use agent-forwarding, port-forwarding, X11-forwarding or user-rc");
         }
         request = request.withExtension("permit-" + permit);
       }
@@ -134,7 +154,11 @@ final class CertCommand {
       mixinStandardHelpOptions = true,
       description = "Sign a host certificate with the host CA.")
   static final class Host extends Subcommand {
-    @Option(names = "--key", required = true, paramLabel = "PUB", description = "The host's public key file.")
+    @Option(
+        names = "--key",
+        required = true,
+        paramLabel = "PUB",
+        description = "The host's public key file.")
     Path key;
 
     @Option(
@@ -152,7 +176,10 @@ final class CertCommand {
         description = "Lifetime (default: ${DEFAULT-VALUE}).")
     Duration ttl;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Where to write (default: <key>-cert.pub; - for stdout).")
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Where to write (default: <key>-cert.pub; - for stdout).")
     Path out;
 
     @Override
@@ -188,7 +215,10 @@ final class CertCommand {
       OpenSshCertificate cert = OpenSshKeys.readCertificate(file);
       out().print(CertificateDescription.describe(file.toString(), cert));
       out().println("        Signed by: " + signer(cert));
-      out().println("        Signature: " + (OpenSshKeys.hasValidCaSignature(cert) ? "valid" : "INVALID"));
+      out()
+          .println(
+              "        Signature: "
+                  + (OpenSshKeys.hasValidCaSignature(cert) ? "valid" : "INVALID"));
       out().println("        Status: " + status(cert, Instant.now()));
     }
 
@@ -200,7 +230,9 @@ final class CertCommand {
           return "this bastion's " + kind.cliName() + " CA";
         }
       }
-      return "a CA this bastion does not hold (" + OpenSshKeys.fingerprint(cert.getCaPubKey()) + ")";
+      return "a CA this bastion does not hold ("
+          + OpenSshKeys.fingerprint(cert.getCaPubKey())
+          + ")";
     }
 
     private static String status(OpenSshCertificate cert, Instant now) {
@@ -220,7 +252,8 @@ final class CertCommand {
   @Command(
       name = "revoke",
       mixinStandardHelpOptions = true,
-      description = "Revoke a certificate serial or every certificate of an identity; new logins are refused at once.")
+      description =
+          "Revoke a certificate serial or every certificate of an identity; new logins are refused at once.")
   static final class Revoke extends Subcommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
@@ -241,16 +274,19 @@ final class CertCommand {
               ? Revocation.serial(parseSerial(target.serial), Instant.now())
               : Revocation.identity(target.identity, Instant.now());
       if (list.add(revocation)) {
-        out().println("revoked " + revocation.describe() + "; logins with it are refused from now on");
+        out()
+            .println(
+                "revoked " + revocation.describe() + "; logins with it are refused from now on");
       } else {
         Optional<Revocation> earlier =
             list.entries().stream()
                 .filter(r -> r.kind() == revocation.kind() && r.value().equals(revocation.value()))
                 .findFirst();
-        out().println(
-            revocation.describe()
-                + " was already revoked"
-                + earlier.map(r -> " at " + r.revokedAt()).orElse(""));
+        out()
+            .println(
+                revocation.describe()
+                    + " was already revoked"
+                    + earlier.map(r -> " at " + r.revokedAt()).orElse(""));
       }
     }
   }
@@ -266,7 +302,10 @@ final class CertCommand {
       }
       out().printf("%-24s %-9s %s%n", "REVOKED AT", "KIND", "VALUE");
       for (Revocation r : entries) {
-        out().printf("%-24s %-9s %s%n", r.revokedAt(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.value());
+        out()
+            .printf(
+                "%-24s %-9s %s%n",
+                r.revokedAt(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.value());
       }
     }
   }
@@ -275,7 +314,8 @@ final class CertCommand {
     try {
       return Long.parseUnsignedLong(text.strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("serial '" + text + "' is not a number from 0 to 18446744073709551615");
+      throw new IllegalArgumentException(
+          "serial '" + text + "' is not a number from 0 to 18446744073709551615");
     }
   }
 
@@ -285,7 +325,8 @@ final class CertCommand {
       try {
         InetAddressRange.fromCIDR(cidr);
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("--source-address " + entry + " is not an address or CIDR block");
+        throw new IllegalArgumentException(
+            "--source-address " + entry + " is not an address or CIDR block");
       }
     }
     return String.join(",", entries);

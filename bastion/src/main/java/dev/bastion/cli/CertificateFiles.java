@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
-/** Where certificates go: next to the key as ssh expects ({@code id_ed25519-cert.pub}), or --out. */
+/**
+ * Where certificates go: next to the key as ssh expects ({@code id_ed25519-cert.pub}), or --out.
+ */
 final class CertificateFiles {
   private CertificateFiles() {}
 
@@ -39,7 +41,8 @@ final class CertificateFiles {
       try {
         Files.writeString(tmp, line, StandardCharsets.UTF_8);
         try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          Files.move(
+              tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -47,7 +50,8 @@ final class CertificateFiles {
         Files.deleteIfExists(tmp);
       }
     } catch (IOException e) {
-      throw new KeyFileException("cannot write certificate to " + target + ": " + e.getMessage(), e);
+      throw new KeyFileException(
+          "cannot write certificate to " + target + ": " + e.getMessage(), e);
     }
     return target.toString();
   }

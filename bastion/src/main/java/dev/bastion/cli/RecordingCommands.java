@@ -25,26 +25,37 @@ import picocli.CommandLine.Parameters;
 final class RecordingCommands {
   private RecordingCommands() {}
 
-  @Command(name = "recordings", mixinStandardHelpOptions = true, description = "Check session recordings.",
+  @Command(
+      name = "recordings",
+      mixinStandardHelpOptions = true,
+      description = "Check session recordings.",
       subcommands = {RecordingCommands.Verify.class})
   static final class Recordings {}
 
-  @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = "Check recordings against their seals and the audit database; exit 1 naming each one that fails.")
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
+      description =
+          "Check recordings against their seals and the audit database; exit 1 naming each one that fails.")
   static final class Verify extends Subcommand {
-    @Parameters(arity = "0..*", paramLabel = "ID|FILE", description = "Session ids or .cast files (default: all).")
+    @Parameters(
+        arity = "0..*",
+        paramLabel = "ID|FILE",
+        description = "Session ids or .cast files (default: all).")
     List<String> which = new ArrayList<>();
 
     @Override
     protected void run() throws Exception {
       Path keyFile = dataDir().resolve("ca").resolve("recording_key.pub");
       if (!Files.exists(keyFile)) {
-        throw new CommandFailedException("no recording key in " + keyFile.getParent() + "; nothing was ever recorded here");
+        throw new CommandFailedException(
+            "no recording key in " + keyFile.getParent() + "; nothing was ever recorded here");
       }
       PublicKey key = RecordingKey.publicKey(keyFile);
       Map<String, SessionRecord> sessions = new LinkedHashMap<>();
       if (Files.exists(dataDir().resolve("audit.mv.db"))) {
-        for (SessionRecord s : new AuditReader(AuditDatabase.open(dataDir())).sessions(false, Integer.MAX_VALUE)) {
+        for (SessionRecord s :
+            new AuditReader(AuditDatabase.open(dataDir())).sessions(false, Integer.MAX_VALUE)) {
           if (s.recordingPath() != null) {
             sessions.put(s.id(), s);
           }
@@ -63,7 +74,8 @@ final class RecordingCommands {
         } else if (sessions.containsKey(item)) {
           targets.put(item, dataDir().resolve(sessions.get(item).recordingPath()));
         } else {
-          throw new CommandFailedException("no recorded session " + item + " in the audit database");
+          throw new CommandFailedException(
+              "no recorded session " + item + " in the audit database");
         }
       }
       int failed = 0;
@@ -76,17 +88,24 @@ final class RecordingCommands {
         }
         checked++;
         RecordingCheck.Result result =
-            RecordingCheck.check(entry.getKey(), entry.getValue(), key, session == null ? null : session.recordingSha256());
+            RecordingCheck.check(
+                entry.getKey(),
+                entry.getValue(),
+                key,
+                session == null ? null : session.recordingSha256());
         if (result.ok()) {
           out().println("ok      " + entry.getKey() + "  " + entry.getValue());
         } else {
           failed++;
-          out().println("FAILED  " + entry.getKey() + "  " + entry.getValue() + ": " + result.problem());
+          out()
+              .println(
+                  "FAILED  " + entry.getKey() + "  " + entry.getValue() + ": " + result.problem());
         }
       }
       out().flush();
       if (failed > 0) {
-        throw new CommandFailedException(failed + " of " + checked + " recordings failed verification");
+        throw new CommandFailedException(
+            failed + " of " + checked + " recordings failed verification");
       }
     }
 
@@ -96,7 +115,10 @@ final class RecordingCommands {
     }
   }
 
-  @Command(name = "play", mixinStandardHelpOptions = true, description = "Replay a recording in this terminal.")
+  @Command(
+      name = "play",
+      mixinStandardHelpOptions = true,
+      description = "Replay a recording in this terminal.")
   static final class Play extends Subcommand {
     /** Replays are audited like the web viewer's, naming the operating system user who ran play. */
     private void auditReplay(Path file) {
@@ -105,20 +127,38 @@ final class RecordingCommands {
       }
       String name = file.getFileName().toString();
       String sessionId = name.endsWith(".cast") ? name.substring(0, name.length() - 5) : null;
-      try (dev.bastion.audit.AuditLog audit = new dev.bastion.audit.AuditLog(AuditDatabase.open(dataDir()))) {
-        audit.record(new dev.bastion.audit.AuditEvent(java.time.Instant.now(), "recording_replayed",
-            "os-user:" + System.getProperty("user.name"), null, null, sessionId, null, null, "cli",
-            "bastion play " + file)).join();
+      try (dev.bastion.audit.AuditLog audit =
+          new dev.bastion.audit.AuditLog(AuditDatabase.open(dataDir()))) {
+        audit
+            .record(
+                new dev.bastion.audit.AuditEvent(
+                    java.time.Instant.now(),
+                    "recording_replayed",
+                    "os-user:" + System.getProperty("user.name"),
+                    null,
+                    null,
+                    sessionId,
+                    null,
+                    null,
+                    "cli",
+                    "bastion play " + file))
+            .join();
       }
     }
 
     @Parameters(paramLabel = "FILE|SESSION_ID", description = "A .cast file or a session id.")
     String which;
 
-    @Option(names = "--speed", defaultValue = "1", description = "Playback speed factor (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--speed",
+        defaultValue = "1",
+        description = "Playback speed factor (default: ${DEFAULT-VALUE}).")
     double speed;
 
-    @Option(names = "--idle-limit", paramLabel = "S", description = "Cap pauses at this many seconds.")
+    @Option(
+        names = "--idle-limit",
+        paramLabel = "S",
+        description = "Cap pauses at this many seconds.")
     Double idleLimit;
 
     @Override
@@ -129,21 +169,33 @@ final class RecordingCommands {
       Path file = Path.of(which);
       if (!Files.exists(file)) {
         if (!Files.exists(dataDir().resolve("audit.mv.db"))) {
-          throw new CommandFailedException(which + " is neither a file nor a session in " + dataDir());
+          throw new CommandFailedException(
+              which + " is neither a file nor a session in " + dataDir());
         }
-        file = new AuditReader(AuditDatabase.open(dataDir())).sessions(false, Integer.MAX_VALUE).stream()
-            .filter(s -> s.id().equals(which) && s.recordingPath() != null)
-            .map(s -> dataDir().resolve(s.recordingPath()))
-            .findFirst()
-            .orElseThrow(() -> new CommandFailedException("no recording for session " + which));
+        file =
+            new AuditReader(AuditDatabase.open(dataDir()))
+                .sessions(false, Integer.MAX_VALUE).stream()
+                    .filter(s -> s.id().equals(which) && s.recordingPath() != null)
+                    .map(s -> dataDir().resolve(s.recordingPath()))
+                    .findFirst()
+                    .orElseThrow(
+                        () -> new CommandFailedException("no recording for session " + which));
       }
       auditReplay(file);
       ObjectMapper json = new ObjectMapper();
       java.io.PrintWriter terminal = out();
       try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         JsonNode header = json.readTree(reader.readLine());
-        spec.commandLine().getErr().println("bastion: playing " + header.path("title").asText(file.toString())
-            + " (" + header.path("width").asInt() + "x" + header.path("height").asInt() + ")");
+        spec.commandLine()
+            .getErr()
+            .println(
+                "bastion: playing "
+                    + header.path("title").asText(file.toString())
+                    + " ("
+                    + header.path("width").asInt()
+                    + "x"
+                    + header.path("height").asInt()
+                    + ")");
         double last = 0;
         for (String line; (line = reader.readLine()) != null; ) {
           JsonNode event = json.readTree(line);

@@ -18,10 +18,22 @@ final class ServeCommand extends Subcommand {
   protected void run() throws Exception {
     BastionConfig config = ConfigLoader.load(root().configFile());
     BastionServer server = BastionServer.start(dataDir(), config, Clock.systemUTC());
-    out().println("bastion: SSH gateway listening on " + config.ssh().listen().getAddress().getHostAddress() + ":" + server.sshPort()
-        + " with " + config.targets().size() + " targets");
-    out().println("bastion: web viewer at " + config.web().publicUrl() + " (log in with: ssh -p "
-        + server.sshPort() + " you@BASTION web-login)");
+    out()
+        .println(
+            "bastion: SSH gateway listening on "
+                + config.ssh().listen().getAddress().getHostAddress()
+                + ":"
+                + server.sshPort()
+                + " with "
+                + config.targets().size()
+                + " targets");
+    out()
+        .println(
+            "bastion: web viewer at "
+                + config.web().publicUrl()
+                + " (log in with: ssh -p "
+                + server.sshPort()
+                + " you@BASTION web-login)");
     out().println("bastion: clients trust it with this known_hosts line:");
     out().println("@cert-authority * " + server.cas().load(CaKind.HOST).publicKeyLine());
     out().flush();
@@ -30,10 +42,14 @@ final class ServeCommand extends Subcommand {
 
   static void runUntilStopped(BastionServer server) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "bastion-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "bastion-shutdown"));
     stopped.await();
   }
 }

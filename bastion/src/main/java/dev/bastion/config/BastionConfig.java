@@ -51,7 +51,9 @@ public record BastionConfig(
 
   public record Approval(int count, List<String> from, String onLeave, Duration timeout) {}
 
-  /** What holders of a principal may do: reach targets matching globs, as some logins; web rights. */
+  /**
+   * What holders of a principal may do: reach targets matching globs, as some logins; web rights.
+   */
   public record Role(String name, List<String> targets, List<String> logins, Set<String> can) {}
 
   public record Recording(boolean input, String mode) {}

@@ -34,9 +34,11 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
  * not host:port}.
  */
 public final class ConfigLoader {
-  public static final Set<String> WEB_RIGHTS = Set.of("shadow", "terminate", "replay", "audit", "approve");
+  public static final Set<String> WEB_RIGHTS =
+      Set.of("shadow", "terminate", "replay", "audit", "approve");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final Pattern LOGIN = Pattern.compile("[a-z_][a-z0-9_.-]*\\$?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern LOGIN =
+      Pattern.compile("[a-z_][a-z0-9_.-]*\\$?", Pattern.CASE_INSENSITIVE);
   private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
 
   private final String source;
@@ -48,7 +50,8 @@ public final class ConfigLoader {
   /** Loads a file, or the defaults when there is none. */
   public static BastionConfig load(Optional<Path> file) {
     if (file.isEmpty()) {
-      return new ConfigLoader("defaults").validate(new RawConfig(null, null, null, null, null, null, null, null));
+      return new ConfigLoader("defaults")
+          .validate(new RawConfig(null, null, null, null, null, null, null, null));
     }
     Path path = file.get();
     String text;
@@ -72,16 +75,27 @@ public final class ConfigLoader {
     } catch (UnrecognizedPropertyException e) {
       String where = path(e);
       throw new ConfigException(
-          source + ": unknown key '" + (where.isEmpty() ? e.getPropertyName() : where) + "'; known keys there: "
-              + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")));
+          source
+              + ": unknown key '"
+              + (where.isEmpty() ? e.getPropertyName() : where)
+              + "'; known keys there: "
+              + e.getKnownPropertyIds().stream()
+                  .map(Object::toString)
+                  .sorted()
+                  .collect(Collectors.joining(", ")));
     } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-      throw new ConfigException(source + ": " + path(e) + ": expected " + expected(e.getTargetType()) + " here");
+      throw new ConfigException(
+          source + ": " + path(e) + ": expected " + expected(e.getTargetType()) + " here");
     } catch (JsonMappingException e) {
-      throw new ConfigException(source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+      throw new ConfigException(
+          source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
     } catch (JsonProcessingException e) {
       throw new ConfigException(
-          source + ": not valid YAML at line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-              + ": " + e.getOriginalMessage());
+          source
+              + ": not valid YAML at line "
+              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+              + ": "
+              + e.getOriginalMessage());
     }
     if (raw == null) {
       raw = new RawConfig(null, null, null, null, null, null, null, null);
@@ -124,8 +138,10 @@ public final class ConfigLoader {
   }
 
   private BastionConfig validate(RawConfig raw) {
-    BastionConfig.Ssh ssh = ssh(raw.ssh() == null ? new RawConfig.Ssh(null, null, null, null, null) : raw.ssh());
-    BastionConfig.Web web = web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
+    BastionConfig.Ssh ssh =
+        ssh(raw.ssh() == null ? new RawConfig.Ssh(null, null, null, null, null) : raw.ssh());
+    BastionConfig.Web web =
+        web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
     List<PublicKey> cas = new ArrayList<>();
     List<String> caLines = raw.trustedUserCas() == null ? List.of() : raw.trustedUserCas();
     for (int i = 0; i < caLines.size(); i++) {
@@ -139,22 +155,27 @@ public final class ConfigLoader {
     if (raw.targets() != null) {
       raw.targets().forEach((name, target) -> targets.put(name, target(name, target, roles)));
     }
-    RawConfig.Recording rec = raw.recording() == null ? new RawConfig.Recording(null, null) : raw.recording();
+    RawConfig.Recording rec =
+        raw.recording() == null ? new RawConfig.Recording(null, null) : raw.recording();
     String mode = rec.mode() == null ? "strict" : rec.mode();
     if (!mode.equals("strict") && !mode.equals("best_effort")) {
       throw fail("recording.mode", mode, "must be strict or best_effort");
     }
-    RawConfig.Upstream up = raw.upstream() == null ? new RawConfig.Upstream(null, null) : raw.upstream();
+    RawConfig.Upstream up =
+        raw.upstream() == null ? new RawConfig.Upstream(null, null) : raw.upstream();
     BastionConfig.Upstream upstream =
         new BastionConfig.Upstream(
-            duration("upstream.connect_timeout", up.connectTimeout(), Duration.ofSeconds(10), false),
+            duration(
+                "upstream.connect_timeout", up.connectTimeout(), Duration.ofSeconds(10), false),
             duration("upstream.keepalive", up.keepalive(), Duration.ofSeconds(15), true));
     Optional<java.net.URI> webhook = Optional.empty();
     if (raw.approvals() != null && raw.approvals().webhookUrl() != null) {
       String url = raw.approvals().webhookUrl();
       try {
         java.net.URI uri = new java.net.URI(url);
-        if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
+        if (uri.getScheme() == null
+            || !uri.getScheme().matches("https?")
+            || uri.getHost() == null) {
           throw new IllegalArgumentException();
         }
         webhook = Optional.of(uri);
@@ -174,7 +195,10 @@ public final class ConfigLoader {
   }
 
   private BastionConfig.Ssh ssh(RawConfig.Ssh raw) {
-    InetSocketAddress listen = resolved("ssh.listen", address("ssh.listen", raw.listen() == null ? "0.0.0.0:2222" : raw.listen(), -1));
+    InetSocketAddress listen =
+        resolved(
+            "ssh.listen",
+            address("ssh.listen", raw.listen() == null ? "0.0.0.0:2222" : raw.listen(), -1));
     List<String> hostnames = raw.hostnames();
     if (hostnames == null || hostnames.isEmpty()) {
       Set<String> names = new LinkedHashSet<>();
@@ -200,7 +224,10 @@ public final class ConfigLoader {
   }
 
   private BastionConfig.Web web(RawConfig.Web raw) {
-    InetSocketAddress listen = resolved("web.listen", address("web.listen", raw.listen() == null ? "127.0.0.1:8080" : raw.listen(), -1));
+    InetSocketAddress listen =
+        resolved(
+            "web.listen",
+            address("web.listen", raw.listen() == null ? "127.0.0.1:8080" : raw.listen(), -1));
     boolean insecure = Boolean.TRUE.equals(raw.insecure());
     Optional<BastionConfig.Tls> tls = Optional.empty();
     if (raw.tls() != null) {
@@ -217,9 +244,7 @@ public final class ConfigLoader {
     }
     String scheme = tls.isPresent() ? "https" : "http";
     String publicUrl =
-        raw.publicUrl() != null
-            ? raw.publicUrl()
-            : scheme + "://" + hostPort(listen);
+        raw.publicUrl() != null ? raw.publicUrl() : scheme + "://" + hostPort(listen);
     try {
       URI uri = new URI(publicUrl);
       if (uri.getScheme() == null || uri.getHost() == null || !uri.getScheme().matches("https?")) {
@@ -239,7 +264,8 @@ public final class ConfigLoader {
   private BastionConfig.Role role(String name, RawConfig.Role raw) {
     String at = "roles." + name;
     if (!NAME.matcher(name).matches()) {
-      throw fail(at, name, "role names are certificate principals: letters, digits, '.', '_' and '-'");
+      throw fail(
+          at, name, "role names are certificate principals: letters, digits, '.', '_' and '-'");
     }
     if (raw == null) {
       throw fail(at, "(empty)", "needs targets and logins");
@@ -247,7 +273,10 @@ public final class ConfigLoader {
     List<String> targets = nonEmpty(at + ".targets", raw.targets());
     for (String glob : targets) {
       if (!GLOB.matcher(glob).matches()) {
-        throw fail(at + ".targets", glob, "is not a target name glob (letters, digits, . _ - and * ? [ ])");
+        throw fail(
+            at + ".targets",
+            glob,
+            "is not a target name glob (letters, digits, . _ - and * ? [ ])");
       }
     }
     List<String> logins = nonEmpty(at + ".logins", raw.logins());
@@ -255,13 +284,17 @@ public final class ConfigLoader {
     Set<String> can = new LinkedHashSet<>(raw.can() == null ? List.of() : raw.can());
     for (String right : can) {
       if (!WEB_RIGHTS.contains(right)) {
-        throw fail(at + ".can", right, "is not a right; use " + String.join(", ", new java.util.TreeSet<>(WEB_RIGHTS)));
+        throw fail(
+            at + ".can",
+            right,
+            "is not a right; use " + String.join(", ", new java.util.TreeSet<>(WEB_RIGHTS)));
       }
     }
     return new BastionConfig.Role(name, targets, logins, Set.copyOf(can));
   }
 
-  private BastionConfig.Target target(String name, RawConfig.Target raw, Map<String, BastionConfig.Role> roles) {
+  private BastionConfig.Target target(
+      String name, RawConfig.Target raw, Map<String, BastionConfig.Role> roles) {
     String at = "targets." + name;
     if (!NAME.matcher(name).matches()) {
       throw fail(at, name, "target names may hold letters, digits, '.', '_' and '-'");
@@ -279,8 +312,10 @@ public final class ConfigLoader {
     if (raw.hostKey() != null && raw.hostCa() != null) {
       throw fail(at, "host_key and host_ca", "give one of host_key or host_ca, not both");
     }
-    Optional<PublicKey> hostKey = Optional.ofNullable(raw.hostKey()).map(k -> publicKey(at + ".host_key", k));
-    Optional<PublicKey> hostCa = Optional.ofNullable(raw.hostCa()).map(k -> publicKey(at + ".host_ca", k));
+    Optional<PublicKey> hostKey =
+        Optional.ofNullable(raw.hostKey()).map(k -> publicKey(at + ".host_key", k));
+    Optional<PublicKey> hostCa =
+        Optional.ofNullable(raw.hostCa()).map(k -> publicKey(at + ".host_ca", k));
     List<String> logins = nonEmpty(at + ".logins", raw.logins());
     logins.forEach(login -> checkLogin(at + ".logins", login));
     Optional<BastionConfig.Approval> approval = Optional.empty();
@@ -292,20 +327,28 @@ public final class ConfigLoader {
   }
 
   /**
-   * Approvers hold one of the {@code from} roles, and each of those roles must carry the
-   * {@code approve} right, so that who may approve is visible in one place: the role. Without
-   * {@code from}, every role with {@code approve} counts.
+   * Approvers hold one of the {@code from} roles, and each of those roles must carry the {@code
+   * approve} right, so that who may approve is visible in one place: the role. Without {@code
+   * from}, every role with {@code approve} counts.
    */
-  private BastionConfig.Approval approval(String at, RawConfig.Approval raw, Map<String, BastionConfig.Role> roles) {
+  private BastionConfig.Approval approval(
+      String at, RawConfig.Approval raw, Map<String, BastionConfig.Role> roles) {
     int count = raw.count() == null ? 1 : raw.count();
     if (count < 1) {
       throw fail(at + ".count", Integer.toString(count), "must be at least 1");
     }
     List<String> from;
     if (raw.from() == null) {
-      from = roles.values().stream().filter(r -> r.can().contains("approve")).map(BastionConfig.Role::name).toList();
+      from =
+          roles.values().stream()
+              .filter(r -> r.can().contains("approve"))
+              .map(BastionConfig.Role::name)
+              .toList();
       if (from.isEmpty()) {
-        throw fail(at + ".from", "(missing)", "no role has the approve right; list approver roles here or add approve to a role's can");
+        throw fail(
+            at + ".from",
+            "(missing)",
+            "no role has the approve right; list approver roles here or add approve to a role's can");
       }
     } else {
       from = nonEmpty(at + ".from", raw.from());
@@ -314,7 +357,10 @@ public final class ConfigLoader {
           throw fail(at + ".from", role, "is not a role defined under roles");
         }
         if (!roles.get(role).can().contains("approve")) {
-          throw fail(at + ".from", role, "does not have the approve right; add approve to roles." + role + ".can");
+          throw fail(
+              at + ".from",
+              role,
+              "does not have the approve right; add approve to roles." + role + ".can");
         }
       }
     }
@@ -323,7 +369,10 @@ public final class ConfigLoader {
       throw fail(at + ".on_leave", onLeave, "must be pause or terminate");
     }
     return new BastionConfig.Approval(
-        count, from, onLeave, duration(at + ".timeout", raw.timeout(), Duration.ofMinutes(10), false));
+        count,
+        from,
+        onLeave,
+        duration(at + ".timeout", raw.timeout(), Duration.ofMinutes(10), false));
   }
 
   private void checkLogin(String at, String login) {
@@ -349,7 +398,8 @@ public final class ConfigLoader {
     try {
       key = OpenSshKeys.parsePublicKey(line);
     } catch (IllegalArgumentException e) {
-      throw fail(at, abbreviate(line), "is not an OpenSSH public key line (" + e.getMessage() + ")");
+      throw fail(
+          at, abbreviate(line), "is not an OpenSSH public key line (" + e.getMessage() + ")");
     }
     if (key instanceof OpenSshCertificate) {
       throw fail(at, abbreviate(line), "is a certificate; give the plain public key");
@@ -366,7 +416,10 @@ public final class ConfigLoader {
         throw fail(at, value, "is not host:port");
       }
       host = value.substring(1, close);
-      port = value.length() > close + 1 && value.charAt(close + 1) == ':' ? value.substring(close + 2) : null;
+      port =
+          value.length() > close + 1 && value.charAt(close + 1) == ':'
+              ? value.substring(close + 2)
+              : null;
     } else {
       int colon = value.lastIndexOf(':');
       host = colon < 0 ? value : value.substring(0, colon);

@@ -25,10 +25,7 @@ record RawConfig(
       @JsonProperty("max_sessions") Integer maxSessions) {}
 
   record Web(
-      String listen,
-      @JsonProperty("public_url") String publicUrl,
-      Tls tls,
-      Boolean insecure) {}
+      String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}
 
   record Tls(String cert, String key) {}
 
@@ -40,10 +37,7 @@ record RawConfig(
       @JsonProperty("require_approval") Approval requireApproval) {}
 
   record Approval(
-      Integer count,
-      List<String> from,
-      @JsonProperty("on_leave") String onLeave,
-      String timeout) {}
+      Integer count, List<String> from, @JsonProperty("on_leave") String onLeave, String timeout) {}
 
   record Role(List<String> targets, List<String> logins, List<String> can) {}
 

@@ -15,8 +15,8 @@ import org.apache.sshd.server.shell.ProcessShellFactory;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 
 /**
- * The demo's target host: an SSH server on loopback that, like a production target, trusts only
- * the bastion's upstream CA, and runs real local shells and commands as the user running the demo.
+ * The demo's target host: an SSH server on loopback that, like a production target, trusts only the
+ * bastion's upstream CA, and runs real local shells and commands as the user running the demo.
  */
 public final class DemoTarget implements AutoCloseable {
   private final SshServer server;
@@ -30,19 +30,22 @@ public final class DemoTarget implements AutoCloseable {
   public static DemoTarget start(Path demoDir, PublicKey upstreamCa) throws IOException {
     Path keyFile = demoDir.resolve("target_host_key");
     if (!Files.exists(keyFile)) {
-      OpenSshKeys.writeNewPrivateKey(OpenSshKeys.generateEd25519(), "demo target host key", keyFile);
+      OpenSshKeys.writeNewPrivateKey(
+          OpenSshKeys.generateEd25519(), "demo target host key", keyFile);
     }
     KeyPair hostKey = OpenSshKeys.readPrivateKey(keyFile);
     SshServer server = SshServer.setUpDefaultServer();
     server.setHost("127.0.0.1");
     server.setPort(0);
     server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-    // MINA has already checked the certificate's signature and validity; this adds trust and principal.
-    server.setPublickeyAuthenticator((user, key, session) ->
-        key instanceof OpenSshCertificate cert
-            && cert.getType() == OpenSshCertificate.Type.USER
-            && upstreamCa.equals(cert.getCaPubKey())
-            && cert.getPrincipals().contains(user));
+    // MINA has already checked the certificate's signature and validity; this adds trust and
+    // principal.
+    server.setPublickeyAuthenticator(
+        (user, key, session) ->
+            key instanceof OpenSshCertificate cert
+                && cert.getType() == OpenSshCertificate.Type.USER
+                && upstreamCa.equals(cert.getCaPubKey())
+                && cert.getPrincipals().contains(user));
     server.setPasswordAuthenticator(null);
     server.setKeyboardInteractiveAuthenticator(null);
     server.setShellFactory(new ProcessShellFactory(shell(), "shell"));
@@ -54,7 +57,8 @@ public final class DemoTarget implements AutoCloseable {
 
   /** A login shell; through {@code script} when available so that it gets a real terminal. */
   private static String shell() {
-    if (Files.isExecutable(Path.of("/usr/bin/script")) && Files.isExecutable(Path.of("/bin/bash"))) {
+    if (Files.isExecutable(Path.of("/usr/bin/script"))
+        && Files.isExecutable(Path.of("/bin/bash"))) {
       return "exec /usr/bin/script -qfec '/bin/bash -l' /dev/null";
     }
     return "exec /bin/sh -i";

@@ -9,9 +9,9 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Decides whether a certified person may reach a target as a login. A certificate's principals
- * name roles; a role grants target name globs and logins; the target itself lists the logins it
- * accepts. Everything not granted is refused, with the reason.
+ * Decides whether a certified person may reach a target as a login. A certificate's principals name
+ * roles; a role grants target name globs and logins; the target itself lists the logins it accepts.
+ * Everything not granted is refused, with the reason.
  */
 public final class TargetPolicy {
   private final Map<String, BastionConfig.Target> targets;
@@ -40,13 +40,16 @@ public final class TargetPolicy {
   public Grant authorize(CertifiedUser user, String login, String targetName) throws AccessDenied {
     BastionConfig.Target target = targets.get(targetName);
     if (target == null) {
-      throw new AccessDenied("unknown_target", "unknown target '" + targetName + "'; 'ssh ... targets' lists yours");
+      throw new AccessDenied(
+          "unknown_target", "unknown target '" + targetName + "'; 'ssh ... targets' lists yours");
     }
     List<String> held = rolesOf(user);
     if (held.isEmpty()) {
       throw new AccessDenied(
           "no_role",
-          "your certificate's principals (" + String.join(",", user.principals()) + ") name no role of this bastion");
+          "your certificate's principals ("
+              + String.join(",", user.principals())
+              + ") name no role of this bastion");
     }
     List<String> reaching = new ArrayList<>();
     for (String role : held) {
@@ -57,7 +60,11 @@ public final class TargetPolicy {
     if (reaching.isEmpty()) {
       throw new AccessDenied(
           "target_not_allowed",
-          "target " + targetName + " is not allowed for your roles (" + String.join(",", held) + ")");
+          "target "
+              + targetName
+              + " is not allowed for your roles ("
+              + String.join(",", held)
+              + ")");
     }
     List<String> granting = new ArrayList<>();
     TreeSet<String> allowed = new TreeSet<>();

@@ -8,8 +8,8 @@ import java.util.Map;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
- * The bastion's own commands, reached with a user name without {@code @}: {@code targets} (what
- * you may reach), {@code whoami}, {@code help}. An interactive login shows {@code help}.
+ * The bastion's own commands, reached with a user name without {@code @}: {@code targets} (what you
+ * may reach), {@code whoami}, {@code help}. An interactive login shows {@code help}.
  */
 final class BuiltinCommands {
   private final SessionServices services;
@@ -17,7 +17,8 @@ final class BuiltinCommands {
   private final String source;
   private final ClientChannel client;
 
-  BuiltinCommands(SessionServices services, CertifiedUser user, String source, ClientChannel client) {
+  BuiltinCommands(
+      SessionServices services, CertifiedUser user, String source, ClientChannel client) {
     this.services = services;
     this.user = user;
     this.source = source;
@@ -29,15 +30,20 @@ final class BuiltinCommands {
       client.refuse("sftp needs a target: sftp -P PORT LOGIN@TARGET@BASTION", 1);
       return;
     }
-    String command = kind == SessionKind.SHELL || commandLine == null ? "help" : commandLine.strip();
+    String command =
+        kind == SessionKind.SHELL || commandLine == null ? "help" : commandLine.strip();
     switch (command) {
       case "help", "" -> print(help(), 0);
       case "targets" -> print(targets(), 0);
       case "whoami" -> print(whoami(), 0);
       case "web-login" -> print(webLogin(), 0);
-      default -> client.refuse(
-          "unknown command '" + command + "'; the bastion's commands are targets, whoami, web-login and help,"
-              + " and LOGIN@TARGET as user name reaches a target", 1);
+      default ->
+          client.refuse(
+              "unknown command '"
+                  + command
+                  + "'; the bastion's commands are targets, whoami, web-login and help,"
+                  + " and LOGIN@TARGET as user name reaches a target",
+              1);
     }
   }
 
@@ -62,18 +68,30 @@ final class BuiltinCommands {
   private String targets() {
     Map<String, List<String>> reachable = services.policy().reachable(user);
     if (reachable.isEmpty()) {
-      return "no targets for your roles (" + String.join(",", services.policy().rolesOf(user)) + ")\n";
+      return "no targets for your roles ("
+          + String.join(",", services.policy().rolesOf(user))
+          + ")\n";
     }
     int width = Math.max(6, reachable.keySet().stream().mapToInt(String::length).max().orElse(6));
-    StringBuilder out = new StringBuilder(String.format("%-" + width + "s  %s%n", "TARGET", "LOGINS"));
-    reachable.forEach((target, logins) -> out.append(String.format("%-" + width + "s  %s%n", target, String.join(",", logins))));
+    StringBuilder out =
+        new StringBuilder(String.format("%-" + width + "s  %s%n", "TARGET", "LOGINS"));
+    reachable.forEach(
+        (target, logins) ->
+            out.append(String.format("%-" + width + "s  %s%n", target, String.join(",", logins))));
     return out.toString();
   }
 
   /** A one-time link (60 s) to the web viewer for this certificate's identity and rights. */
   private String webLogin() {
-    String token = services.loginTokens().issue(user.identity(), user.serialText(),
-        java.util.Set.copyOf(services.policy().rolesOf(user)), services.policy().rightsOf(user), user.validBefore());
+    String token =
+        services
+            .loginTokens()
+            .issue(
+                user.identity(),
+                user.serialText(),
+                java.util.Set.copyOf(services.policy().rolesOf(user)),
+                services.policy().rightsOf(user),
+                user.validBefore());
     return services.config().web().publicUrl() + "/login?token=" + token + "\n";
   }
 
@@ -84,8 +102,13 @@ final class BuiltinCommands {
         "identity:    " + user.identity(),
         "roles:       " + (roles.isEmpty() ? "(none)" : String.join(",", roles)),
         "principals:  " + String.join(",", user.principals()),
-        "certificate: serial " + user.serialText() + ", signed by " + user.caFingerprint()
-            + (user.validBefore().equals(Instant.MAX) ? ", valid forever" : ", valid until " + user.validBefore()),
+        "certificate: serial "
+            + user.serialText()
+            + ", signed by "
+            + user.caFingerprint()
+            + (user.validBefore().equals(Instant.MAX)
+                ? ", valid forever"
+                : ", valid until " + user.validBefore()),
         "from:        " + source,
         "");
   }

@@ -17,13 +17,15 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * MINA's I/O threads; nothing here blocks.
  */
 public final class ChannelPump {
-  /** About as large as the channel window: a smaller buffer halves throughput (docs/BENCHMARKS.md). */
+  /**
+   * About as large as the channel window: a smaller buffer halves throughput (docs/BENCHMARKS.md).
+   */
   public static final int BUFFER_SIZE = Integer.getInteger("bastion.pumpBuffer", 256 * 1024);
 
   /**
    * Sees every chunk before it is forwarded (the recorder's hook); must not block or keep the
-   * array. It may also hold the pump back (a recording whose disk is behind): the pump reads
-   * again only when {@link #ready()}, else once {@link #whenReady} calls back.
+   * array. It may also hold the pump back (a recording whose disk is behind): the pump reads again
+   * only when {@link #ready()}, else once {@link #whenReady} calls back.
    */
   public interface Tap {
     void chunk(byte[] data, int offset, int length);
@@ -49,7 +51,8 @@ public final class ChannelPump {
   /**
    * @param onEnd called once: with null at end of stream, or with the failure that stopped the pump
    */
-  public ChannelPump(String name, IoInputStream from, IoOutputStream to, Tap tap, Consumer<Throwable> onEnd) {
+  public ChannelPump(
+      String name, IoInputStream from, IoOutputStream to, Tap tap, Consumer<Throwable> onEnd) {
     this.name = name;
     this.from = from;
     this.to = to;
@@ -69,7 +72,9 @@ public final class ChannelPump {
     return ended.get();
   }
 
-  /** Reads and writes in a loop while futures complete at once; otherwise resumes from a listener. */
+  /**
+   * Reads and writes in a loop while futures complete at once; otherwise resumes from a listener.
+   */
   private void readLoop() {
     while (!ended.get()) {
       if (tap != null && !tap.ready()) {
@@ -116,17 +121,20 @@ public final class ChannelPump {
     }
     if (tap != null && !tap.ready()) {
       // Held back (a paused four-eyes session, a recording behind on disk): the chunk waits here.
-      tap.whenReady(() -> {
-        if (deliver(n)) {
-          readLoop();
-        }
-      });
+      tap.whenReady(
+          () -> {
+            if (deliver(n)) {
+              readLoop();
+            }
+          });
       return false;
     }
     return deliver(n);
   }
 
-  /** Hands the chunk in the buffer to the tap and writes it; true when the caller may read again. */
+  /**
+   * Hands the chunk in the buffer to the tap and writes it; true when the caller may read again.
+   */
   private boolean deliver(int n) {
     bytes.addAndGet(n);
     if (tap != null) {

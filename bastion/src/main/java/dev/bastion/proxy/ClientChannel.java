@@ -18,7 +18,9 @@ interface ClientChannel {
   /** Ends the channel as the target's process ended: killed by a signal. */
   void exitBySignal(String signal);
 
-  /** Writes one line on stderr ({@code bastion: ...}), then runs {@code then} with nothing pending. */
+  /**
+   * Writes one line on stderr ({@code bastion: ...}), then runs {@code then} with nothing pending.
+   */
   default void tell(String message, Runnable then) {
     String eol = hasPty() ? "\r\n" : "\n";
     byte[] bytes = ("bastion: " + message + eol).getBytes(StandardCharsets.UTF_8);

@@ -27,8 +27,8 @@ final class GatedInput extends AbstractCloseable implements IoOutputStream, Chan
   private Runnable whenConnected;
 
   /**
-   * @param recording records input and holds it back while the recording is behind; null when
-   *     input is not recorded
+   * @param recording records input and holds it back while the recording is behind; null when input
+   *     is not recorded
    * @param onInterrupt Ctrl-C typed while waiting for approvers
    */
   GatedInput(ApprovalGate gate, ChannelPump.Tap recording, Runnable onInterrupt) {

@@ -6,7 +6,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The sessions running right now: admission (capacity, draining), and ending them all at shutdown. */
+/**
+ * The sessions running right now: admission (capacity, draining), and ending them all at shutdown.
+ */
 public final class LiveSessions {
   private final ConcurrentHashMap<String, ProxiedSession> sessions = new ConcurrentHashMap<>();
   private final int capacity;
@@ -57,7 +59,9 @@ public final class LiveSessions {
     return ended;
   }
 
-  /** Refuses new sessions from now on and ends the open ones; waits up to {@code patience} for them. */
+  /**
+   * Refuses new sessions from now on and ends the open ones; waits up to {@code patience} for them.
+   */
   public void drain(String reason, Duration patience) {
     refusal = reason;
     for (ProxiedSession session : all()) {

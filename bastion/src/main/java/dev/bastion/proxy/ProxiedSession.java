@@ -1,13 +1,13 @@
 package dev.bastion.proxy;
 
+import dev.bastion.approval.ApprovalFlow;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.SessionRecord;
+import dev.bastion.config.BastionConfig;
 import dev.bastion.policy.Grant;
 import dev.bastion.recorder.RecordingHeader;
 import dev.bastion.recorder.SessionRecording;
 import dev.bastion.sftp.SftpAuditor;
-import dev.bastion.approval.ApprovalFlow;
-import dev.bastion.config.BastionConfig;
 import dev.bastion.upstream.UpstreamException;
 import java.io.IOException;
 import java.time.Instant;
@@ -29,9 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One engineer's session channel proxied to one target channel: it logs in upstream, opens the
- * same kind of channel with the same terminal, pumps the three streams, forwards window changes
- * and signals, and when either side ends, ends the other and writes the audit row.
+ * One engineer's session channel proxied to one target channel: it logs in upstream, opens the same
+ * kind of channel with the same terminal, pumps the three streams, forwards window changes and
+ * signals, and when either side ends, ends the other and writes the audit row.
  */
 public final class ProxiedSession {
   private static final Logger LOG = LoggerFactory.getLogger(ProxiedSession.class);
@@ -41,8 +41,10 @@ public final class ProxiedSession {
   private final SessionKind kind;
   private final String command;
   private final PtyRequest pty;
+
   /** The terminal as it is now: a four-eyes session may be resized while it waits for approvers. */
   private volatile PtyRequest terminalNow;
+
   private final Map<String, String> env;
   private final String source;
   private final dev.bastion.proxy.ClientChannel client;
@@ -94,9 +96,20 @@ public final class ProxiedSession {
 
   /** One row per file operation of an sftp (or scp) session; the bytes are not recorded. */
   private void fileOperation(String operation, String detail) {
-    services.audit().record(
-        new AuditEvent(services.clock().instant(), AuditEvent.FILE_OPERATION, grant.identity(), null, source, id,
-            grant.target().name(), grant.login(), operation, detail));
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                services.clock().instant(),
+                AuditEvent.FILE_OPERATION,
+                grant.identity(),
+                null,
+                source,
+                id,
+                grant.target().name(),
+                grant.login(),
+                operation,
+                detail));
   }
 
   private ChannelPump.Tap sftpTap(boolean fromClient) {
@@ -138,67 +151,127 @@ public final class ProxiedSession {
     }
     SessionRecord record =
         new SessionRecord(
-            id, grant.identity(), grant.roles(), grant.target().name(), grant.login(), kind.code(), command, source,
-            startedAt, null, SessionRecord.LIVE, null, null, 0, 0, null,
-            kind == SessionKind.SFTP ? null : services.recorder().relativePath(id, startedAt), null);
-    services.audit().sessionStarted(record).whenComplete((ok, failure) -> {
-      if (failure != null) {
-        services.live().remove(this);
-        LOG.error("session {} refused: audit write failed: {}", id, failure.getMessage());
-        client.refuse("the audit log cannot be written, so no session may start; tell the bastion's operators", 1);
-        return;
-      }
-      LOG.info("session {} started: {} -> {}@{} ({})", id, grant.identity(), grant.login(), grant.target().name(), kind.code());
-      services.audit().record(new AuditEvent(startedAt, AuditEvent.SESSION_STARTED, grant.identity(),
-          Long.toUnsignedString(grant.serial()), source, id, grant.target().name(), grant.login(), kind.code(),
-          "roles " + String.join(",", grant.roles()) + (command == null ? "" : ", command: " + command)));
-      if (kind == SessionKind.SFTP && grant.target().requireApproval().isPresent()) {
-        endBeforeStart("approval_needs_terminal", "target " + grant.target().name()
-            + " needs watching approvers, and file transfers cannot be watched; use a shell session");
-        return;
-      }
-      if (kind == SessionKind.SFTP) {
-        // File transfers are not recorded byte by byte.
-        services.upstream().connect(grant, id).whenComplete(this::connected);
-        return;
-      }
-      services.recorder().start(id, startedAt, header()).whenComplete((started, problem) -> {
-        String unrecorded = null;
-        if (problem != null) {
-          Throwable cause = problem instanceof CompletionException ? problem.getCause() : problem;
-          unrecorded = cause.getMessage();
-          if (services.recorder().strict()) {
-            endBeforeStart("recording_failed", "the session cannot be recorded (" + unrecorded
-                + "), so it may not start; tell the bastion's operators");
-            return;
-          }
-          LOG.error("session {} runs unrecorded (best_effort): {}", id, unrecorded);
-          auditRecordingProblem(unrecorded);
-        }
-        recording = started;
-        Optional<BastionConfig.Approval> approvalPolicy = grant.target().requireApproval();
-        if (approvalPolicy.isPresent() && started == null) {
-          // Approvers approve by watching, and an unrecorded session cannot be watched.
-          endBeforeStart("recording_failed", "target " + grant.target().name() + " needs watching approvers, and the"
-              + " session cannot be recorded (" + unrecorded + "), so nobody could watch it; tell the bastion's operators");
-        } else if (approvalPolicy.isPresent()) {
-          awaitApprovers(approvalPolicy.get());
-        } else {
-          services.upstream().connect(grant, id).whenComplete(this::connected);
-        }
-      });
-    });
+            id,
+            grant.identity(),
+            grant.roles(),
+            grant.target().name(),
+            grant.login(),
+            kind.code(),
+            command,
+            source,
+            startedAt,
+            null,
+            SessionRecord.LIVE,
+            null,
+            null,
+            0,
+            0,
+            null,
+            kind == SessionKind.SFTP ? null : services.recorder().relativePath(id, startedAt),
+            null);
+    services
+        .audit()
+        .sessionStarted(record)
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure != null) {
+                services.live().remove(this);
+                LOG.error("session {} refused: audit write failed: {}", id, failure.getMessage());
+                client.refuse(
+                    "the audit log cannot be written, so no session may start; tell the bastion's operators",
+                    1);
+                return;
+              }
+              LOG.info(
+                  "session {} started: {} -> {}@{} ({})",
+                  id,
+                  grant.identity(),
+                  grant.login(),
+                  grant.target().name(),
+                  kind.code());
+              services
+                  .audit()
+                  .record(
+                      new AuditEvent(
+                          startedAt,
+                          AuditEvent.SESSION_STARTED,
+                          grant.identity(),
+                          Long.toUnsignedString(grant.serial()),
+                          source,
+                          id,
+                          grant.target().name(),
+                          grant.login(),
+                          kind.code(),
+                          "roles "
+                              + String.join(",", grant.roles())
+                              + (command == null ? "" : ", command: " + command)));
+              if (kind == SessionKind.SFTP && grant.target().requireApproval().isPresent()) {
+                endBeforeStart(
+                    "approval_needs_terminal",
+                    "target "
+                        + grant.target().name()
+                        + " needs watching approvers, and file transfers cannot be watched; use a shell session");
+                return;
+              }
+              if (kind == SessionKind.SFTP) {
+                // File transfers are not recorded byte by byte.
+                services.upstream().connect(grant, id).whenComplete(this::connected);
+                return;
+              }
+              services
+                  .recorder()
+                  .start(id, startedAt, header())
+                  .whenComplete(
+                      (started, problem) -> {
+                        String unrecorded = null;
+                        if (problem != null) {
+                          Throwable cause =
+                              problem instanceof CompletionException ? problem.getCause() : problem;
+                          unrecorded = cause.getMessage();
+                          if (services.recorder().strict()) {
+                            endBeforeStart(
+                                "recording_failed",
+                                "the session cannot be recorded ("
+                                    + unrecorded
+                                    + "), so it may not start; tell the bastion's operators");
+                            return;
+                          }
+                          LOG.error("session {} runs unrecorded (best_effort): {}", id, unrecorded);
+                          auditRecordingProblem(unrecorded);
+                        }
+                        recording = started;
+                        Optional<BastionConfig.Approval> approvalPolicy =
+                            grant.target().requireApproval();
+                        if (approvalPolicy.isPresent() && started == null) {
+                          // Approvers approve by watching, and an unrecorded session cannot be
+                          // watched.
+                          endBeforeStart(
+                              "recording_failed",
+                              "target "
+                                  + grant.target().name()
+                                  + " needs watching approvers, and the"
+                                  + " session cannot be recorded ("
+                                  + unrecorded
+                                  + "), so nobody could watch it; tell the bastion's operators");
+                        } else if (approvalPolicy.isPresent()) {
+                          awaitApprovers(approvalPolicy.get());
+                        } else {
+                          services.upstream().connect(grant, id).whenComplete(this::connected);
+                        }
+                      });
+            });
   }
 
   // --- four-eyes -----------------------------------------------------------------------------
 
   /**
    * Holds the session until enough approvers watch it: no upstream login before that. With a
-   * terminal the engineer's keystrokes are read (Ctrl-C cancels) but go nowhere until the target
-   * is reached; without one, input is not read until then.
+   * terminal the engineer's keystrokes are read (Ctrl-C cancels) but go nowhere until the target is
+   * reached; without one, input is not read until then.
    */
   private void awaitApprovers(BastionConfig.Approval policy) {
-    ApprovalFlow flow = new ApprovalFlow(policy, new FlowSession(), startedAt, services.approvals());
+    ApprovalFlow flow =
+        new ApprovalFlow(policy, new FlowSession(), startedAt, services.approvals());
     approval = flow;
     gatedInput = new GatedInput(flow.gate(), recordingTap(true, 0), flow::cancelledByRequester);
     if (pty != null) {
@@ -210,17 +283,41 @@ public final class ProxiedSession {
 
   /** The engineer's input on a four-eyes session: the gate both receives it and holds it back. */
   private ChannelPump gatedInputPump() {
-    return new ChannelPump("in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
+    return new ChannelPump(
+        "in " + id, clientIn, gatedInput, gatedInput, failure -> gatedInput.close(false));
   }
 
   /** This session as the four-eyes flow drives it. */
   private final class FlowSession implements ApprovalFlow.Session {
-    @Override public String id() { return id; }
-    @Override public String requester() { return grant.identity(); }
-    @Override public String target() { return grant.target().name(); }
-    @Override public String login() { return grant.login(); }
-    @Override public String kind() { return kind.code(); }
-    @Override public String command() { return command; }
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String requester() {
+      return grant.identity();
+    }
+
+    @Override
+    public String target() {
+      return grant.target().name();
+    }
+
+    @Override
+    public String login() {
+      return grant.login();
+    }
+
+    @Override
+    public String kind() {
+      return kind.code();
+    }
+
+    @Override
+    public String command() {
+      return command;
+    }
 
     @Override
     public void tell(String message) {
@@ -229,7 +326,10 @@ public final class ProxiedSession {
 
     @Override
     public void start(String message) {
-      client.tell(message, () -> services.upstream().connect(grant, id).whenComplete(ProxiedSession.this::connected));
+      client.tell(
+          message,
+          () ->
+              services.upstream().connect(grant, id).whenComplete(ProxiedSession.this::connected));
     }
 
     @Override
@@ -249,8 +349,20 @@ public final class ProxiedSession {
 
     @Override
     public void audit(String eventKind, String detail) {
-      services.audit().record(new AuditEvent(services.clock().instant(), eventKind, grant.identity(), null, source, id,
-          grant.target().name(), grant.login(), "four_eyes", detail));
+      services
+          .audit()
+          .record(
+              new AuditEvent(
+                  services.clock().instant(),
+                  eventKind,
+                  grant.identity(),
+                  null,
+                  source,
+                  id,
+                  grant.target().name(),
+                  grant.login(),
+                  "four_eyes",
+                  detail));
     }
   }
 
@@ -264,7 +376,9 @@ public final class ProxiedSession {
         kind == SessionKind.EXEC ? command : null);
   }
 
-  /** A tap that records what passes, and holds the pump back while the recording's disk is behind. */
+  /**
+   * A tap that records what passes, and holds the pump back while the recording's disk is behind.
+   */
   private ChannelPump.Tap recordingTap(boolean input, int stream) {
     SessionRecording r = recording;
     if (r == null || (input && !services.recorder().recordsInput())) {
@@ -314,15 +428,29 @@ public final class ProxiedSession {
   }
 
   private void auditRecordingProblem(String problem) {
-    services.audit().record(
-        new AuditEvent(services.clock().instant(), "recording_failed", grant.identity(), null, source, id,
-            grant.target().name(), grant.login(), services.recorder().strict() ? "strict" : "best_effort", problem));
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                services.clock().instant(),
+                "recording_failed",
+                grant.identity(),
+                null,
+                source,
+                id,
+                grant.target().name(),
+                grant.login(),
+                services.recorder().strict() ? "strict" : "best_effort",
+                problem));
   }
 
   private void connected(ClientSession session, Throwable failure) {
     if (failure != null) {
       Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-      String message = cause instanceof UpstreamException ue ? ue.getMessage() : "cannot reach " + grant.target().name() + ": " + cause;
+      String message =
+          cause instanceof UpstreamException ue
+              ? ue.getMessage()
+              : "cannot reach " + grant.target().name() + ": " + cause;
       endBeforeStart(cause instanceof UpstreamException ue ? ue.code() : "upstream_error", message);
       return;
     }
@@ -335,22 +463,34 @@ public final class ProxiedSession {
       PtyRequest asked = terminalNow;
       ClientChannel opened = openChannel(session, asked);
       this.channel = opened;
-      opened.open().addListener(open -> {
-        if (!open.isOpened()) {
-          endBeforeStart("target_refused_channel",
-              "target " + grant.target().name() + " refused to open the " + kind.code() + " channel"
-                  + (open.getException() == null ? "" : ": " + open.getException().getMessage()));
-          return;
-        }
-        channelOpen = true;
-        PtyRequest latest = terminalNow;
-        if (latest != asked) {
-          forwardWindowChange(latest); // resized while the channel was opening
-        }
-        startPumps(opened);
-      });
+      opened
+          .open()
+          .addListener(
+              open -> {
+                if (!open.isOpened()) {
+                  endBeforeStart(
+                      "target_refused_channel",
+                      "target "
+                          + grant.target().name()
+                          + " refused to open the "
+                          + kind.code()
+                          + " channel"
+                          + (open.getException() == null
+                              ? ""
+                              : ": " + open.getException().getMessage()));
+                  return;
+                }
+                channelOpen = true;
+                PtyRequest latest = terminalNow;
+                if (latest != asked) {
+                  forwardWindowChange(latest); // resized while the channel was opening
+                }
+                startPumps(opened);
+              });
     } catch (IOException | RuntimeException e) {
-      endBeforeStart("upstream_error", "cannot open a channel on " + grant.target().name() + ": " + e.getMessage());
+      endBeforeStart(
+          "upstream_error",
+          "cannot open a channel on " + grant.target().name() + ": " + e.getMessage());
     }
   }
 
@@ -387,9 +527,22 @@ public final class ProxiedSession {
   private void startPumps(ClientChannel opened) {
     boolean hasErr = opened.getAsyncErr() != null;
     pendingEnds.set(hasErr ? 3 : 2);
-    output = new ChannelPump("out " + id, opened.getAsyncOut(), client.out(),
-        sftp != null ? sftpTap(false) : recordingTap(false, 0), this::streamEnded);
-    errors = hasErr ? new ChannelPump("err " + id, opened.getAsyncErr(), client.err(), recordingTap(false, 1), this::streamEnded) : null;
+    output =
+        new ChannelPump(
+            "out " + id,
+            opened.getAsyncOut(),
+            client.out(),
+            sftp != null ? sftpTap(false) : recordingTap(false, 0),
+            this::streamEnded);
+    errors =
+        hasErr
+            ? new ChannelPump(
+                "err " + id,
+                opened.getAsyncErr(),
+                client.err(),
+                recordingTap(false, 1),
+                this::streamEnded)
+            : null;
     boolean inputRuns = input != null; // four-eyes with a terminal: reading since the request
     if (gatedInput != null) {
       gatedInput.connect(opened.getAsyncIn());
@@ -398,10 +551,15 @@ public final class ProxiedSession {
       }
     } else {
       input =
-          new ChannelPump("in " + id, clientIn, opened.getAsyncIn(), sftp != null ? sftpTap(true) : recordingTap(true, 0), failure -> {
-            // The engineer sent EOF (or went away): pass EOF on once pending input is written.
-            opened.getAsyncIn().close(false);
-          });
+          new ChannelPump(
+              "in " + id,
+              clientIn,
+              opened.getAsyncIn(),
+              sftp != null ? sftpTap(true) : recordingTap(true, 0),
+              failure -> {
+                // The engineer sent EOF (or went away): pass EOF on once pending input is written.
+                opened.getAsyncIn().close(false);
+              });
     }
     opened.addCloseFutureListener(closed -> streamEnded(null));
     output.start();
@@ -455,7 +613,10 @@ public final class ProxiedSession {
     }
   }
 
-  /** Ends the session from the bastion's side (shutdown, revocation, an operator), telling the engineer why. */
+  /**
+   * Ends the session from the bastion's side (shutdown, revocation, an operator), telling the
+   * engineer why.
+   */
   public void terminate(String reason) {
     if (finished.get()) {
       return;
@@ -467,15 +628,17 @@ public final class ProxiedSession {
       r.marker(reason);
     }
     ClientChannel opened = channel;
-    client.tell(reason, () -> {
-      if (opened != null) {
-        opened.close(true);
-      } else {
-        end(255, null, reason);
-        closeUpstream();
-        client.exit(255);
-      }
-    });
+    client.tell(
+        reason,
+        () -> {
+          if (opened != null) {
+            opened.close(true);
+          } else {
+            end(255, null, reason);
+            closeUpstream();
+            client.exit(255);
+          }
+        });
   }
 
   /** A marker in this session's recording (a viewer joined or left). */
@@ -544,9 +707,20 @@ public final class ProxiedSession {
 
   private void endBeforeStart(String code, String message) {
     LOG.info("session {} failed: {}", id, message);
-    services.audit().record(
-        new AuditEvent(services.clock().instant(), AuditEvent.SESSION_REFUSED, grant.identity(), null, source, id,
-            grant.target().name(), grant.login(), code, message));
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                services.clock().instant(),
+                AuditEvent.SESSION_REFUSED,
+                grant.identity(),
+                null,
+                source,
+                id,
+                grant.target().name(),
+                grant.login(),
+                code,
+                message));
     end(1, null, message);
     closeUpstream();
     client.refuse(message, 1);
@@ -564,12 +738,35 @@ public final class ProxiedSession {
     long out = (output == null ? 0 : output.bytes()) + (errors == null ? 0 : errors.bytes());
     Instant now = services.clock().instant();
     services.audit().sessionEnded(id, now, status, signal, in, out, reason);
-    services.audit().record(
-        new AuditEvent(now, AuditEvent.SESSION_ENDED, grant.identity(), null, source, id, grant.target().name(),
-            grant.login(), signal != null ? "signal" : status == null ? "disconnected" : "exit",
-            reason + (status != null ? ", exit status " + status : "") + (signal != null ? ", signal " + signal : "")
-                + ", " + in + " bytes in, " + out + " bytes out"));
-    LOG.info("session {} ended: {} (status {}, signal {}, {} in, {} out)", id, reason, status, signal, in, out);
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                now,
+                AuditEvent.SESSION_ENDED,
+                grant.identity(),
+                null,
+                source,
+                id,
+                grant.target().name(),
+                grant.login(),
+                signal != null ? "signal" : status == null ? "disconnected" : "exit",
+                reason
+                    + (status != null ? ", exit status " + status : "")
+                    + (signal != null ? ", signal " + signal : "")
+                    + ", "
+                    + in
+                    + " bytes in, "
+                    + out
+                    + " bytes out"));
+    LOG.info(
+        "session {} ended: {} (status {}, signal {}, {} in, {} out)",
+        id,
+        reason,
+        status,
+        signal,
+        in,
+        out);
     services.recorder().finish(recording, reason);
     if (sftp != null) {
       sftp.finish();

@@ -64,10 +64,12 @@ public final class ProxyChannelSession extends ChannelSession {
 
   @Override
   protected RequestHandler.Result handlePtyReqParsed(
-      String term, int columns, int rows, int width, int height, Map<PtyMode, Integer> modes) throws IOException {
+      String term, int columns, int rows, int width, int height, Map<PtyMode, Integer> modes)
+      throws IOException {
     CertifiedUser user = getServerSession().getAttribute(LoginAttributes.USER);
     if (user != null && !user.permits("pty")) {
-      notices.add("your certificate does not permit a terminal (permit-pty); continuing without one");
+      notices.add(
+          "your certificate does not permit a terminal (permit-pty); continuing without one");
       return RequestHandler.Result.ReplyFailure;
     }
     pty = new PtyRequest(term, columns, rows, width, height, modes);
@@ -75,7 +77,8 @@ public final class ProxyChannelSession extends ChannelSession {
   }
 
   @Override
-  protected RequestHandler.Result handleWindowChangeParsed(int columns, int rows, int width, int height) {
+  protected RequestHandler.Result handleWindowChangeParsed(
+      int columns, int rows, int width, int height) {
     if (command != null) {
       command.windowChanged(columns, rows, width, height);
     }
@@ -100,13 +103,19 @@ public final class ProxyChannelSession extends ChannelSession {
 
   @Override
   protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
-    notices.add("agent forwarding is not allowed through the bastion; your agent stays on your machine");
+    notices.add(
+        "agent forwarding is not allowed through the bastion; your agent stays on your machine");
     return RequestHandler.Result.ReplyFailure;
   }
 
   @Override
   protected RequestHandler.Result handleX11ForwardingParsed(
-      String requestType, ServerSession session, boolean singleConnection, String authProtocol, String authCookie, int screenId) {
+      String requestType,
+      ServerSession session,
+      boolean singleConnection,
+      String authProtocol,
+      String authCookie,
+      int screenId) {
     notices.add("X11 forwarding is not allowed through the bastion");
     return RequestHandler.Result.ReplyFailure;
   }
@@ -117,12 +126,14 @@ public final class ProxyChannelSession extends ChannelSession {
   }
 
   @Override
-  protected RequestHandler.Result handleExecParsed(String request, String commandLine) throws IOException {
+  protected RequestHandler.Result handleExecParsed(String request, String commandLine)
+      throws IOException {
     return begin(request, new SessionCommand(this, services, SessionKind.EXEC, commandLine));
   }
 
   @Override
-  protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem) throws IOException {
+  protected RequestHandler.Result handleSubsystemParsed(String request, String subsystem)
+      throws IOException {
     if (!"sftp".equals(subsystem)) {
       return RequestHandler.Result.ReplyFailure;
     }

@@ -12,9 +12,9 @@ import org.apache.sshd.common.util.closeable.AbstractCloseable;
 /**
  * The engineer's stderr, shared by the target's stderr pump and the bastion's own lines ("paused:
  * ...", "session terminated by ..."). MINA's channel streams refuse a second write while one is in
- * flight (and the refused write would end the pump), so writes go out one at a time, in order.
- * The queue stays small: the pump waits for each of its writes, so it holds at most one pump
- * buffer, plus the bastion's few short lines, which are capped.
+ * flight (and the refused write would end the pump), so writes go out one at a time, in order. The
+ * queue stays small: the pump waits for each of its writes, so it holds at most one pump buffer,
+ * plus the bastion's few short lines, which are capped.
  */
 final class SerialOutput extends AbstractCloseable implements IoOutputStream {
   static final int MAX_QUEUED = 32;
@@ -46,10 +46,12 @@ final class SerialOutput extends AbstractCloseable implements IoOutputStream {
 
   private void write(IoWriteFutureImpl future) {
     try {
-      out.writeBuffer(future.getBuffer()).addListener(done -> {
-        future.setValue(done.isWritten() ? Boolean.TRUE : done.getException());
-        next();
-      });
+      out.writeBuffer(future.getBuffer())
+          .addListener(
+              done -> {
+                future.setValue(done.isWritten() ? Boolean.TRUE : done.getException());
+                next();
+              });
     } catch (IOException | RuntimeException e) {
       future.setValue(e);
       next();

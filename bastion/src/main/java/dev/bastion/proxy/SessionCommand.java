@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What runs when an engineer asks for a shell, a command or sftp: with a user name {@code
- * LOGIN@TARGET} it authorizes and proxies ({@link ProxiedSession}); without {@code @} it runs one of
- * the bastion's own commands ({@link BuiltinCommands}). Refusals are one line on stderr and exit 1.
+ * LOGIN@TARGET} it authorizes and proxies ({@link ProxiedSession}); without {@code @} it runs one
+ * of the bastion's own commands ({@link BuiltinCommands}). Refusals are one line on stderr and exit
+ * 1.
  */
 final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChannel {
   private static final Logger LOG = LoggerFactory.getLogger(SessionCommand.class);
@@ -40,7 +41,8 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   private ExitCallback exitCallback;
   private volatile ProxiedSession session;
 
-  SessionCommand(ProxyChannelSession channel, SessionServices services, SessionKind kind, String commandLine) {
+  SessionCommand(
+      ProxyChannelSession channel, SessionServices services, SessionKind kind, String commandLine) {
     this.channel = channel;
     this.services = services;
     this.kind = kind;
@@ -83,14 +85,41 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
       return;
     }
     String id = newSessionId();
-    session = new ProxiedSession(id, grant, kind, commandLine, channel.pty(), channel.forwardedEnv(), source(), this, in, services);
+    session =
+        new ProxiedSession(
+            id,
+            grant,
+            kind,
+            commandLine,
+            channel.pty(),
+            channel.forwardedEnv(),
+            source(),
+            this,
+            in,
+            services);
     session.start();
   }
 
-  private void refuseSession(CertifiedUser user, String login, String target, String code, String message) {
-    services.audit().record(
-        new AuditEvent(services.clock().instant(), AuditEvent.SESSION_REFUSED, user.identity(), user.serialText(),
-            source(), null, target, login, code, message + " (" + kind.code() + (commandLine == null ? "" : ": " + commandLine) + ")"));
+  private void refuseSession(
+      CertifiedUser user, String login, String target, String code, String message) {
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                services.clock().instant(),
+                AuditEvent.SESSION_REFUSED,
+                user.identity(),
+                user.serialText(),
+                source(),
+                null,
+                target,
+                login,
+                code,
+                message
+                    + " ("
+                    + kind.code()
+                    + (commandLine == null ? "" : ": " + commandLine)
+                    + ")"));
     LOG.info("session refused for {}: {}@{}: {}", user.identity(), login, target, message);
     refuse(message, 1);
   }

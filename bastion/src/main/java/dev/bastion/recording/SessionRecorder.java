@@ -40,13 +40,20 @@ public final class SessionRecorder implements AutoCloseable {
   private final Clock clock;
   private final boolean enabled;
   private final ThreadPoolExecutor io =
-      new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(10_000), r -> {
-        Thread t = new Thread(r, "recording-io");
-        t.setDaemon(true);
-        return t;
-      });
+      new ThreadPoolExecutor(
+          1,
+          2,
+          30,
+          TimeUnit.SECONDS,
+          new ArrayBlockingQueue<>(10_000),
+          r -> {
+            Thread t = new Thread(r, "recording-io");
+            t.setDaemon(true);
+            return t;
+          });
 
-  public SessionRecorder(Path dataDir, KeyPair key, BastionConfig.Recording settings, AuditLog audit, Clock clock) {
+  public SessionRecorder(
+      Path dataDir, KeyPair key, BastionConfig.Recording settings, AuditLog audit, Clock clock) {
     this.dataDir = dataDir;
     this.store = new RecordingStore(dataDir);
     this.key = key;
@@ -78,23 +85,31 @@ public final class SessionRecorder implements AutoCloseable {
     return dataDir.relativize(store.pathFor(sessionId, startedAt)).toString();
   }
 
-  /** Creates a session's recording on the recording thread; fails with {@link RecordingFailedException}. */
-  public CompletableFuture<SessionRecording> start(String sessionId, Instant startedAt, RecordingHeader header) {
+  /**
+   * Creates a session's recording on the recording thread; fails with {@link
+   * RecordingFailedException}.
+   */
+  public CompletableFuture<SessionRecording> start(
+      String sessionId, Instant startedAt, RecordingHeader header) {
     if (!enabled) {
       return CompletableFuture.completedFuture(null);
     }
-    return CompletableFuture.supplyAsync(() -> {
-      Path file = store.pathFor(sessionId, startedAt);
-      hub.open(sessionId, file);
-      try {
-        SessionRecording recording = SessionRecording.create(sessionId, file, header, (b, o, l) -> hub.publish(sessionId, b, o, l));
-        commit.register(recording);
-        return recording;
-      } catch (RecordingFailedException e) {
-        hub.close(sessionId, "recording failed");
-        throw e;
-      }
-    }, io);
+    return CompletableFuture.supplyAsync(
+        () -> {
+          Path file = store.pathFor(sessionId, startedAt);
+          hub.open(sessionId, file);
+          try {
+            SessionRecording recording =
+                SessionRecording.create(
+                    sessionId, file, header, (b, o, l) -> hub.publish(sessionId, b, o, l));
+            commit.register(recording);
+            return recording;
+          } catch (RecordingFailedException e) {
+            hub.close(sessionId, "recording failed");
+            throw e;
+          }
+        },
+        io);
   }
 
   /** Closes, fsyncs and seals a recording; the digest goes to the audit database. */
@@ -104,18 +119,23 @@ public final class SessionRecorder implements AutoCloseable {
     }
     commit.unregister(recording);
     hub.close(recording.sessionId(), "session ended: " + reason);
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        SessionRecording.Sealable done = recording.close();
-        Seal seal = Seal.sign(done, clock.instant(), false, key.getPrivate());
-        seal.writeBeside(done.file());
-        audit.recordingSealed(recording.sessionId(), done.size(), done.sha256());
-        return seal;
-      } catch (Exception e) {
-        LOG.error("recording of session {} could not be sealed: {}", recording.sessionId(), e.toString());
-        throw new RecordingFailedException("sealing failed: " + e.getMessage(), e);
-      }
-    }, io);
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            SessionRecording.Sealable done = recording.close();
+            Seal seal = Seal.sign(done, clock.instant(), false, key.getPrivate());
+            seal.writeBeside(done.file());
+            audit.recordingSealed(recording.sessionId(), done.size(), done.sha256());
+            return seal;
+          } catch (Exception e) {
+            LOG.error(
+                "recording of session {} could not be sealed: {}",
+                recording.sessionId(),
+                e.toString());
+            throw new RecordingFailedException("sealing failed: " + e.getMessage(), e);
+          }
+        },
+        io);
   }
 
   /** Seals the recordings of sessions a killed process left open (called once at start). */
@@ -130,11 +150,13 @@ public final class SessionRecorder implements AutoCloseable {
         continue;
       }
       try {
-        Seal seal = RecordingStore.sealInterrupted(session.id(), cast, clock.instant(), key.getPrivate());
+        Seal seal =
+            RecordingStore.sealInterrupted(session.id(), cast, clock.instant(), key.getPrivate());
         audit.recordingSealed(session.id(), seal.size(), seal.sha256()).join();
         LOG.info("sealed the recording of interrupted session {}", session.id());
       } catch (Exception e) {
-        LOG.error("cannot seal the recording of interrupted session {}: {}", session.id(), e.toString());
+        LOG.error(
+            "cannot seal the recording of interrupted session {}: {}", session.id(), e.toString());
       }
     }
   }

@@ -12,16 +12,17 @@ import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 
 /**
- * Modern algorithms only, on both legs: no CBC, no SHA-1 MACs or signatures, no SHA-1 key
- * exchange. The client's preference decides, and OpenSSH clients prefer chacha20-poly1305, then
- * AES-CTR with HMAC, both several times the CPU of AES-GCM in Java (docs/BENCHMARKS.md). So the
- * bastion offers engineers AES-GCM only (OpenSSH 6.2+, PuTTY 0.76+), and offers targets AES-GCM
- * first with AES-CTR as fallback. Strict KEX (the Terrapin fix) is negotiated by MINA itself.
+ * Modern algorithms only, on both legs: no CBC, no SHA-1 MACs or signatures, no SHA-1 key exchange.
+ * The client's preference decides, and OpenSSH clients prefer chacha20-poly1305, then AES-CTR with
+ * HMAC, both several times the CPU of AES-GCM in Java (docs/BENCHMARKS.md). So the bastion offers
+ * engineers AES-GCM only (OpenSSH 6.2+, PuTTY 0.76+), and offers targets AES-GCM first with AES-CTR
+ * as fallback. Strict KEX (the Terrapin fix) is negotiated by MINA itself.
  */
 public final class Algorithms {
   private Algorithms() {}
 
-  static final List<BuiltinCiphers> SERVER_CIPHERS = List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm);
+  static final List<BuiltinCiphers> SERVER_CIPHERS =
+      List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm);
 
   static final List<BuiltinCiphers> CLIENT_CIPHERS =
       List.of(
@@ -32,7 +33,11 @@ public final class Algorithms {
           BuiltinCiphers.aes256ctr);
 
   static final List<BuiltinMacs> MACS =
-      List.of(BuiltinMacs.hmacsha256etm, BuiltinMacs.hmacsha512etm, BuiltinMacs.hmacsha256, BuiltinMacs.hmacsha512);
+      List.of(
+          BuiltinMacs.hmacsha256etm,
+          BuiltinMacs.hmacsha512etm,
+          BuiltinMacs.hmacsha256,
+          BuiltinMacs.hmacsha512);
 
   static final List<BuiltinDHFactories> KEX =
       List.of(
@@ -69,7 +74,8 @@ public final class Algorithms {
     server.setCipherFactories(supported(SERVER_CIPHERS));
     server.setMacFactories(supported(MACS));
     server.setSignatureFactories(supported(SIGNATURES));
-    server.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(false, KEX, ServerBuilder.DH2KEX));
+    server.setKeyExchangeFactories(
+        NamedFactory.setUpTransformedFactories(false, KEX, ServerBuilder.DH2KEX));
   }
 
   /** The algorithms the bastion offers targets. */
@@ -77,12 +83,13 @@ public final class Algorithms {
     client.setCipherFactories(supported(CLIENT_CIPHERS));
     client.setMacFactories(supported(MACS));
     client.setSignatureFactories(supported(SIGNATURES));
-    client.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(false, KEX, ClientBuilder.DH2KEX));
+    client.setKeyExchangeFactories(
+        NamedFactory.setUpTransformedFactories(false, KEX, ClientBuilder.DH2KEX));
   }
 
   /** The factories this JVM supports, in our order of preference. */
-  private static <T, F extends NamedFactory<T> & org.apache.sshd.common.OptionalFeature> List<NamedFactory<T>> supported(
-      List<F> preferred) {
+  private static <T, F extends NamedFactory<T> & org.apache.sshd.common.OptionalFeature>
+      List<NamedFactory<T>> supported(List<F> preferred) {
     return new java.util.ArrayList<>(NamedFactory.setUpBuiltinFactories(false, preferred));
   }
 }

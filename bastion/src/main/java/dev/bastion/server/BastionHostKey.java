@@ -16,9 +16,9 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
 /**
  * The bastion's own Ed25519 host key ({@code <data-dir>/ssh_host_ed25519_key}, created once) and a
- * host certificate for it from the host CA for the configured host names, so clients need only
- * the {@code @cert-authority} line. The certificate lives 30 days and is renewed in memory when a
- * week is left, so a bastion that runs for months never presents an expired one.
+ * host certificate for it from the host CA for the configured host names, so clients need only the
+ * {@code @cert-authority} line. The certificate lives 30 days and is renewed in memory when a week
+ * is left, so a bastion that runs for months never presents an expired one.
  */
 public final class BastionHostKey {
   static final Duration CERTIFICATE_LIFETIME = Duration.ofDays(30);
@@ -30,7 +30,8 @@ public final class BastionHostKey {
   private final Clock clock;
   private volatile OpenSshCertificate certificate;
 
-  private BastionHostKey(KeyPair keyPair, CertificateAuthority hostCa, List<String> hostnames, Clock clock) {
+  private BastionHostKey(
+      KeyPair keyPair, CertificateAuthority hostCa, List<String> hostnames, Clock clock) {
     this.keyPair = keyPair;
     this.hostCa = hostCa;
     this.hostnames = List.copyOf(hostnames);
@@ -38,12 +39,14 @@ public final class BastionHostKey {
     this.certificate = issue();
   }
 
-  public static BastionHostKey loadOrCreate(Path dataDir, CaKeyStore cas, List<String> hostnames, Clock clock) {
+  public static BastionHostKey loadOrCreate(
+      Path dataDir, CaKeyStore cas, List<String> hostnames, Clock clock) {
     Path file = dataDir.resolve("ssh_host_ed25519_key");
     if (!Files.exists(file)) {
       OpenSshKeys.writeNewPrivateKey(OpenSshKeys.generateEd25519(), "bastion host key", file);
     }
-    return new BastionHostKey(OpenSshKeys.readPrivateKey(file), cas.load(CaKind.HOST), hostnames, clock);
+    return new BastionHostKey(
+        OpenSshKeys.readPrivateKey(file), cas.load(CaKind.HOST), hostnames, clock);
   }
 
   public KeyPair keyPair() {
@@ -66,7 +69,12 @@ public final class BastionHostKey {
   }
 
   private OpenSshCertificate issue() {
-    return hostCa.sign(CertificateRequest.host(
-        keyPair.getPublic(), "bastion " + hostnames.get(0), hostnames, CERTIFICATE_LIFETIME, clock));
+    return hostCa.sign(
+        CertificateRequest.host(
+            keyPair.getPublic(),
+            "bastion " + hostnames.get(0),
+            hostnames,
+            CERTIFICATE_LIFETIME,
+            clock));
   }
 }

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 final class CertificateLogin extends UserAuthPublicKey {
   private static final Logger LOG = LoggerFactory.getLogger(CertificateLogin.class);
 
-  private static final org.apache.sshd.common.AttributeRepository.AttributeKey<Boolean> PLAIN_KEY_LOGGED =
-      new org.apache.sshd.common.AttributeRepository.AttributeKey<>();
+  private static final org.apache.sshd.common.AttributeRepository.AttributeKey<Boolean>
+      PLAIN_KEY_LOGGED = new org.apache.sshd.common.AttributeRepository.AttributeKey<>();
 
   private final CertificateValidator validator;
   private final AuditLog audit;
@@ -85,15 +85,28 @@ final class CertificateLogin extends UserAuthPublicKey {
               null,
               null,
               null,
-              "user " + getUsername() + ", principals " + String.join(",", user.principals()) + ", CA "
-                  + user.caFingerprint() + ", key " + user.keyFingerprint()));
-      LOG.info("login accepted: {} (serial {}) from {} as {}", user.identity(), user.serialText(), sourceText(session), getUsername());
+              "user "
+                  + getUsername()
+                  + ", principals "
+                  + String.join(",", user.principals())
+                  + ", CA "
+                  + user.caFingerprint()
+                  + ", key "
+                  + user.keyFingerprint()));
+      LOG.info(
+          "login accepted: {} (serial {}) from {} as {}",
+          user.identity(),
+          user.serialText(),
+          sourceText(session),
+          getUsername());
     }
     return result;
   }
 
-  private void refuse(ServerSession session, CertificateCheck.Refused refused, boolean hasSignature) throws IOException {
-    if (refused.reason() == Refusal.NOT_A_CERTIFICATE && session.getAttribute(PLAIN_KEY_LOGGED) != null) {
+  private void refuse(ServerSession session, CertificateCheck.Refused refused, boolean hasSignature)
+      throws IOException {
+    if (refused.reason() == Refusal.NOT_A_CERTIFICATE
+        && session.getAttribute(PLAIN_KEY_LOGGED) != null) {
       return;
     }
     if (refused.reason() == Refusal.NOT_A_CERTIFICATE) {
@@ -110,11 +123,17 @@ final class CertificateLogin extends UserAuthPublicKey {
             null,
             null,
             refused.reason().code(),
-            refused.message() + " (user " + getUsername() + (hasSignature ? ", signed" : "") + ")"));
-    LOG.info("login refused from {} as {}: {}", sourceText(session), getUsername(), refused.message());
+            refused.message()
+                + " (user "
+                + getUsername()
+                + (hasSignature ? ", signed" : "")
+                + ")"));
+    LOG.info(
+        "login refused from {} as {}: {}", sourceText(session), getUsername(), refused.message());
     // Clients offer plain keys before certificates (and agents hold many), so a plain key's
     // refusal is no reason to complain to the user; the audit log has it.
-    if (refused.reason() != Refusal.NOT_A_CERTIFICATE && session.getAttribute(LoginAttributes.TOLD_WHY) == null) {
+    if (refused.reason() != Refusal.NOT_A_CERTIFICATE
+        && session.getAttribute(LoginAttributes.TOLD_WHY) == null) {
       session.setAttribute(LoginAttributes.TOLD_WHY, Boolean.TRUE);
       Buffer banner = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_BANNER);
       banner.putString("bastion: " + refused.message() + "\n");

@@ -18,7 +18,10 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 
-/** The SSH server engineers connect to: certificate logins only, modern algorithms, every channel proxied. */
+/**
+ * The SSH server engineers connect to: certificate logins only, modern algorithms, every channel
+ * proxied.
+ */
 public final class GatewayServer implements AutoCloseable {
   private final SshServer server;
 
@@ -40,7 +43,8 @@ public final class GatewayServer implements AutoCloseable {
     server.setPort(listen.getPort());
     Algorithms.apply(server);
     server.setKeyPairProvider(KeyPairProvider.wrap(hostKey.keyPair()));
-    server.setHostKeyCertificateProvider(session -> List.<OpenSshCertificate>of(hostKey.certificate()));
+    server.setHostKeyCertificateProvider(
+        session -> List.<OpenSshCertificate>of(hostKey.certificate()));
 
     server.setUserAuthFactories(List.of(CertificateLogin.factory(validator, audit, clock)));
     // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
@@ -50,7 +54,8 @@ public final class GatewayServer implements AutoCloseable {
     server.setGSSAuthenticator(null);
     server.setHostBasedAuthenticator(null);
 
-    server.setChannelFactories(List.of(ProxyChannelSession.factory(services), DirectTcpipFactory.INSTANCE));
+    server.setChannelFactories(
+        List.of(ProxyChannelSession.factory(services), DirectTcpipFactory.INSTANCE));
     server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     server.setAgentFactory(null);
     server.setShellFactory(null);

@@ -6,10 +6,10 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * Follows an SFTP session in both directions and reports one line per file operation: a file
- * opened for reading or writing with the bytes moved (when it is closed), remove, rename, mkdir,
- * rmdir, with the target's answer. The bytes themselves are not kept. Called on the pumps' threads;
- * each direction from one thread at a time, so the state is guarded by this object.
+ * Follows an SFTP session in both directions and reports one line per file operation: a file opened
+ * for reading or writing with the bytes moved (when it is closed), remove, rename, mkdir, rmdir,
+ * with the target's answer. The bytes themselves are not kept. Called on the pumps' threads; each
+ * direction from one thread at a time, so the state is guarded by this object.
  */
 public final class SftpAuditor {
   private static final int INIT = 1;
@@ -31,6 +31,7 @@ public final class SftpAuditor {
 
   /** (operation, detail): e.g. ("write", "/tmp/x: 1048576 bytes"). */
   private final BiConsumer<String, String> report;
+
   private final SftpPacketReader requests = new SftpPacketReader(this::request);
   private final SftpPacketReader responses = new SftpPacketReader(this::response);
   private final Map<Long, Pending> pending = new HashMap<>();
@@ -170,7 +171,14 @@ public final class SftpAuditor {
   private void emitTransfer(OpenFile file, String note) {
     String op = mode(file.flags);
     long bytes = op.equals("write") ? file.written : file.read;
-    report.accept(op, file.path + ": " + bytes + " bytes" + (op.equals("read+write") ? " read, " + file.written + " written" : "") + note);
+    report.accept(
+        op,
+        file.path
+            + ": "
+            + bytes
+            + " bytes"
+            + (op.equals("read+write") ? " read, " + file.written + " written" : "")
+            + note);
   }
 
   private static String mode(int flags) {
@@ -179,7 +187,9 @@ public final class SftpAuditor {
     return read && write ? "read+write" : write ? "write" : "read";
   }
 
-  /** Reads SFTP's big-endian fields from a packet prefix; past the prefix it yields empty values. */
+  /**
+   * Reads SFTP's big-endian fields from a packet prefix; past the prefix it yields empty values.
+   */
   private static final class Cursor {
     private final byte[] b;
     private final int length;
@@ -199,7 +209,11 @@ public final class SftpAuditor {
         at = length;
         return 0;
       }
-      long v = ((b[at] & 0xFFL) << 24) | ((b[at + 1] & 0xFFL) << 16) | ((b[at + 2] & 0xFFL) << 8) | (b[at + 3] & 0xFFL);
+      long v =
+          ((b[at] & 0xFFL) << 24)
+              | ((b[at + 1] & 0xFFL) << 16)
+              | ((b[at + 2] & 0xFFL) << 8)
+              | (b[at + 3] & 0xFFL);
       at += 4;
       return v;
     }

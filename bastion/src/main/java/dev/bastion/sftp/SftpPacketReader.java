@@ -3,9 +3,9 @@ package dev.bastion.sftp;
 import java.util.function.BiConsumer;
 
 /**
- * Cuts one direction of an SFTP stream into packets without holding their data: it keeps the
- * first {@link #PREFIX} bytes of each packet (type, request id, paths, lengths) and skips the
- * rest, so a 256 KiB write costs no more memory than a 20-byte one.
+ * Cuts one direction of an SFTP stream into packets without holding their data: it keeps the first
+ * {@link #PREFIX} bytes of each packet (type, request id, paths, lengths) and skips the rest, so a
+ * 256 KiB write costs no more memory than a 20-byte one.
  */
 final class SftpPacketReader {
   static final int PREFIX = 16 * 1024;
@@ -30,8 +30,11 @@ final class SftpPacketReader {
       if (remaining < 0) {
         lengthBytes[lengthHave++] = data[i++];
         if (lengthHave == 4) {
-          remaining = ((lengthBytes[0] & 0xFFL) << 24) | ((lengthBytes[1] & 0xFFL) << 16)
-              | ((lengthBytes[2] & 0xFFL) << 8) | (lengthBytes[3] & 0xFFL);
+          remaining =
+              ((lengthBytes[0] & 0xFFL) << 24)
+                  | ((lengthBytes[1] & 0xFFL) << 16)
+                  | ((lengthBytes[2] & 0xFFL) << 8)
+                  | (lengthBytes[3] & 0xFFL);
           lengthHave = 0;
           prefixHave = 0;
           prefixWant = (int) Math.min(remaining, PREFIX);

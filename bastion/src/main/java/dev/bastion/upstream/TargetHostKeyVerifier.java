@@ -28,7 +28,8 @@ final class TargetHostKeyVerifier implements ServerKeyVerifier {
   }
 
   @Override
-  public boolean verifyServerKey(ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
+  public boolean verifyServerKey(
+      ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
     AttributeRepository context = session.getConnectionContext();
     BastionConfig.Target target = context == null ? null : context.getAttribute(TARGET);
     if (target == null) {
@@ -46,7 +47,8 @@ final class TargetHostKeyVerifier implements ServerKeyVerifier {
   String problem(BastionConfig.Target target, PublicKey serverKey) {
     if (target.hostKey().isPresent()) {
       PublicKey pinned = target.hostKey().get();
-      PublicKey presented = serverKey instanceof OpenSshCertificate cert ? cert.getCertPubKey() : serverKey;
+      PublicKey presented =
+          serverKey instanceof OpenSshCertificate cert ? cert.getCertPubKey() : serverKey;
       if (!pinned.equals(presented)) {
         return "target "
             + target.name()
@@ -76,13 +78,19 @@ final class TargetHostKeyVerifier implements ServerKeyVerifier {
           + "; refusing to connect";
     }
     if (cert.getType() != OpenSshCertificate.Type.HOST || !OpenSshKeys.hasValidCaSignature(cert)) {
-      return "target " + target.name() + " presented an invalid host certificate; refusing to connect";
+      return "target "
+          + target.name()
+          + " presented an invalid host certificate; refusing to connect";
     }
     long now = clock.instant().getEpochSecond();
-    if (Long.compareUnsigned(cert.getValidAfter(), now) > 0 || Long.compareUnsigned(cert.getValidBefore(), now) <= 0) {
-      return "target " + target.name() + "'s host certificate is expired or not yet valid; refusing to connect";
+    if (Long.compareUnsigned(cert.getValidAfter(), now) > 0
+        || Long.compareUnsigned(cert.getValidBefore(), now) <= 0) {
+      return "target "
+          + target.name()
+          + "'s host certificate is expired or not yet valid; refusing to connect";
     }
-    if (!cert.getPrincipals().contains(target.host()) && !cert.getPrincipals().contains(target.name())) {
+    if (!cert.getPrincipals().contains(target.host())
+        && !cert.getPrincipals().contains(target.name())) {
       return "target "
           + target.name()
           + "'s host certificate names "

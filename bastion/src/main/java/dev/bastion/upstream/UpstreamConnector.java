@@ -30,8 +30,8 @@ import org.apache.sshd.core.CoreModuleProperties;
 /**
  * Logs in to targets for sessions. Each login uses a fresh key pair and a certificate from the
  * upstream CA that lives about two minutes, principal = the login, key id "{@code <identity> via
- * bastion session <id>}", so the target's own logs name the person. The bastion holds no
- * long-lived credential for any target.
+ * bastion session <id>}", so the target's own logs name the person. The bastion holds no long-lived
+ * credential for any target.
  */
 public final class UpstreamConnector implements AutoCloseable {
   /** How long the bastion's certificate for one target login is valid. */
@@ -41,10 +41,12 @@ public final class UpstreamConnector implements AutoCloseable {
   private final CertificateAuthority upstreamCa;
   private final BastionConfig.Upstream settings;
   private final Clock clock;
+
   /** DNS lookups and connects may block; they run here, never on MINA's I/O threads. */
   private final ExecutorService connecting;
 
-  public UpstreamConnector(CertificateAuthority upstreamCa, BastionConfig.Upstream settings, Clock clock) {
+  public UpstreamConnector(
+      CertificateAuthority upstreamCa, BastionConfig.Upstream settings, Clock clock) {
     this.upstreamCa = upstreamCa;
     this.settings = settings;
     this.clock = clock;
@@ -67,7 +69,11 @@ public final class UpstreamConnector implements AutoCloseable {
     client.start();
     this.connecting =
         new ThreadPoolExecutor(
-            2, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1000),
+            2,
+            8,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(1000),
             runnable -> {
               Thread t = new Thread(runnable, "upstream-connect");
               t.setDaemon(true);
@@ -75,7 +81,10 @@ public final class UpstreamConnector implements AutoCloseable {
             });
   }
 
-  /** Connects and authenticates to the grant's target; the future fails with an {@link UpstreamException}. */
+  /**
+   * Connects and authenticates to the grant's target; the future fails with an {@link
+   * UpstreamException}.
+   */
   public CompletableFuture<ClientSession> connect(Grant grant, String sessionId) {
     CompletableFuture<ClientSession> result = new CompletableFuture<>();
     BastionConfig.Target target = grant.target();
@@ -83,31 +92,52 @@ public final class UpstreamConnector implements AutoCloseable {
       connecting.execute(() -> startConnect(grant, sessionId, target, result));
     } catch (RuntimeException e) {
       result.completeExceptionally(
-          new UpstreamException("bastion_overloaded", "the bastion is too busy to connect to " + target.name(), e));
+          new UpstreamException(
+              "bastion_overloaded", "the bastion is too busy to connect to " + target.name(), e));
     }
     Duration limit = settings.connectTimeout().plusSeconds(30);
-    return result.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS)
+    return result
+        .orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS)
         .exceptionallyCompose(
             failure -> {
-              Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+              Throwable cause =
+                  failure instanceof java.util.concurrent.CompletionException
+                      ? failure.getCause()
+                      : failure;
               if (cause instanceof java.util.concurrent.TimeoutException) {
                 result.thenAccept(session -> session.close(true));
                 return CompletableFuture.failedFuture(
                     new UpstreamException(
-                        "target_unreachable", "target " + target.name() + " (" + target.address() + ") did not answer within " + limit.toSeconds() + " s", cause));
+                        "target_unreachable",
+                        "target "
+                            + target.name()
+                            + " ("
+                            + target.address()
+                            + ") did not answer within "
+                            + limit.toSeconds()
+                            + " s",
+                        cause));
               }
               return CompletableFuture.failedFuture(cause);
             });
   }
 
-  private void startConnect(Grant grant, String sessionId, BastionConfig.Target target, CompletableFuture<ClientSession> result) {
+  private void startConnect(
+      Grant grant,
+      String sessionId,
+      BastionConfig.Target target,
+      CompletableFuture<ClientSession> result) {
     InetSocketAddress address = new InetSocketAddress(target.host(), target.port());
     if (address.isUnresolved()) {
       result.completeExceptionally(
-          new UpstreamException("target_unreachable", "target " + target.name() + " is unreachable: cannot resolve " + target.host(), new UnknownHostException(target.host())));
+          new UpstreamException(
+              "target_unreachable",
+              "target " + target.name() + " is unreachable: cannot resolve " + target.host(),
+              new UnknownHostException(target.host())));
       return;
     }
-    AttributeRepository context = AttributeRepository.ofKeyValuePair(TargetHostKeyVerifier.TARGET, target);
+    AttributeRepository context =
+        AttributeRepository.ofKeyValuePair(TargetHostKeyVerifier.TARGET, target);
     ConnectFuture connect;
     try {
       connect = client.connect(grant.login(), address, context, null);
@@ -124,27 +154,39 @@ public final class UpstreamConnector implements AutoCloseable {
           ClientSession session = done.getClientSession();
           try {
             session.addPublicKeyIdentity(loginKey(grant, sessionId));
-            session.auth().addListener(auth -> {
-              if (auth.isSuccess()) {
-                result.complete(session);
-                return;
-              }
-              String problem = session.getAttribute(TargetHostKeyVerifier.PROBLEM);
-              session.close(true);
-              if (problem != null) {
-                result.completeExceptionally(new UpstreamException("host_key_mismatch", problem, auth.getException()));
-              } else {
-                result.completeExceptionally(
-                    new UpstreamException(
-                        "target_refused_login",
-                        "target " + target.name() + " refused the bastion's login as " + grant.login()
-                            + " (does its sshd trust the upstream CA, and does the account exist?)",
-                        auth.getException()));
-              }
-            });
+            session
+                .auth()
+                .addListener(
+                    auth -> {
+                      if (auth.isSuccess()) {
+                        result.complete(session);
+                        return;
+                      }
+                      String problem = session.getAttribute(TargetHostKeyVerifier.PROBLEM);
+                      session.close(true);
+                      if (problem != null) {
+                        result.completeExceptionally(
+                            new UpstreamException(
+                                "host_key_mismatch", problem, auth.getException()));
+                      } else {
+                        result.completeExceptionally(
+                            new UpstreamException(
+                                "target_refused_login",
+                                "target "
+                                    + target.name()
+                                    + " refused the bastion's login as "
+                                    + grant.login()
+                                    + " (does its sshd trust the upstream CA, and does the account exist?)",
+                                auth.getException()));
+                      }
+                    });
           } catch (Exception e) {
             session.close(true);
-            result.completeExceptionally(new UpstreamException("upstream_error", "login to " + target.name() + " failed: " + e.getMessage(), e));
+            result.completeExceptionally(
+                new UpstreamException(
+                    "upstream_error",
+                    "login to " + target.name() + " failed: " + e.getMessage(),
+                    e));
           }
         });
   }
@@ -167,17 +209,27 @@ public final class UpstreamConnector implements AutoCloseable {
 
   private static UpstreamException unreachable(BastionConfig.Target target, Throwable cause) {
     Throwable root = cause;
-    while (root != null && root.getCause() != null && root.getCause() != root && !(root instanceof ConnectException)) {
+    while (root != null
+        && root.getCause() != null
+        && root.getCause() != root
+        && !(root instanceof ConnectException)) {
       root = root.getCause();
     }
     String why =
-        root == null ? "connection failed"
-            : root instanceof ConnectException ? "connection refused"
-            : root instanceof java.net.NoRouteToHostException ? "no route to host"
-            : root instanceof java.net.SocketTimeoutException || root instanceof java.util.concurrent.TimeoutException ? "connection timed out"
-            : String.valueOf(root.getMessage());
+        root == null
+            ? "connection failed"
+            : root instanceof ConnectException
+                ? "connection refused"
+                : root instanceof java.net.NoRouteToHostException
+                    ? "no route to host"
+                    : root instanceof java.net.SocketTimeoutException
+                            || root instanceof java.util.concurrent.TimeoutException
+                        ? "connection timed out"
+                        : String.valueOf(root.getMessage());
     return new UpstreamException(
-        "target_unreachable", "target " + target.name() + " (" + target.address() + ") is unreachable: " + why, cause);
+        "target_unreachable",
+        "target " + target.name() + " (" + target.address() + ") is unreachable: " + why,
+        cause);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.bastion.viewer;
 
+import dev.bastion.approval.ApprovalGate;
+import dev.bastion.approval.Approvals;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
@@ -9,8 +11,6 @@ import dev.bastion.recorder.LiveHub;
 import dev.bastion.web.BastionBackend;
 import dev.bastion.web.SessionView;
 import dev.bastion.web.WebUser;
-import dev.bastion.approval.ApprovalGate;
-import dev.bastion.approval.Approvals;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The bastion as the web viewer sees it: sessions from the audit database, live ones from memory. */
+/**
+ * The bastion as the web viewer sees it: sessions from the audit database, live ones from memory.
+ */
 public final class ViewerBackend implements BastionBackend {
   private final Path dataDir;
   private final AuditReader reader;
@@ -29,7 +31,13 @@ public final class ViewerBackend implements BastionBackend {
   private final Approvals approvals;
   private final Clock clock;
 
-  public ViewerBackend(Path dataDir, AuditReader reader, AuditLog audit, LiveSessions live, LiveHub hub, Approvals approvals,
+  public ViewerBackend(
+      Path dataDir,
+      AuditReader reader,
+      AuditLog audit,
+      LiveSessions live,
+      LiveHub hub,
+      Approvals approvals,
       Clock clock) {
     this.approvals = approvals;
     this.dataDir = dataDir;
@@ -42,7 +50,8 @@ public final class ViewerBackend implements BastionBackend {
 
   @Override
   public List<SessionView> sessions(String state, int limit) {
-    List<SessionRecord> records = state == null ? reader.sessions(false, limit) : reader.sessionsInState(state, limit);
+    List<SessionRecord> records =
+        state == null ? reader.sessions(false, limit) : reader.sessionsInState(state, limit);
     return records.stream().map(this::view).toList();
   }
 
@@ -52,58 +61,106 @@ public final class ViewerBackend implements BastionBackend {
   }
 
   private SessionView view(SessionRecord s) {
-    boolean recorded = s.recordingPath() != null && (SessionRecord.LIVE.equals(s.state()) || s.recordingSha256() != null);
-    return new SessionView(s.id(), s.identity(), s.target(), s.login(), s.kind(), s.command(), s.startedAt(), s.endedAt(),
-        s.state(), s.exitStatus(), s.endReason(), recorded, hub.viewers(s.id()),
-        approvals.get(s.id()).map(g -> new SessionView.Approval(
-            g.state().name().toLowerCase(java.util.Locale.ROOT), g.policy().count(), g.policy().from(), g.approvers(), g.since()))
+    boolean recorded =
+        s.recordingPath() != null
+            && (SessionRecord.LIVE.equals(s.state()) || s.recordingSha256() != null);
+    return new SessionView(
+        s.id(),
+        s.identity(),
+        s.target(),
+        s.login(),
+        s.kind(),
+        s.command(),
+        s.startedAt(),
+        s.endedAt(),
+        s.state(),
+        s.exitStatus(),
+        s.endReason(),
+        recorded,
+        hub.viewers(s.id()),
+        approvals
+            .get(s.id())
+            .map(
+                g ->
+                    new SessionView.Approval(
+                        g.state().name().toLowerCase(java.util.Locale.ROOT),
+                        g.policy().count(),
+                        g.policy().from(),
+                        g.approvers(),
+                        g.since()))
             .orElse(null));
   }
 
   @Override
   public boolean terminate(String id, String byIdentity, String reason) {
-    return live.get(id).map(session -> {
-      audit.record(new AuditEvent(clock.instant(), "session_terminated", byIdentity, null, null, id,
-          session.grant().target().name(), session.grant().login(), "web",
-          "ended " + session.identity() + "'s session: " + reason));
-      session.terminate("session terminated by " + byIdentity + ": " + reason);
-      return true;
-    }).orElse(false);
+    return live.get(id)
+        .map(
+            session -> {
+              audit.record(
+                  new AuditEvent(
+                      clock.instant(),
+                      "session_terminated",
+                      byIdentity,
+                      null,
+                      null,
+                      id,
+                      session.grant().target().name(),
+                      session.grant().login(),
+                      "web",
+                      "ended " + session.identity() + "'s session: " + reason));
+              session.terminate("session terminated by " + byIdentity + ": " + reason);
+              return true;
+            })
+        .orElse(false);
   }
 
   @Override
   public Optional<Path> recording(String id) {
-    return reader.session(id).filter(s -> s.recordingPath() != null).map(s -> dataDir.resolve(s.recordingPath()).normalize())
+    return reader
+        .session(id)
+        .filter(s -> s.recordingPath() != null)
+        .map(s -> dataDir.resolve(s.recordingPath()).normalize())
         .filter(p -> p.startsWith(dataDir.resolve("recordings").normalize()));
   }
 
   @Override
   public List<Map<String, Object>> auditEvents(Instant since, String identity, int limit) {
-    return reader.events(since, identity, limit).stream().map(e -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("at", e.at().toString());
-      m.put("kind", e.kind());
-      m.put("identity", e.identity());
-      m.put("serial", e.serial());
-      m.put("source_address", e.sourceAddress());
-      m.put("session_id", e.sessionId());
-      m.put("target", e.target());
-      m.put("login", e.login());
-      m.put("code", e.code());
-      m.put("detail", e.detail());
-      return m;
-    }).toList();
+    return reader.events(since, identity, limit).stream()
+        .map(
+            e -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("at", e.at().toString());
+              m.put("kind", e.kind());
+              m.put("identity", e.identity());
+              m.put("serial", e.serial());
+              m.put("source_address", e.sourceAddress());
+              m.put("session_id", e.sessionId());
+              m.put("target", e.target());
+              m.put("login", e.login());
+              m.put("code", e.code());
+              m.put("detail", e.detail());
+              return m;
+            })
+        .toList();
   }
 
   @Override
   public void audit(String kind, String identity, String sessionId, String detail) {
-    audit.record(new AuditEvent(clock.instant(), kind, identity, null, null, sessionId, null, null, "web", detail));
+    audit.record(
+        new AuditEvent(
+            clock.instant(), kind, identity, null, null, sessionId, null, null, "web", detail));
   }
 
   @Override
   public void watchersChanged(String sessionId, List<WebUser> watching) {
-    approvals.get(sessionId).ifPresent(gate -> gate.watchers(
-        watching.stream().map(u -> new ApprovalGate.Watcher(u.identity(), u.roles())).toList()));
+    approvals
+        .get(sessionId)
+        .ifPresent(
+            gate ->
+                gate.watchers(
+                    watching.stream()
+                        .map(u -> new ApprovalGate.Watcher(u.identity(), u.roles()))
+                        .toList()));
   }
 
   @Override

@@ -23,15 +23,44 @@ class ApprovalGateTest {
   final List<String> events = new ArrayList<>();
 
   ApprovalGate gate(int count, String onLeave) {
-    BastionConfig.Approval policy = new BastionConfig.Approval(count, List.of("lead", "security"), onLeave, Duration.ofMinutes(10));
-    return new ApprovalGate(policy, "alice@example.com", Instant.EPOCH, new ApprovalGate.Listener() {
-      @Override public void approved(List<String> approvers) { events.add("approved " + approvers); }
-      @Override public void paused(List<String> remaining) { events.add("paused " + remaining); }
-      @Override public void resumed(List<String> approvers) { events.add("resumed " + approvers); }
-      @Override public void approverLeft(List<String> remaining) { events.add("ended " + remaining); }
-      @Override public void declined(String by, String reason) { events.add("declined by " + by + ": " + reason); }
-      @Override public void expired() { events.add("expired"); }
-    });
+    BastionConfig.Approval policy =
+        new BastionConfig.Approval(
+            count, List.of("lead", "security"), onLeave, Duration.ofMinutes(10));
+    return new ApprovalGate(
+        policy,
+        "alice@example.com",
+        Instant.EPOCH,
+        new ApprovalGate.Listener() {
+          @Override
+          public void approved(List<String> approvers) {
+            events.add("approved " + approvers);
+          }
+
+          @Override
+          public void paused(List<String> remaining) {
+            events.add("paused " + remaining);
+          }
+
+          @Override
+          public void resumed(List<String> approvers) {
+            events.add("resumed " + approvers);
+          }
+
+          @Override
+          public void approverLeft(List<String> remaining) {
+            events.add("ended " + remaining);
+          }
+
+          @Override
+          public void declined(String by, String reason) {
+            events.add("declined by " + by + ": " + reason);
+          }
+
+          @Override
+          public void expired() {
+            events.add("expired");
+          }
+        });
   }
 
   @Test
@@ -67,7 +96,8 @@ class ApprovalGateTest {
     assertEquals(List.of(), held, "input went on while paused");
     gate.watchers(List.of(CAROL));
     assertEquals(List.of("input released"), held);
-    assertEquals(List.of("approved [bob@example.com]", "paused []", "resumed [carol@example.com]"), events);
+    assertEquals(
+        List.of("approved [bob@example.com]", "paused []", "resumed [carol@example.com]"), events);
   }
 
   @Test

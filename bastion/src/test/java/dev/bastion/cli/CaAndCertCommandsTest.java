@@ -36,9 +36,11 @@ class CaAndCertCommandsTest {
   @Test
   void caInitReportsWhatItCreatedAndThenThatTheCasExist() {
     CliRun first = CliRun.of(dataDir, "ca", "init").ok();
-    assertEquals(3, first.stdout().lines().filter(l -> l.contains(" created ")).count(), first.stdout());
+    assertEquals(
+        3, first.stdout().lines().filter(l -> l.contains(" created ")).count(), first.stdout());
     CliRun second = CliRun.of(dataDir, "ca", "init").ok();
-    assertEquals(3, second.stdout().lines().filter(l -> l.contains(" exists ")).count(), second.stdout());
+    assertEquals(
+        3, second.stdout().lines().filter(l -> l.contains(" exists ")).count(), second.stdout());
   }
 
   @Test
@@ -56,7 +58,8 @@ class CaAndCertCommandsTest {
   void caShowWithAnUnknownNameIsBadUsage() {
     CliRun run = CliRun.of(dataDir, "ca", "show", "root");
     assertEquals(2, run.exitCode());
-    assertTrue(run.stderr().contains("'root' is not a CA; use user, host or upstream"), run.stderr());
+    assertTrue(
+        run.stderr().contains("'root' is not a CA; use user, host or upstream"), run.stderr());
   }
 
   @Test
@@ -64,19 +67,32 @@ class CaAndCertCommandsTest {
     CliRun.of(dataDir, "ca", "init").ok();
     Path key = OpenSsh.keygen(home, "id_ed25519");
     CliRun run =
-        CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(key).toString(), "--identity", "alice@example.com", "--principals", "ops,dba")
+        CliRun.of(
+                dataDir,
+                "cert",
+                "issue",
+                "--key",
+                OpenSsh.pub(key).toString(),
+                "--identity",
+                "alice@example.com",
+                "--principals",
+                "ops,dba")
             .ok();
     Path cert = OpenSsh.cert(key);
     assertTrue(Files.exists(cert), run.stderr());
-    assertTrue(run.stderr().contains("issued user certificate for alice@example.com"), run.stderr());
+    assertTrue(
+        run.stderr().contains("issued user certificate for alice@example.com"), run.stderr());
 
-    String listing = ExternalCommand.of("ssh-keygen", "-L", "-f", cert.toString()).run().orThrow().stdout();
+    String listing =
+        ExternalCommand.of("ssh-keygen", "-L", "-f", cert.toString()).run().orThrow().stdout();
     assertTrue(listing.contains("Key ID: \"alice@example.com\""), listing);
     assertTrue(listing.contains("                ops\n                dba\n"), listing);
     assertTrue(listing.contains("Extensions: \n                permit-pty\n"), listing);
 
     OpenSshCertificate parsed = OpenSshKeys.readCertificate(cert);
-    assertEquals(Duration.ofHours(8).plusMinutes(1).getSeconds(), parsed.getValidBefore() - parsed.getValidAfter());
+    assertEquals(
+        Duration.ofHours(8).plusMinutes(1).getSeconds(),
+        parsed.getValidBefore() - parsed.getValidAfter());
     CertificateCheck check = validator().validate(parsed, InetAddress.getLoopbackAddress());
     assertTrue(check.accepted(), check.toString());
   }
@@ -86,10 +102,27 @@ class CaAndCertCommandsTest {
     CliRun.of(dataDir, "ca", "init").ok();
     Path key = OpenSsh.keygen(home, "id_ecdsa", "ecdsa", 384);
     Path out = home.resolve("custom-cert.pub");
-    CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(key).toString(), "--identity", "bob",
-            "--principals", "ops", "--ttl", "30m", "--serial", "18446744073709551615",
-            "--source-address", "10.0.0.0/8,192.168.1.7", "--permit", "agent-forwarding", "--no-pty",
-            "--out", out.toString())
+    CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            OpenSsh.pub(key).toString(),
+            "--identity",
+            "bob",
+            "--principals",
+            "ops",
+            "--ttl",
+            "30m",
+            "--serial",
+            "18446744073709551615",
+            "--source-address",
+            "10.0.0.0/8,192.168.1.7",
+            "--permit",
+            "agent-forwarding",
+            "--no-pty",
+            "--out",
+            out.toString())
         .ok();
     OpenSshCertificate cert = OpenSshKeys.readCertificate(out);
     assertEquals("18446744073709551615", Long.toUnsignedString(cert.getSerial()));
@@ -103,7 +136,20 @@ class CaAndCertCommandsTest {
   void certIssueToStandardOutputPrintsOnlyTheCertificateLine() {
     CliRun.of(dataDir, "ca", "init").ok();
     Path key = OpenSsh.keygen(home, "id_ed25519");
-    CliRun run = CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(key).toString(), "--identity", "carol", "--principals", "ops", "--out", "-").ok();
+    CliRun run =
+        CliRun.of(
+                dataDir,
+                "cert",
+                "issue",
+                "--key",
+                OpenSsh.pub(key).toString(),
+                "--identity",
+                "carol",
+                "--principals",
+                "ops",
+                "--out",
+                "-")
+            .ok();
     assertEquals(1, run.stdout().lines().count());
     assertTrue(OpenSshKeys.parsePublicKey(run.stdout()) instanceof OpenSshCertificate);
   }
@@ -114,30 +160,92 @@ class CaAndCertCommandsTest {
     Path key = OpenSsh.keygen(home, "id_ed25519");
     String pub = OpenSsh.pub(key).toString();
 
-    CliRun badTtl = CliRun.of(dataDir, "cert", "issue", "--key", pub, "--identity", "a", "--principals", "ops", "--ttl", "8 hours");
+    CliRun badTtl =
+        CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            pub,
+            "--identity",
+            "a",
+            "--principals",
+            "ops",
+            "--ttl",
+            "8 hours");
     assertEquals(2, badTtl.exitCode());
     assertTrue(badTtl.stderr().contains("'8 hours' is not a duration"), badTtl.stderr());
 
-    CliRun badCidr = CliRun.of(dataDir, "cert", "issue", "--key", pub, "--identity", "a", "--principals", "ops", "--source-address", "10.0.0.0/99");
+    CliRun badCidr =
+        CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            pub,
+            "--identity",
+            "a",
+            "--principals",
+            "ops",
+            "--source-address",
+            "10.0.0.0/99");
     assertEquals(1, badCidr.exitCode());
-    assertTrue(badCidr.stderr().contains("bastion: --source-address 10.0.0.0/99 is not an address or CIDR block"), badCidr.stderr());
+    assertTrue(
+        badCidr
+            .stderr()
+            .contains("bastion: --source-address 10.0.0.0/99 is not an address or CIDR block"),
+        badCidr.stderr());
 
     Path rsa = OpenSsh.keygen(home, "id_rsa", "rsa", 2048);
-    CliRun weak = CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(rsa).toString(), "--identity", "a", "--principals", "ops");
+    CliRun weak =
+        CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            OpenSsh.pub(rsa).toString(),
+            "--identity",
+            "a",
+            "--principals",
+            "ops");
     assertEquals(1, weak.exitCode());
-    assertTrue(weak.stderr().contains("RSA key has 2048 bits; at least 3072 are required"), weak.stderr());
+    assertTrue(
+        weak.stderr().contains("RSA key has 2048 bits; at least 3072 are required"), weak.stderr());
 
-    CliRun privateKeyGiven = CliRun.of(dataDir, "cert", "issue", "--key", key.toString(), "--identity", "a", "--principals", "ops");
+    CliRun privateKeyGiven =
+        CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            key.toString(),
+            "--identity",
+            "a",
+            "--principals",
+            "ops");
     assertEquals(1, privateKeyGiven.exitCode());
-    assertTrue(privateKeyGiven.stderr().contains("is not an OpenSSH public key"), privateKeyGiven.stderr());
+    assertTrue(
+        privateKeyGiven.stderr().contains("is not an OpenSSH public key"),
+        privateKeyGiven.stderr());
   }
 
   @Test
   void certIssueWithoutCasSaysToRunCaInit() {
     Path key = OpenSsh.keygen(home, "id_ed25519");
-    CliRun run = CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(key).toString(), "--identity", "a", "--principals", "ops");
+    CliRun run =
+        CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            OpenSsh.pub(key).toString(),
+            "--identity",
+            "a",
+            "--principals",
+            "ops");
     assertEquals(1, run.exitCode());
-    assertTrue(run.stderr().startsWith("bastion: the bastion user CA does not exist"), run.stderr());
+    assertTrue(
+        run.stderr().startsWith("bastion: the bastion user CA does not exist"), run.stderr());
     assertTrue(run.stderr().contains("run 'bastion ca init'"), run.stderr());
   }
 
@@ -145,19 +253,46 @@ class CaAndCertCommandsTest {
   void certHostSignsAHostCertificateThatSshKeygenShowsAsSuch() {
     CliRun.of(dataDir, "ca", "init").ok();
     Path key = OpenSsh.keygen(home, "ssh_host_ed25519_key");
-    CliRun.of(dataDir, "cert", "host", "--key", OpenSsh.pub(key).toString(), "--hostnames", "bastion.example,10.0.0.1").ok();
-    String listing = ExternalCommand.of("ssh-keygen", "-L", "-f", OpenSsh.cert(key).toString()).run().orThrow().stdout();
+    CliRun.of(
+            dataDir,
+            "cert",
+            "host",
+            "--key",
+            OpenSsh.pub(key).toString(),
+            "--hostnames",
+            "bastion.example,10.0.0.1")
+        .ok();
+    String listing =
+        ExternalCommand.of("ssh-keygen", "-L", "-f", OpenSsh.cert(key).toString())
+            .run()
+            .orThrow()
+            .stdout();
     assertTrue(listing.contains("host certificate"), listing);
-    assertTrue(listing.contains("                bastion.example\n                10.0.0.1\n"), listing);
+    assertTrue(
+        listing.contains("                bastion.example\n                10.0.0.1\n"), listing);
     OpenSshCertificate cert = OpenSshKeys.readCertificate(OpenSsh.cert(key));
-    assertEquals(Duration.ofDays(364).plusMinutes(1).getSeconds(), cert.getValidBefore() - cert.getValidAfter());
+    assertEquals(
+        Duration.ofDays(364).plusMinutes(1).getSeconds(),
+        cert.getValidBefore() - cert.getValidAfter());
   }
 
   @Test
   void certInspectShowsTheFieldsAndWhichOfOurCasSignedIt() {
     CliRun.of(dataDir, "ca", "init").ok();
     Path key = OpenSsh.keygen(home, "id_ed25519");
-    CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(key).toString(), "--identity", "dave", "--principals", "ops", "--serial", "99").ok();
+    CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            OpenSsh.pub(key).toString(),
+            "--identity",
+            "dave",
+            "--principals",
+            "ops",
+            "--serial",
+            "99")
+        .ok();
     String out = CliRun.of(dataDir, "cert", "inspect", OpenSsh.cert(key).toString()).ok().stdout();
     assertTrue(out.contains("Key ID: \"dave\""), out);
     assertTrue(out.contains("Serial: 99"), out);
@@ -167,14 +302,28 @@ class CaAndCertCommandsTest {
 
     CliRun plain = CliRun.of(dataDir, "cert", "inspect", OpenSsh.pub(key).toString());
     assertEquals(1, plain.exitCode());
-    assertTrue(plain.stderr().contains("holds a plain ssh-ed25519 key, not a certificate"), plain.stderr());
+    assertTrue(
+        plain.stderr().contains("holds a plain ssh-ed25519 key, not a certificate"),
+        plain.stderr());
   }
 
   @Test
   void revokedSerialAndIdentityAreListedAndRefusedByTheValidator() {
     CliRun.of(dataDir, "ca", "init").ok();
     Path key = OpenSsh.keygen(home, "id_ed25519");
-    CliRun.of(dataDir, "cert", "issue", "--key", OpenSsh.pub(key).toString(), "--identity", "erin", "--principals", "ops", "--serial", "1234").ok();
+    CliRun.of(
+            dataDir,
+            "cert",
+            "issue",
+            "--key",
+            OpenSsh.pub(key).toString(),
+            "--identity",
+            "erin",
+            "--principals",
+            "ops",
+            "--serial",
+            "1234")
+        .ok();
     OpenSshCertificate cert = OpenSshKeys.readCertificate(OpenSsh.cert(key));
     CertificateValidator validator = validator();
     assertTrue(validator.validate(cert, InetAddress.getLoopbackAddress()).accepted());
@@ -182,7 +331,8 @@ class CaAndCertCommandsTest {
     assertEquals("no revocations", CliRun.of(dataDir, "cert", "revoked").ok().stdout().strip());
     CliRun revoke = CliRun.of(dataDir, "cert", "revoke", "--serial", "1234").ok();
     assertTrue(revoke.stdout().contains("revoked serial 1234"), revoke.stdout());
-    CertificateCheck.Refused refused = (CertificateCheck.Refused) validator.validate(cert, InetAddress.getLoopbackAddress());
+    CertificateCheck.Refused refused =
+        (CertificateCheck.Refused) validator.validate(cert, InetAddress.getLoopbackAddress());
     assertEquals(Refusal.REVOKED_SERIAL, refused.reason());
 
     CliRun.of(dataDir, "cert", "revoke", "--identity", "erin").ok();
@@ -196,7 +346,8 @@ class CaAndCertCommandsTest {
   @Test
   void revokeNeedsExactlyOneOfSerialOrIdentity() {
     assertEquals(2, CliRun.of(dataDir, "cert", "revoke").exitCode());
-    assertEquals(2, CliRun.of(dataDir, "cert", "revoke", "--serial", "1", "--identity", "x").exitCode());
+    assertEquals(
+        2, CliRun.of(dataDir, "cert", "revoke", "--serial", "1", "--identity", "x").exitCode());
     CliRun notANumber = CliRun.of(dataDir, "cert", "revoke", "--serial", "abc");
     assertEquals(1, notANumber.exitCode());
     assertTrue(notANumber.stderr().contains("serial 'abc' is not a number"), notANumber.stderr());
@@ -205,7 +356,8 @@ class CaAndCertCommandsTest {
   @Test
   void helpIsAvailableOnEveryLevel() {
     assertTrue(CliRun.of(dataDir, "--help").ok().stdout().contains("Usage: bastion"));
-    assertTrue(CliRun.of(dataDir, "cert", "issue", "--help").ok().stdout().contains("--principals"));
+    assertTrue(
+        CliRun.of(dataDir, "cert", "issue", "--help").ok().stdout().contains("--principals"));
     assertEquals(2, CliRun.of(dataDir, "no-such-command").exitCode());
   }
 

@@ -26,13 +26,25 @@ class PackagedJarIT {
     assertTrue(init.stderr().isBlank(), "no log noise on a successful command: " + init.stderr());
 
     Path key = OpenSsh.keygen(dir, "id_ed25519");
-    run("cert", "issue", "--data-dir", data.toString(), "--key", OpenSsh.pub(key).toString(),
-            "--identity", "alice", "--principals", "ops")
+    run(
+            "cert",
+            "issue",
+            "--data-dir",
+            data.toString(),
+            "--key",
+            OpenSsh.pub(key).toString(),
+            "--identity",
+            "alice",
+            "--principals",
+            "ops")
         .orThrow();
-    CommandResult inspect = run("cert", "inspect", "--data-dir", data.toString(), OpenSsh.cert(key).toString()).orThrow();
+    CommandResult inspect =
+        run("cert", "inspect", "--data-dir", data.toString(), OpenSsh.cert(key).toString())
+            .orThrow();
     assertTrue(inspect.stdout().contains("Signature: valid"), inspect.toString());
 
-    CommandResult bad = run("cert", "inspect", "--data-dir", data.toString(), dir.resolve("missing").toString());
+    CommandResult bad =
+        run("cert", "inspect", "--data-dir", data.toString(), dir.resolve("missing").toString());
     assertEquals(1, bad.exitCode());
     assertEquals("bastion: " + dir.resolve("missing") + " does not exist", bad.stderr().strip());
   }
@@ -41,12 +53,21 @@ class PackagedJarIT {
   void demoPrintsAnSshLineThatWorksAndStopsCleanlyOnSigterm() throws Exception {
     Path data = dir.resolve("demo-data");
     int port = dev.bastion.testsupport.OpenSshServer.freePort();
-    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port,
-            "--web-listen", "127.0.0.1:" + dev.bastion.testsupport.OpenSshServer.freePort())
-        .redirectError(dir.resolve("demo.err").toFile())
-        .start();
+    Process demo =
+        new ProcessBuilder(
+                WRAPPER.toString(),
+                "demo",
+                "--data-dir",
+                data.toString(),
+                "--listen",
+                "127.0.0.1:" + port,
+                "--web-listen",
+                "127.0.0.1:" + dev.bastion.testsupport.OpenSshServer.freePort())
+            .redirectError(dir.resolve("demo.err").toFile())
+            .start();
     try {
-      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));
+      java.io.BufferedReader out =
+          new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));
       String line;
       String sshLine = null;
       while ((line = out.readLine()) != null) {
@@ -55,7 +76,10 @@ class PackagedJarIT {
           break;
         }
       }
-      assertTrue(sshLine != null, "demo printed no ssh line; stderr: " + java.nio.file.Files.readString(dir.resolve("demo.err")));
+      assertTrue(
+          sshLine != null,
+          "demo printed no ssh line; stderr: "
+              + java.nio.file.Files.readString(dir.resolve("demo.err")));
       java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(sshLine.split(" ")));
       cmd.addAll(1, java.util.List.of("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"));
       cmd.add("echo demo-ok; exit 3");
@@ -64,7 +88,8 @@ class PackagedJarIT {
       assertEquals("demo-ok", result.stdout().strip());
     } finally {
       demo.destroy();
-      assertTrue(demo.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "demo did not stop on SIGTERM");
+      assertTrue(
+          demo.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "demo did not stop on SIGTERM");
     }
     CommandResult sessions = run("sessions", "--data-dir", data.toString(), "--json").orThrow();
     assertTrue(sessions.stdout().contains("\"exit_status\" : 3"), sessions.stdout());
@@ -76,7 +101,8 @@ class PackagedJarIT {
     int port = dev.bastion.testsupport.OpenSshServer.freePort();
     Process demo = startDemo(data, port);
     Path key = data.resolve("demo/id_ed25519");
-    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ssh", "-p", Integer.toString(port)));
+    java.util.List<String> cmd =
+        new java.util.ArrayList<>(java.util.List.of("ssh", "-p", Integer.toString(port)));
     cmd.addAll(OpenSsh.clientOptions(key, data.resolve("demo/known_hosts")));
     cmd.addAll(java.util.List.of("demo@demo@127.0.0.1", "echo started; sleep 60"));
     Process ssh = new ProcessBuilder(cmd).start();
@@ -103,29 +129,43 @@ class PackagedJarIT {
     }
     assertEquals(1, casts.size());
     java.util.List<String> lines = java.nio.file.Files.readAllLines(casts.get(0));
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     for (String line : lines) {
       json.readTree(line); // every line parses
     }
     assertTrue(lines.stream().anyMatch(l -> l.contains("started")), String.join("\n", lines));
-    assertTrue(java.nio.file.Files.readString(dev.bastion.recorder.Seal.sealFileOf(casts.get(0))).contains("\"interrupted\" : true"));
+    assertTrue(
+        java.nio.file.Files.readString(dev.bastion.recorder.Seal.sealFileOf(casts.get(0)))
+            .contains("\"interrupted\" : true"));
   }
 
   private Process startDemo(Path data, int port) throws Exception {
-    Process demo = new ProcessBuilder(WRAPPER.toString(), "demo", "--data-dir", data.toString(), "--listen", "127.0.0.1:" + port,
-            "--web-listen", "127.0.0.1:" + dev.bastion.testsupport.OpenSshServer.freePort())
-        .redirectErrorStream(true)
-        .start();
-    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));
+    Process demo =
+        new ProcessBuilder(
+                WRAPPER.toString(),
+                "demo",
+                "--data-dir",
+                data.toString(),
+                "--listen",
+                "127.0.0.1:" + port,
+                "--web-listen",
+                "127.0.0.1:" + dev.bastion.testsupport.OpenSshServer.freePort())
+            .redirectErrorStream(true)
+            .start();
+    java.io.BufferedReader out =
+        new java.io.BufferedReader(new java.io.InputStreamReader(demo.getInputStream()));
     for (String line; (line = out.readLine()) != null; ) {
       if (line.contains("Ctrl-C stops the demo")) {
-        Thread drain = new Thread(() -> {
-          try {
-            out.transferTo(java.io.Writer.nullWriter());
-          } catch (java.io.IOException ignored) {
-            // the process ended
-          }
-        });
+        Thread drain =
+            new Thread(
+                () -> {
+                  try {
+                    out.transferTo(java.io.Writer.nullWriter());
+                  } catch (java.io.IOException ignored) {
+                    // the process ended
+                  }
+                });
         drain.setDaemon(true);
         drain.start();
         return demo;

@@ -8,12 +8,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
-  static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOBa+SuSTtCXdCIl5/kGuy3CPjFmoggjUjAEahAHZNDk host";
+  static final String KEY =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOBa+SuSTtCXdCIl5/kGuy3CPjFmoggjUjAEahAHZNDk host";
 
   @Test
   void noConfigurationMeansSafeDefaults() {
@@ -28,36 +29,40 @@ class ConfigLoaderTest {
 
   @Test
   void fullExampleFromTheInterfaceParses() {
-    BastionConfig config = ConfigLoader.parse("bastion.yaml", String.join("\n",
-        "ssh:",
-        "  listen: 0.0.0.0:2222",
-        "web:",
-        "  listen: 127.0.0.1:8080",
-        "  public_url: http://127.0.0.1:8080",
-        "trusted_user_cas: []",
-        "targets:",
-        "  web01:",
-        "    address: 10.0.0.5:22",
-        "    host_key: \"" + KEY + "\"",
-        "    logins: [deploy]",
-        "    require_approval: {count: 1, from: [approver], on_leave: pause}",
-        "  db01:",
-        "    address: db01.internal",
-        "    host_ca: \"" + KEY + "\"",
-        "    logins: [postgres]",
-        "roles:",
-        "  ops:",
-        "    targets: [\"web*\"]",
-        "    logins: [deploy]",
-        "    can: [shadow, terminate]",
-        "  approver:",
-        "    targets: [\"*\"]",
-        "    logins: [deploy]",
-        "    can: [approve]",
-        "recording:",
-        "  input: false",
-        "  mode: strict",
-        ""));
+    BastionConfig config =
+        ConfigLoader.parse(
+            "bastion.yaml",
+            String.join(
+                "\n",
+                "ssh:",
+                "  listen: 0.0.0.0:2222",
+                "web:",
+                "  listen: 127.0.0.1:8080",
+                "  public_url: http://127.0.0.1:8080",
+                "trusted_user_cas: []",
+                "targets:",
+                "  web01:",
+                "    address: 10.0.0.5:22",
+                "    host_key: \"" + KEY + "\"",
+                "    logins: [deploy]",
+                "    require_approval: {count: 1, from: [approver], on_leave: pause}",
+                "  db01:",
+                "    address: db01.internal",
+                "    host_ca: \"" + KEY + "\"",
+                "    logins: [postgres]",
+                "roles:",
+                "  ops:",
+                "    targets: [\"web*\"]",
+                "    logins: [deploy]",
+                "    can: [shadow, terminate]",
+                "  approver:",
+                "    targets: [\"*\"]",
+                "    logins: [deploy]",
+                "    can: [approve]",
+                "recording:",
+                "  input: false",
+                "  mode: strict",
+                ""));
     BastionConfig.Target web = config.targets().get("web01");
     assertEquals("10.0.0.5:22", web.address());
     assertTrue(web.hostKey().isPresent());
@@ -68,14 +73,20 @@ class ConfigLoaderTest {
 
   @Test
   void approvalWithoutFromIsGivenByEveryRoleWithTheApproveRight() {
-    BastionConfig config = ConfigLoader.parse("t.yaml", String.join("\n",
-        "targets:",
-        "  db01: {address: 'h', host_key: '" + KEY + "', logins: [postgres], require_approval: {count: 2, timeout: 5m}}",
-        "roles:",
-        "  dba: {targets: ['db*'], logins: [postgres]}",
-        "  lead: {targets: ['db*'], logins: [postgres], can: [approve]}",
-        "  security: {targets: ['*'], logins: [postgres], can: [approve, audit]}",
-        ""));
+    BastionConfig config =
+        ConfigLoader.parse(
+            "t.yaml",
+            String.join(
+                "\n",
+                "targets:",
+                "  db01: {address: 'h', host_key: '"
+                    + KEY
+                    + "', logins: [postgres], require_approval: {count: 2, timeout: 5m}}",
+                "roles:",
+                "  dba: {targets: ['db*'], logins: [postgres]}",
+                "  lead: {targets: ['db*'], logins: [postgres], can: [approve]}",
+                "  security: {targets: ['*'], logins: [postgres], can: [approve, audit]}",
+                ""));
     BastionConfig.Approval approval = config.targets().get("db01").requireApproval().orElseThrow();
     assertEquals(List.of("lead", "security"), approval.from());
     assertEquals(2, approval.count());
@@ -84,26 +95,31 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-      "bad address | targets: {web01: {address: 'web01:99999', host_key: 'KEY', logins: [deploy]}} | t.yaml: targets.web01.address: 'web01:99999' is not host:port with a port from 1 to 65535",
-      "no host key | targets: {web01: {address: '10.0.0.5', logins: [deploy]}} | t.yaml: targets.web01: '(no host_key, no host_ca)' needs host_key (the pinned key) or host_ca",
-      "bad host key | targets: {web01: {address: '10.0.0.5', host_key: 'ssh-ed25519 nope', logins: [deploy]}} | t.yaml: targets.web01.host_key: 'ssh-ed25519 nope' is not an OpenSSH public key line",
-      "no logins | targets: {web01: {address: '10.0.0.5', host_key: 'KEY', logins: []}} | t.yaml: targets.web01.logins: '(empty)' needs at least one entry",
-      "typo in key | targets: {web01: {adress: '10.0.0.5'}} | t.yaml: unknown key 'targets.web01.adress'",
-      "unknown right | roles: {ops: {targets: ['*'], logins: [deploy], can: [root]}} | t.yaml: roles.ops.can: 'root' is not a right",
-      "approval from unknown role | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [nobody]}}} | t.yaml: targets.web01.require_approval.from: 'nobody' is not a role defined under roles",
-      "approver role without the right | roles: {lead: {targets: ['*'], logins: [deploy], can: [shadow]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [lead]}}} | t.yaml: targets.web01.require_approval.from: 'lead' does not have the approve right; add approve to roles.lead.can",
-      "approval without approvers | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {count: 1}}} | t.yaml: targets.web01.require_approval.from: '(missing)' no role has the approve right",
-      "approval on_leave | roles: {lead: {targets: ['*'], logins: [deploy], can: [approve]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {on_leave: ignore}}} | t.yaml: targets.web01.require_approval.on_leave: 'ignore' must be pause or terminate",
-      "recording mode | recording: {mode: sometimes} | t.yaml: recording.mode: 'sometimes' must be strict or best_effort",
-      "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
-      "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
-      "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
-      "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
-  })
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "bad address | targets: {web01: {address: 'web01:99999', host_key: 'KEY', logins: [deploy]}} | t.yaml: targets.web01.address: 'web01:99999' is not host:port with a port from 1 to 65535",
+        "no host key | targets: {web01: {address: '10.0.0.5', logins: [deploy]}} | t.yaml: targets.web01: '(no host_key, no host_ca)' needs host_key (the pinned key) or host_ca",
+        "bad host key | targets: {web01: {address: '10.0.0.5', host_key: 'ssh-ed25519 nope', logins: [deploy]}} | t.yaml: targets.web01.host_key: 'ssh-ed25519 nope' is not an OpenSSH public key line",
+        "no logins | targets: {web01: {address: '10.0.0.5', host_key: 'KEY', logins: []}} | t.yaml: targets.web01.logins: '(empty)' needs at least one entry",
+        "typo in key | targets: {web01: {adress: '10.0.0.5'}} | t.yaml: unknown key 'targets.web01.adress'",
+        "unknown right | roles: {ops: {targets: ['*'], logins: [deploy], can: [root]}} | t.yaml: roles.ops.can: 'root' is not a right",
+        "approval from unknown role | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [nobody]}}} | t.yaml: targets.web01.require_approval.from: 'nobody' is not a role defined under roles",
+        "approver role without the right | roles: {lead: {targets: ['*'], logins: [deploy], can: [shadow]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [lead]}}} | t.yaml: targets.web01.require_approval.from: 'lead' does not have the approve right; add approve to roles.lead.can",
+        "approval without approvers | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {count: 1}}} | t.yaml: targets.web01.require_approval.from: '(missing)' no role has the approve right",
+        "approval on_leave | roles: {lead: {targets: ['*'], logins: [deploy], can: [approve]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {on_leave: ignore}}} | t.yaml: targets.web01.require_approval.on_leave: 'ignore' must be pause or terminate",
+        "recording mode | recording: {mode: sometimes} | t.yaml: recording.mode: 'sometimes' must be strict or best_effort",
+        "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
+        "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
+        "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
+        "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
+      })
   void mistakesStopTheStartNamingTheKeyAndValue(String name, String yaml, String expected) {
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> ConfigLoader.parse("t.yaml", yaml.replace("\\n", "\n").replace("KEY", KEY)));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.parse("t.yaml", yaml.replace("\\n", "\n").replace("KEY", KEY)));
     assertTrue(e.getMessage().startsWith(expected), name + ": " + e.getMessage());
   }
 }

@@ -33,9 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * A second engineer in a real headless Chromium: logs in with a link from the real ssh client,
- * watches a live session made by the real ssh client, sees typed text appear, ends the session
- * with a reason (the ssh client exits with it), and replays the recording. Screenshots go to
- * {@code target/browser-screenshots/}.
+ * watches a live session made by the real ssh client, sees typed text appear, ends the session with
+ * a reason (the ssh client exits with it), and replays the recording. Screenshots go to {@code
+ * target/browser-screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BrowserEndToEndTest {
@@ -50,22 +50,44 @@ class BrowserEndToEndTest {
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
-    assertTrue(new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
+    assertTrue(
+        new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
         "Chromium and ChromeDriver are needed (apt-get install chromium chromium-driver; .ci/run does)");
     dir = tempDir;
     String login = dev.bastion.testsupport.LoginAccount.name();
-    gw = GatewayFixture.start(dir,
-        "  gated01:\n    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n    logins: [" + login + "]\n"
-            + "    require_approval: {count: 1, from: [approver], on_leave: pause}\n",
-        "  approver:\n    targets: [\"gated*\"]\n    logins: [" + login + "]\n    can: [approve]\n");
+    gw =
+        GatewayFixture.start(
+            dir,
+            "  gated01:\n    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n    logins: ["
+                + login
+                + "]\n"
+                + "    require_approval: {count: 1, from: [approver], on_leave: pause}\n",
+            "  approver:\n    targets: [\"gated*\"]\n    logins: ["
+                + login
+                + "]\n    can: [approve]\n");
     bobKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("bob")), "id_bob");
-    GatewayFixture.issue(new CaKeyStore(gw.dataDir), bobKey, "bob@example.com", List.of("approver"), Duration.ofHours(1));
+    GatewayFixture.issue(
+        new CaKeyStore(gw.dataDir),
+        bobKey,
+        "bob@example.com",
+        List.of("approver"),
+        Duration.ofHours(1));
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1280,900", "--user-data-dir=" + dir.resolve("chromium-profile"));
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        "--user-data-dir=" + dir.resolve("chromium-profile"));
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
     browser = new ChromeDriver(service, options);
     Files.createDirectories(SCREENSHOTS);
   }
@@ -86,8 +108,11 @@ class BrowserEndToEndTest {
     WebDriverWait wait = logIn(gw.userKey, "alice@example.com");
 
     // An engineer's session through the real ssh client; what they type comes back from the target.
-    Process ssh = session("web01", "echo session-ready; while read line; do echo \"target got: $line\"; done");
-    assertEquals("session-ready\n", new String(ssh.getInputStream().readNBytes("session-ready\n".length())));
+    Process ssh =
+        session(
+            "web01", "echo session-ready; while read line; do echo \"target got: $line\"; done");
+    assertEquals(
+        "session-ready\n", new String(ssh.getInputStream().readNBytes("session-ready\n".length())));
 
     WebElement watch = wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Watch")));
     screenshot("1-live-sessions");
@@ -98,28 +123,45 @@ class BrowserEndToEndTest {
     typing.write("hello from the engineer\n".getBytes(StandardCharsets.UTF_8));
     typing.flush();
     try {
-      wait.until(driver -> driver.findElement(By.id("player")).getText().contains("target got: hello from the engineer"));
+      wait.until(
+          driver ->
+              driver
+                  .findElement(By.id("player"))
+                  .getText()
+                  .contains("target got: hello from the engineer"));
     } catch (org.openqa.selenium.TimeoutException e) {
-      browser.manage().logs().get("browser").forEach(entry -> System.out.println("browser console: " + entry));
+      browser
+          .manage()
+          .logs()
+          .get("browser")
+          .forEach(entry -> System.out.println("browser console: " + entry));
       throw e;
     } finally {
       screenshot("2-live-view");
     }
 
     String err = endSession(wait, ssh, "change freeze");
-    assertTrue(err.contains("bastion: session terminated by alice@example.com: change freeze"), err);
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Session ended."));
+    assertTrue(
+        err.contains("bastion: session terminated by alice@example.com: change freeze"), err);
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Session ended."));
     screenshot("3-terminated");
 
     // Replay the recording: the same text, played back.
     browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/recordings");
     WebElement replay = wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Replay")));
     replay.click();
-    wait.until(driver -> driver.findElement(By.id("player")).getText().contains("target got: hello from the engineer"));
+    wait.until(
+        driver ->
+            driver
+                .findElement(By.id("player"))
+                .getText()
+                .contains("target got: hello from the engineer"));
     screenshot("4-replay");
 
     browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/audit");
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "session_terminated"));
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "session_terminated"));
     screenshot("5-audit");
   }
 
@@ -135,10 +177,14 @@ class BrowserEndToEndTest {
     Process first = session("gated01", "echo first-request");
     WebElement request = pendingRequest(wait, "echo first-request");
     String row = request.getText();
-    assertTrue(row.contains("alice@example.com") && row.contains("gated01") && row.contains(gw.login), row);
+    assertTrue(
+        row.contains("alice@example.com") && row.contains("gated01") && row.contains(gw.login),
+        row);
     screenshot("6-pending-request");
     request.findElement(By.linkText("Open to approve")).click();
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("approval"), "asks to run exec \"echo first-request\""));
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("approval"), "asks to run exec \"echo first-request\""));
     assertTrue(browser.findElement(By.id("approve")).isDisplayed());
     Thread.sleep(1500);
     assertEquals(0, first.getInputStream().available(), "opening the request approved it");
@@ -146,27 +192,44 @@ class BrowserEndToEndTest {
     browser.findElement(By.cssSelector("#decline button")).click();
     assertTrue(first.waitFor(10, TimeUnit.SECONDS), "the declined request did not end");
     String declined = new String(first.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(declined.contains("bastion: request declined by bob@example.com: use the runbook"), declined);
+    assertTrue(
+        declined.contains("bastion: request declined by bob@example.com: use the runbook"),
+        declined);
     assertEquals("", new String(first.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
 
-    Process second = session("gated01", "echo approved-shell-ready; while read line; do echo \"target got: $line\"; done");
-    pendingRequest(wait, "approved-shell-ready").findElement(By.linkText("Open to approve")).click();
+    Process second =
+        session(
+            "gated01",
+            "echo approved-shell-ready; while read line; do echo \"target got: $line\"; done");
+    pendingRequest(wait, "approved-shell-ready")
+        .findElement(By.linkText("Open to approve"))
+        .click();
     WebElement approve = wait.until(ExpectedConditions.elementToBeClickable(By.id("approve")));
     screenshot("7-request-opened");
     approve.click();
-    assertEquals("approved-shell-ready\n",
-        new String(second.getInputStream().readNBytes("approved-shell-ready\n".length()), StandardCharsets.UTF_8));
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("approval"), "approved; approvers watching: bob@example.com"));
-    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("decline"))); // nothing left to decline
+    assertEquals(
+        "approved-shell-ready\n",
+        new String(
+            second.getInputStream().readNBytes("approved-shell-ready\n".length()),
+            StandardCharsets.UTF_8));
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("approval"), "approved; approvers watching: bob@example.com"));
+    wait.until(
+        ExpectedConditions.invisibilityOfElementLocated(
+            By.id("decline"))); // nothing left to decline
     OutputStream typing = second.getOutputStream();
     typing.write("under four eyes\n".getBytes(StandardCharsets.UTF_8));
     typing.flush();
-    wait.until(driver -> driver.findElement(By.id("player")).getText().contains("target got: under four eyes"));
+    wait.until(
+        driver ->
+            driver.findElement(By.id("player")).getText().contains("target got: under four eyes"));
     screenshot("8-approved-and-watching");
 
     String ended = endSession(wait, second, "seen enough");
     assertTrue(ended.contains("bastion: approved by bob@example.com; starting the session"), ended);
-    assertTrue(ended.contains("bastion: session terminated by bob@example.com: seen enough"), ended);
+    assertTrue(
+        ended.contains("bastion: session terminated by bob@example.com: seen enough"), ended);
   }
 
   /** Logs the browser in with a one-time link printed by the real ssh client for {@code key}. */
@@ -187,20 +250,32 @@ class BrowserEndToEndTest {
     return new ProcessBuilder(cmd).start();
   }
 
-  /** Ends the session shown on the page with "End session", confirms, and returns what the ssh client printed on stderr. */
+  /**
+   * Ends the session shown on the page with "End session", confirms, and returns what the ssh
+   * client printed on stderr.
+   */
   private String endSession(WebDriverWait wait, Process ssh, String reason) throws Exception {
     browser.findElement(By.id("reason")).sendKeys(reason);
     browser.findElement(By.cssSelector("#terminate button")).click();
     wait.until(ExpectedConditions.alertIsPresent()).accept();
-    assertTrue(ssh.waitFor(10, TimeUnit.SECONDS), "the ssh client did not exit after the browser ended the session");
+    assertTrue(
+        ssh.waitFor(10, TimeUnit.SECONDS),
+        "the ssh client did not exit after the browser ended the session");
     return new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
-  /** The row of the pending request whose command contains {@code command}, on the live sessions page. */
+  /**
+   * The row of the pending request whose command contains {@code command}, on the live sessions
+   * page.
+   */
   private WebElement pendingRequest(WebDriverWait wait, String command) {
     browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/");
-    return wait.until(driver -> driver.findElements(By.cssSelector("#requests tbody tr")).stream()
-        .filter(r -> r.getText().contains(command)).findFirst().orElse(null));
+    return wait.until(
+        driver ->
+            driver.findElements(By.cssSelector("#requests tbody tr")).stream()
+                .filter(r -> r.getText().contains(command))
+                .findFirst()
+                .orElse(null));
   }
 
   private void screenshot(String name) throws Exception {

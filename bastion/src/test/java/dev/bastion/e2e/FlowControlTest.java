@@ -17,11 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client that reads slowly must slow the target down, not fill the bastion's memory: the target
- * writes 500 MB as fast as it can, the client reads at a fraction of that speed, and the
- * bastion's heap (it runs in this JVM) stays within a small bound the whole time.
+ * writes 500 MB as fast as it can, the client reads at a fraction of that speed, and the bastion's
+ * heap (it runs in this JVM) stays within a small bound the whole time.
  */
 class FlowControlTest {
   static final long TOTAL = 500L * 1000 * 1000;
+
   /** Far below the 500 MB in flight: what windows and pump buffers may hold, plus noise. */
   static final long HEAP_GROWTH_LIMIT = 96L * 1024 * 1024;
 
@@ -41,12 +42,14 @@ class FlowControlTest {
 
       AtomicBoolean reading = new AtomicBoolean(true);
       AtomicLong peak = new AtomicLong();
-      Thread sampler = new Thread(() -> {
-        while (reading.get()) {
-          peak.accumulateAndGet(usedAfterGc(memory) - baseline, Math::max);
-          sleep(250);
-        }
-      });
+      Thread sampler =
+          new Thread(
+              () -> {
+                while (reading.get()) {
+                  peak.accumulateAndGet(usedAfterGc(memory) - baseline, Math::max);
+                  sleep(250);
+                }
+              });
       sampler.start();
 
       long read = 0;
@@ -68,9 +71,19 @@ class FlowControlTest {
       assertTrue(ssh.waitFor(30, TimeUnit.SECONDS));
       assertEquals(0, ssh.exitValue());
       assertEquals(TOTAL, read);
-      System.out.println("peak bastion heap growth: " + peak.get() / 1024 + " KiB for " + TOTAL + " bytes read slowly");
-      assertTrue(peak.get() < HEAP_GROWTH_LIMIT,
-          "bastion heap grew by " + peak.get() / (1024 * 1024) + " MiB while a slow client read " + TOTAL / 1_000_000 + " MB");
+      System.out.println(
+          "peak bastion heap growth: "
+              + peak.get() / 1024
+              + " KiB for "
+              + TOTAL
+              + " bytes read slowly");
+      assertTrue(
+          peak.get() < HEAP_GROWTH_LIMIT,
+          "bastion heap grew by "
+              + peak.get() / (1024 * 1024)
+              + " MiB while a slow client read "
+              + TOTAL / 1_000_000
+              + " MB");
     }
   }
 

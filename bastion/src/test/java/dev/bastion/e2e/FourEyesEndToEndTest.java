@@ -35,34 +35,56 @@ class FourEyesEndToEndTest {
   Path bobKey;
   com.sun.net.httpserver.HttpServer hook;
   final List<String> hookCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
-  final java.util.concurrent.atomic.AtomicInteger hookAttempts = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger hookAttempts =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
-    // A chat bot's webhook that fails its first call: the bastion must retry, and never wait for it.
-    hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-    hook.createContext("/hook", exchange -> {
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      int attempt = hookAttempts.incrementAndGet();
-      if (attempt > 1) {
-        hookCalls.add(body);
-      }
-      exchange.sendResponseHeaders(attempt == 1 ? 503 : 204, -1);
-      exchange.close();
-    });
+    // A chat bot's webhook that fails its first call: the bastion must retry, and never wait for
+    // it.
+    hook =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext(
+        "/hook",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          int attempt = hookAttempts.incrementAndGet();
+          if (attempt > 1) {
+            hookCalls.add(body);
+          }
+          exchange.sendResponseHeaders(attempt == 1 ? 503 : 204, -1);
+          exchange.close();
+        });
     hook.start();
     String login = dev.bastion.testsupport.LoginAccount.name();
-    String gated = "    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n    logins: [" + login + "]\n";
-    gw = GatewayFixture.start(dir,
-        "  secure01:\n" + gated + "    require_approval: {count: 1, from: [approver], on_leave: pause, timeout: 60s}\n"
-            + "  secure02:\n" + gated + "    require_approval: {count: 1, from: [approver], on_leave: terminate}\n"
-            + "  secure03:\n" + gated + "    require_approval: {count: 1, from: [approver], timeout: 3s}\n",
-        "  approver:\n    targets: [\"secure*\"]\n    logins: [" + login + "]\n    can: [approve]\n"
-            + "approvals:\n  webhook_url: http://127.0.0.1:" + hook.getAddress().getPort() + "/hook\n");
+    String gated =
+        "    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n    logins: ["
+            + login
+            + "]\n";
+    gw =
+        GatewayFixture.start(
+            dir,
+            "  secure01:\n"
+                + gated
+                + "    require_approval: {count: 1, from: [approver], on_leave: pause, timeout: 60s}\n"
+                + "  secure02:\n"
+                + gated
+                + "    require_approval: {count: 1, from: [approver], on_leave: terminate}\n"
+                + "  secure03:\n"
+                + gated
+                + "    require_approval: {count: 1, from: [approver], timeout: 3s}\n",
+            "  approver:\n    targets: [\"secure*\"]\n    logins: ["
+                + login
+                + "]\n    can: [approve]\n"
+                + "approvals:\n  webhook_url: http://127.0.0.1:"
+                + hook.getAddress().getPort()
+                + "/hook\n");
     CaKeyStore cas = new CaKeyStore(gw.dataDir);
     aliceKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("alice")), "id_alice");
-    GatewayFixture.issue(cas, aliceKey, "alice@example.com", List.of("ops", "approver"), Duration.ofHours(1));
+    GatewayFixture.issue(
+        cas, aliceKey, "alice@example.com", List.of("ops", "approver"), Duration.ofHours(1));
     bobKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("bob")), "id_bob");
     GatewayFixture.issue(cas, bobKey, "bob@example.com", List.of("approver"), Duration.ofHours(1));
   }
@@ -84,8 +106,14 @@ class FourEyesEndToEndTest {
     for (int i = 0; i < 100 && hookCalls.stream().noneMatch(b -> b.contains(id)); i++) {
       Thread.sleep(100);
     }
-    String call = hookCalls.stream().filter(b -> b.contains(id)).findFirst().orElseThrow(
-        () -> new AssertionError("webhook never received the request; attempts: " + hookAttempts.get()));
+    String call =
+        hookCalls.stream()
+            .filter(b -> b.contains(id))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "webhook never received the request; attempts: " + hookAttempts.get()));
     JsonNode body = JSON.readTree(call);
     assertEquals("approval_requested", body.get("event").asText());
     assertEquals("alice@example.com", body.get("identity").asText());
@@ -102,7 +130,9 @@ class FourEyesEndToEndTest {
     assertTrue(ssh.waitFor(20, TimeUnit.SECONDS));
     String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(1, ssh.exitValue(), err);
-    assertTrue(err.contains("needs 1 approver(s) (role approver) watching before the session starts"), err);
+    assertTrue(
+        err.contains("needs 1 approver(s) (role approver) watching before the session starts"),
+        err);
     assertTrue(err.contains("/sessions/"), "the engineer gets a link to send: " + err);
     assertTrue(err.contains("bastion: no approver watched within 3 seconds; request expired"), err);
     assertEquals("", new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -112,7 +142,10 @@ class FourEyesEndToEndTest {
 
   @Test
   void theRequesterCannotApproveThemselfAnApproverStartsItAndLeavingPausesInput() throws Exception {
-    Process ssh = session("secure01", "echo started-after-approval; while read line; do echo \"got $line\"; done");
+    Process ssh =
+        session(
+            "secure01",
+            "echo started-after-approval; while read line; do echo \"got $line\"; done");
     String id = pendingSession("secure01");
     WebClient alice = new WebClient(gw, aliceKey);
     WebClient.Live selfApproval = alice.watch(id);
@@ -123,7 +156,9 @@ class FourEyesEndToEndTest {
     WebClient bob = new WebClient(gw, bobKey);
     WebClient.Live approving = bob.watch(id);
     InputStream out = ssh.getInputStream();
-    assertEquals("started-after-approval\n", new String(out.readNBytes("started-after-approval\n".length())));
+    assertEquals(
+        "started-after-approval\n",
+        new String(out.readNBytes("started-after-approval\n".length())));
     OutputStream in = ssh.getOutputStream();
     in.write("one\n".getBytes());
     in.flush();
@@ -143,7 +178,10 @@ class FourEyesEndToEndTest {
     assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
     String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(err.contains("bastion: approved by bob@example.com; starting the session"), err);
-    assertTrue(err.contains("bastion: paused: fewer than 1 approver(s) are watching; your input is held until one is back"), err);
+    assertTrue(
+        err.contains(
+            "bastion: paused: fewer than 1 approver(s) are watching; your input is held until one is back"),
+        err);
     assertTrue(err.contains("bastion: resumed: bob@example.com watching again"), err);
     back.leave();
     selfApproval.leave();
@@ -158,7 +196,9 @@ class FourEyesEndToEndTest {
     approving.leave();
     assertTrue(ssh.waitFor(10, TimeUnit.SECONDS), "session did not end when the approver left");
     String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(err.contains("bastion: an approver stopped watching, so the session ended (four-eyes)"), err);
+    assertTrue(
+        err.contains("bastion: an approver stopped watching, so the session ended (four-eyes)"),
+        err);
   }
 
   @Test
@@ -168,16 +208,24 @@ class FourEyesEndToEndTest {
     String id = pendingSession("secure01");
     WebClient bob = new WebClient(gw, bobKey);
     WebClient alice = new WebClient(gw, aliceKey);
-    assertEquals(403, alice.post("/api/sessions/" + id + "/decline", "{\"reason\": \"self\"}").statusCode(),
+    assertEquals(
+        403,
+        alice.post("/api/sessions/" + id + "/decline", "{\"reason\": \"self\"}").statusCode(),
         "the requester may not decline (or approve) their own request");
-    assertEquals(200, bob.post("/api/sessions/" + id + "/decline", "{\"reason\": \"not during the release\"}").statusCode());
+    assertEquals(
+        200,
+        bob.post("/api/sessions/" + id + "/decline", "{\"reason\": \"not during the release\"}")
+            .statusCode());
     assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
     String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(1, ssh.exitValue());
-    assertTrue(err.contains("bastion: request declined by bob@example.com: not during the release"), err);
+    assertTrue(
+        err.contains("bastion: request declined by bob@example.com: not during the release"), err);
     assertEquals(loginsBefore, upstreamLogins());
     awaitAudit("approval_declined", id);
-    assertTrue(markers(id).contains("declined by bob@example.com: not during the release"), markers(id).toString());
+    assertTrue(
+        markers(id).contains("declined by bob@example.com: not during the release"),
+        markers(id).toString());
   }
 
   @Test
@@ -214,14 +262,31 @@ class FourEyesEndToEndTest {
     List<String> story = new ArrayList<>();
     for (int i = 0; i < 100 && !story.contains(AuditEvent.SESSION_ENDED); i++) {
       Thread.sleep(50);
-      story = reader.events(null, null, 5000).stream().filter(e -> id.equals(e.sessionId())).map(AuditEvent::kind).toList();
+      story =
+          reader.events(null, null, 5000).stream()
+              .filter(e -> id.equals(e.sessionId()))
+              .map(AuditEvent::kind)
+              .toList();
     }
     assertTrue(story.contains("watch_ended"), story.toString());
-    List<String> expectedOrder = List.of("session_started", "approval_requested", "watch_started", "approval_granted",
-        "session_paused", "session_resumed", "session_ended");
+    List<String> expectedOrder =
+        List.of(
+            "session_started",
+            "approval_requested",
+            "watch_started",
+            "approval_granted",
+            "session_paused",
+            "session_resumed",
+            "session_ended");
     assertInOrder(expectedOrder, story);
-    assertInOrder(List.of("waiting for 1 approver(s)", "viewer bob@example.com joined", "approved by bob@example.com",
-        "paused: too few approvers watching", "resumed: bob@example.com watching"), markers(id));
+    assertInOrder(
+        List.of(
+            "waiting for 1 approver(s)",
+            "viewer bob@example.com joined",
+            "approved by bob@example.com",
+            "paused: too few approvers watching",
+            "resumed: bob@example.com watching"),
+        markers(id));
   }
 
   @Test
@@ -229,35 +294,55 @@ class FourEyesEndToEndTest {
     byte[] input = new byte[1_000_000];
     new java.util.Random(7).nextBytes(input);
     Process ssh = session("secure01", "sha256sum");
-    Thread feeder = new Thread(() -> {
-      try (OutputStream in = ssh.getOutputStream()) {
-        in.write(input);
-      } catch (java.io.IOException e) {
-        // the test fails on the digest below
-      }
-    });
+    Thread feeder =
+        new Thread(
+            () -> {
+              try (OutputStream in = ssh.getOutputStream()) {
+                in.write(input);
+              } catch (java.io.IOException e) {
+                // the test fails on the digest below
+              }
+            });
     feeder.start();
     String id = pendingSession("secure01");
-    Thread.sleep(1000); // the input is all sent (or waiting in the SSH window) before anyone approves
+    Thread.sleep(
+        1000); // the input is all sent (or waiting in the SSH window) before anyone approves
     WebClient.Live approving = new WebClient(gw, bobKey).watch(id);
     assertTrue(ssh.waitFor(20, TimeUnit.SECONDS), "the command never saw the end of its input");
-    String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(input));
-    assertEquals(expected + "  -\n", new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    String expected =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(input));
+    assertEquals(
+        expected + "  -\n",
+        new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     assertEquals(0, ssh.exitValue());
     approving.leave();
   }
 
   @Test
-  void anApproverWithoutTheTerminateRightEndsTheSessionTheyApproveAndOthersMayNot() throws Exception {
+  void anApproverWithoutTheTerminateRightEndsTheSessionTheyApproveAndOthersMayNot()
+      throws Exception {
     Path carolKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("carol")), "id_carol");
-    GatewayFixture.issue(new CaKeyStore(gw.dataDir), carolKey, "carol@example.com", List.of("viewer"), Duration.ofHours(1));
+    GatewayFixture.issue(
+        new CaKeyStore(gw.dataDir),
+        carolKey,
+        "carol@example.com",
+        List.of("viewer"),
+        Duration.ofHours(1));
     Process ssh = session("secure01", "echo running; sleep 60");
     String id = pendingSession("secure01");
     WebClient bob = new WebClient(gw, bobKey);
     WebClient.Live approving = bob.watch(id);
     assertEquals("running\n", new String(ssh.getInputStream().readNBytes("running\n".length())));
-    assertEquals(403, new WebClient(gw, carolKey).post("/api/sessions/" + id + "/terminate", "{\"reason\": \"x\"}").statusCode());
-    assertEquals(200, bob.post("/api/sessions/" + id + "/terminate", "{\"reason\": \"wrong table\"}").statusCode());
+    assertEquals(
+        403,
+        new WebClient(gw, carolKey)
+            .post("/api/sessions/" + id + "/terminate", "{\"reason\": \"x\"}")
+            .statusCode());
+    assertEquals(
+        200,
+        bob.post("/api/sessions/" + id + "/terminate", "{\"reason\": \"wrong table\"}")
+            .statusCode());
     assertTrue(ssh.waitFor(10, TimeUnit.SECONDS));
     String err = new String(ssh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(err.contains("bastion: session terminated by bob@example.com: wrong table"), err);
@@ -274,7 +359,9 @@ class FourEyesEndToEndTest {
     awaitAudit("approval_cancelled", id);
     awaitAudit(AuditEvent.SESSION_ENDED, id);
     assertEquals(loginsBefore, upstreamLogins());
-    assertTrue(markers(id).contains("request cancelled: the requester disconnected"), markers(id).toString());
+    assertTrue(
+        markers(id).contains("request cancelled: the requester disconnected"),
+        markers(id).toString());
   }
 
   @Test
@@ -283,10 +370,24 @@ class FourEyesEndToEndTest {
     List<String> ssh = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
     ssh.addAll(gw.sshOptions(aliceKey));
     ssh.addAll(List.of(gw.login + "@secure01@127.0.0.1", "'stty size; sleep 30'"));
-    ExternalCommand.of("tmux", "-S", socket, "new-session", "-d", "-x", "90", "-y", "25", String.join(" ", ssh)).run().orThrow();
+    ExternalCommand.of(
+            "tmux",
+            "-S",
+            socket,
+            "new-session",
+            "-d",
+            "-x",
+            "90",
+            "-y",
+            "25",
+            String.join(" ", ssh))
+        .run()
+        .orThrow();
     try {
       String id = pendingSession("secure01");
-      ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43").run().orThrow();
+      ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43")
+          .run()
+          .orThrow();
       Thread.sleep(500);
       WebClient.Live approving = new WebClient(gw, bobKey).watch(id);
       String screen = "";
@@ -294,7 +395,8 @@ class FourEyesEndToEndTest {
         Thread.sleep(100);
         screen = ExternalCommand.of("tmux", "-S", socket, "capture-pane", "-p").run().stdout();
       }
-      assertTrue(screen.contains("43 132"), "the target's terminal did not get the new size:\n" + screen);
+      assertTrue(
+          screen.contains("43 132"), "the target's terminal did not get the new size:\n" + screen);
       approving.leave();
     } finally {
       ExternalCommand.of("tmux", "-S", socket, "kill-server").run();
@@ -317,7 +419,9 @@ class FourEyesEndToEndTest {
       var session = reader.session(id).filter(s -> s.recordingSha256() != null);
       if (session.isPresent()) {
         List<String> markers = new ArrayList<>();
-        List<String> lines = Files.readAllLines(gw.dataDir.resolve(session.get().recordingPath()), StandardCharsets.UTF_8);
+        List<String> lines =
+            Files.readAllLines(
+                gw.dataDir.resolve(session.get().recordingPath()), StandardCharsets.UTF_8);
         for (String line : lines.subList(1, lines.size())) {
           JsonNode event = JSON.readTree(line);
           if ("m".equals(event.get(1).asText())) {
@@ -338,16 +442,30 @@ class FourEyesEndToEndTest {
     WebClient bob = new WebClient(gw, bobKey);
     // A WebSocket that completes the handshake and then never reads again: it cannot answer pings.
     try (java.net.Socket silent = new java.net.Socket("127.0.0.1", gw.bastion.webPort())) {
-      String request = "GET /api/sessions/" + id + "/live HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + gw.bastion.webPort() + "\r\n"
-          + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-          + "Sec-WebSocket-Protocol: v2.asciicast\r\n"
-          + "Origin: " + bob.base + "\r\nCookie: " + bob.cookie + "\r\n\r\n";
+      String request =
+          "GET /api/sessions/"
+              + id
+              + "/live HTTP/1.1\r\n"
+              + "Host: 127.0.0.1:"
+              + gw.bastion.webPort()
+              + "\r\n"
+              + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              + "Sec-WebSocket-Protocol: v2.asciicast\r\n"
+              + "Origin: "
+              + bob.base
+              + "\r\nCookie: "
+              + bob.cookie
+              + "\r\n\r\n";
       silent.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-      String status = new java.io.BufferedReader(new java.io.InputStreamReader(silent.getInputStream())).readLine();
+      String status =
+          new java.io.BufferedReader(new java.io.InputStreamReader(silent.getInputStream()))
+              .readLine();
       assertTrue(status.startsWith("HTTP/1.1 101"), status);
-      assertEquals("present\n", new String(ssh.getInputStream().readNBytes("present\n".length())), "approval by watching");
+      assertEquals(
+          "present\n",
+          new String(ssh.getInputStream().readNBytes("present\n".length())),
+          "approval by watching");
       awaitAudit("session_paused", id); // about 3 s of silence later
       String err = readAvailable(ssh.getErrorStream());
       assertTrue(err.contains("bastion: paused"), err);
@@ -373,7 +491,9 @@ class FourEyesEndToEndTest {
     WebClient bob = new WebClient(gw, bobKey);
     for (int i = 0; i < 100; i++) {
       for (JsonNode s : JSON.readTree(bob.get("/api/sessions?state=live").body())) {
-        if (target.equals(s.get("target").asText()) && s.has("approval") && "waiting".equals(s.get("approval").get("state").asText())) {
+        if (target.equals(s.get("target").asText())
+            && s.has("approval")
+            && "waiting".equals(s.get("approval").get("state").asText())) {
           return s.get("id").asText();
         }
       }
@@ -383,7 +503,10 @@ class FourEyesEndToEndTest {
   }
 
   private String approvalState(WebClient client, String id) throws Exception {
-    return JSON.readTree(client.get("/api/sessions/" + id).body()).get("approval").get("state").asText();
+    return JSON.readTree(client.get("/api/sessions/" + id).body())
+        .get("approval")
+        .get("state")
+        .asText();
   }
 
   private long upstreamLogins() {
@@ -398,7 +521,9 @@ class FourEyesEndToEndTest {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 100; i++) {
       if (reader.events(null, null, 2000).stream()
-          .filter(e -> sessionId == null || sessionId.equals(e.sessionId())).map(AuditEvent::kind).anyMatch(kind::equals)) {
+          .filter(e -> sessionId == null || sessionId.equals(e.sessionId()))
+          .map(AuditEvent::kind)
+          .anyMatch(kind::equals)) {
         return;
       }
       Thread.sleep(50);

@@ -44,11 +44,25 @@ class GatewayEndToEndTest {
   void start(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
     int closedPort = OpenSshServer.freePort();
-    String otherKey = OpenSsh.read(OpenSsh.pub(OpenSsh.keygen(Files.createDirectories(dir.resolve("other")), "k")));
-    gw = GatewayFixture.start(dir, "  down01:\n    address: 127.0.0.1:" + closedPort + "\n"
-        + "    host_key: \"" + otherKey + "\"\n    logins: [" + dev.bastion.testsupport.LoginAccount.name() + "]\n"
-        + "  evil01:\n    address: TARGET_ADDRESS\n    host_key: \"" + otherKey + "\"\n    logins: [" + dev.bastion.testsupport.LoginAccount.name() + "]\n"
-        );
+    String otherKey =
+        OpenSsh.read(
+            OpenSsh.pub(OpenSsh.keygen(Files.createDirectories(dir.resolve("other")), "k")));
+    gw =
+        GatewayFixture.start(
+            dir,
+            "  down01:\n    address: 127.0.0.1:"
+                + closedPort
+                + "\n"
+                + "    host_key: \""
+                + otherKey
+                + "\"\n    logins: ["
+                + dev.bastion.testsupport.LoginAccount.name()
+                + "]\n"
+                + "  evil01:\n    address: TARGET_ADDRESS\n    host_key: \""
+                + otherKey
+                + "\"\n    logins: ["
+                + dev.bastion.testsupport.LoginAccount.name()
+                + "]\n");
   }
 
   @AfterAll
@@ -96,7 +110,8 @@ class GatewayEndToEndTest {
     cmd.addAll(gw.sshOptions(gw.userKey));
     cmd.add(gw.onTarget() + "@127.0.0.1");
     cmd.add("cat > " + remote + " && sha256sum " + remote);
-    Process up = new ProcessBuilder(cmd).redirectInput(upload.toFile()).redirectErrorStream(true).start();
+    Process up =
+        new ProcessBuilder(cmd).redirectInput(upload.toFile()).redirectErrorStream(true).start();
     String upOut = new String(up.getInputStream().readAllBytes());
     assertTrue(up.waitFor(3, TimeUnit.MINUTES));
     assertEquals(0, up.exitValue(), upOut);
@@ -127,7 +142,10 @@ class GatewayEndToEndTest {
     List<String> sftp = new ArrayList<>(List.of("sftp", "-P", Integer.toString(gw.port())));
     sftp.addAll(gw.sshOptions(gw.userKey));
     sftp.add(gw.onTarget() + "@127.0.0.1");
-    CommandResult r = ExternalCommand.of(sftp).stdin("get " + remote + " " + back + "\nrm " + remote + "\n").run();
+    CommandResult r =
+        ExternalCommand.of(sftp)
+            .stdin("get " + remote + " " + back + "\nrm " + remote + "\n")
+            .run();
     assertEquals(0, r.exitCode(), r.toString());
     assertEquals(sha256(file), sha256(back));
 
@@ -136,18 +154,25 @@ class GatewayEndToEndTest {
     awaitFileOperation("read", remote + ": 3145728 bytes");
     awaitFileOperation("remove", remote + ": ok");
     AuditReader reader = new AuditReader(gw.bastion.database());
-    assertTrue(reader.sessions(false, 100).stream().filter(x -> "sftp".equals(x.kind())).allMatch(x -> x.recordingPath() == null),
+    assertTrue(
+        reader.sessions(false, 100).stream()
+            .filter(x -> "sftp".equals(x.kind()))
+            .allMatch(x -> x.recordingPath() == null),
         "sftp sessions are not recorded byte by byte");
   }
 
   @Test
   void interactiveShellUnderAPtyFollowsTerminalResizes() throws Exception {
-    assertTrue(ExternalCommand.available("tmux"), "tmux is needed for terminal tests; .ci/run installs it");
+    assertTrue(
+        ExternalCommand.available("tmux"),
+        "tmux is needed for terminal tests; .ci/run installs it");
     String socket = dir.resolve("tmux.sock").toString();
     List<String> ssh = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
     ssh.addAll(gw.sshOptions(gw.userKey));
     ssh.add(gw.onTarget() + "@127.0.0.1");
-    List<String> start = new ArrayList<>(List.of("tmux", "-S", socket, "new-session", "-d", "-x", "100", "-y", "30"));
+    List<String> start =
+        new ArrayList<>(
+            List.of("tmux", "-S", socket, "new-session", "-d", "-x", "100", "-y", "30"));
     start.add(String.join(" ", ssh));
     ExternalCommand.of(start).run().orThrow();
     try {
@@ -169,14 +194,17 @@ class GatewayEndToEndTest {
   void unknownTargetIsRefusedWithOneLine() {
     CommandResult r = gw.ssh(gw.login + "@web99", null, "true");
     assertEquals(1, r.exitCode(), r.toString());
-    assertEquals("bastion: unknown target 'web99'; 'ssh ... targets' lists yours", r.stderr().strip());
+    assertEquals(
+        "bastion: unknown target 'web99'; 'ssh ... targets' lists yours", r.stderr().strip());
   }
 
   @Test
   void loginNotAllowedForTheRolesIsRefused() {
     CommandResult r = gw.ssh("root@web01", null, "true");
     assertEquals(1, r.exitCode(), r.toString());
-    assertEquals("bastion: login 'root' is not allowed on web01 for your roles (ops); allowed: " + gw.login, r.stderr().strip());
+    assertEquals(
+        "bastion: login 'root' is not allowed on web01 for your roles (ops); allowed: " + gw.login,
+        r.stderr().strip());
   }
 
   @Test
@@ -189,13 +217,17 @@ class GatewayEndToEndTest {
 
   @Test
   void targetWithAnotherHostKeyIsRefused() {
-    long loginsBefore = gw.target.log().lines().filter(l -> l.contains("Accepted publickey")).count();
+    long loginsBefore =
+        gw.target.log().lines().filter(l -> l.contains("Accepted publickey")).count();
     CommandResult r = gw.ssh(gw.login + "@evil01", null, "true");
     assertEquals(1, r.exitCode(), r.toString());
-    assertTrue(r.stderr().contains("bastion: target evil01 presented host key SHA256:"), r.stderr());
+    assertTrue(
+        r.stderr().contains("bastion: target evil01 presented host key SHA256:"), r.stderr());
     assertTrue(r.stderr().contains("not the pinned SHA256:"), r.stderr());
-    long loginsAfter = gw.target.log().lines().filter(l -> l.contains("Accepted publickey")).count();
-    assertEquals(loginsBefore, loginsAfter, "the bastion must not log in to a host it cannot verify");
+    long loginsAfter =
+        gw.target.log().lines().filter(l -> l.contains("Accepted publickey")).count();
+    assertEquals(
+        loginsBefore, loginsAfter, "the bastion must not log in to a host it cannot verify");
   }
 
   @Test
@@ -203,9 +235,16 @@ class GatewayEndToEndTest {
     Path key = OpenSsh.keygen(Files.createDirectories(dir.resolve("expired")), "id_expired");
     CaKeyStore cas = new CaKeyStore(gw.dataDir);
     Instant now = Instant.now();
-    var request = CertificateRequest.user(OpenSshKeys.readPublicKey(OpenSsh.pub(key)), "bob@example.com", List.of("ops"), Duration.ofHours(1), Clock.systemUTC())
-        .withValidity(now.minus(Duration.ofHours(2)), now.minus(Duration.ofMinutes(5)));
-    OpenSsh.write(OpenSsh.cert(key), OpenSshKeys.toLine(cas.load(CaKind.USER).sign(request), null) + "\n");
+    var request =
+        CertificateRequest.user(
+                OpenSshKeys.readPublicKey(OpenSsh.pub(key)),
+                "bob@example.com",
+                List.of("ops"),
+                Duration.ofHours(1),
+                Clock.systemUTC())
+            .withValidity(now.minus(Duration.ofHours(2)), now.minus(Duration.ofMinutes(5)));
+    OpenSsh.write(
+        OpenSsh.cert(key), OpenSshKeys.toLine(cas.load(CaKind.USER).sign(request), null) + "\n");
     CommandResult r = gw.sshWith(key, gw.onTarget(), null, "true");
     assertEquals(255, r.exitCode(), r.toString());
     assertTrue(r.stderr().contains("bastion: certificate expired at "), r.stderr());
@@ -232,7 +271,9 @@ class GatewayEndToEndTest {
 
     CommandResult targets = gw.ssh("me", null, "targets");
     assertTrue(targets.stdout().contains("web01"), targets.stdout());
-    assertTrue(targets.stdout().lines().anyMatch(l -> l.startsWith("web01") && l.endsWith(gw.login)), targets.stdout());
+    assertTrue(
+        targets.stdout().lines().anyMatch(l -> l.startsWith("web01") && l.endsWith(gw.login)),
+        targets.stdout());
 
     CommandResult shell = gw.ssh("me", null);
     assertEquals(0, shell.exitCode(), shell.toString());
@@ -258,7 +299,10 @@ class GatewayEndToEndTest {
     CommandResult r = gw.ssh(gw.onTarget(), "12345", "cat; exit 3");
     assertEquals(3, r.exitCode(), r.toString());
     AuditReader reader = new AuditReader(gw.bastion.database());
-    SessionRecord s = awaitSession(reader, rec -> "cat; exit 3".equals(rec.command()) && SessionRecord.ENDED.equals(rec.state()));
+    SessionRecord s =
+        awaitSession(
+            reader,
+            rec -> "cat; exit 3".equals(rec.command()) && SessionRecord.ENDED.equals(rec.state()));
     assertEquals("alice@example.com", s.identity());
     assertEquals("web01", s.target());
     assertEquals(gw.login, s.login());
@@ -269,13 +313,16 @@ class GatewayEndToEndTest {
     assertEquals(5, s.bytesOut());
     assertEquals("127.0.0.1", s.sourceAddress());
     // The target's own log names the person: the upstream certificate's key id.
-    assertTrue(gw.target.log().contains("ID alice@example.com via bastion session " + s.id()), gw.target.log());
+    assertTrue(
+        gw.target.log().contains("ID alice@example.com via bastion session " + s.id()),
+        gw.target.log());
   }
 
   @Test
   void revokingAnIdentityEndsItsLiveSession() throws Exception {
     Path key = OpenSsh.keygen(Files.createDirectories(dir.resolve("revoked")), "id_carol");
-    GatewayFixture.issue(new CaKeyStore(gw.dataDir), key, "carol@example.com", List.of("ops"), Duration.ofHours(1));
+    GatewayFixture.issue(
+        new CaKeyStore(gw.dataDir), key, "carol@example.com", List.of("ops"), Duration.ofHours(1));
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(key));
     cmd.addAll(List.of(gw.onTarget() + "@127.0.0.1", "echo started; sleep 60"));
@@ -285,7 +332,10 @@ class GatewayEndToEndTest {
     new RevocationList(gw.dataDir).add(Revocation.identity("carol@example.com", Instant.now()));
     assertTrue(ssh.waitFor(15, TimeUnit.SECONDS), "session was not ended after the revocation");
     String err = new String(ssh.getErrorStream().readAllBytes());
-    assertTrue(err.contains("bastion: your certificate was revoked (identity \"carol@example.com\"); session ended"), err);
+    assertTrue(
+        err.contains(
+            "bastion: your certificate was revoked (identity \"carol@example.com\"); session ended"),
+        err);
     assertEquals(255, ssh.exitValue());
   }
 
@@ -299,8 +349,11 @@ class GatewayEndToEndTest {
     cmd.addAll(gw.sshOptions(gw.userKey));
     cmd.addAll(List.of(gw.onTarget() + "@127.0.0.1", "echo started; exec sleep " + marker));
     Process ssh = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    assertEquals("started\r\n", new String(ssh.getInputStream().readNBytes("started\r\n".length())));
-    assertTrue(ExternalCommand.of("pgrep", "-f", "^sleep " + marker + "$").run().succeeded(), "remote command not running");
+    assertEquals(
+        "started\r\n", new String(ssh.getInputStream().readNBytes("started\r\n".length())));
+    assertTrue(
+        ExternalCommand.of("pgrep", "-f", "^sleep " + marker + "$").run().succeeded(),
+        "remote command not running");
     ssh.destroyForcibly().waitFor();
     boolean gone = false;
     for (int i = 0; i < 100 && !gone; i++) {
@@ -308,8 +361,13 @@ class GatewayEndToEndTest {
       Thread.sleep(100);
     }
     assertTrue(gone, "the target's process outlived the client by 10 s");
-    SessionRecord s = awaitSession(new AuditReader(gw.bastion.database()),
-        rec -> rec.command() != null && rec.command().contains(marker) && SessionRecord.ENDED.equals(rec.state()));
+    SessionRecord s =
+        awaitSession(
+            new AuditReader(gw.bastion.database()),
+            rec ->
+                rec.command() != null
+                    && rec.command().contains(marker)
+                    && SessionRecord.ENDED.equals(rec.state()));
     assertEquals("client disconnected", s.endReason());
   }
 
@@ -324,30 +382,52 @@ class GatewayEndToEndTest {
   private void awaitFileOperation(String operation, String detail) throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 100; i++) {
-      if (reader.events(null, "alice@example.com", 1000).stream().anyMatch(e ->
-          e.kind().equals(AuditEvent.FILE_OPERATION) && operation.equals(e.code()) && detail.equals(e.detail()))) {
+      if (reader.events(null, "alice@example.com", 1000).stream()
+          .anyMatch(
+              e ->
+                  e.kind().equals(AuditEvent.FILE_OPERATION)
+                      && operation.equals(e.code())
+                      && detail.equals(e.detail()))) {
         return;
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("no file operation " + operation + " " + detail + ": "
-        + reader.events(null, null, 30).stream().filter(e -> e.kind().equals(AuditEvent.FILE_OPERATION)).toList());
+    throw new AssertionError(
+        "no file operation "
+            + operation
+            + " "
+            + detail
+            + ": "
+            + reader.events(null, null, 30).stream()
+                .filter(e -> e.kind().equals(AuditEvent.FILE_OPERATION))
+                .toList());
   }
 
   private void awaitEvent(String kind, String code, String identity) throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 100; i++) {
-      boolean found = reader.events(null, identity, 1000).stream()
-          .anyMatch(e -> e.kind().equals(kind) && code.equals(e.code()));
+      boolean found =
+          reader.events(null, identity, 1000).stream()
+              .anyMatch(e -> e.kind().equals(kind) && code.equals(e.code()));
       if (found) {
         return;
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("no audit event " + kind + "/" + code + " for " + identity + ": " + reader.events(null, null, 50));
+    throw new AssertionError(
+        "no audit event "
+            + kind
+            + "/"
+            + code
+            + " for "
+            + identity
+            + ": "
+            + reader.events(null, null, 50));
   }
 
-  private SessionRecord awaitSession(AuditReader reader, java.util.function.Predicate<SessionRecord> match) throws InterruptedException {
+  private SessionRecord awaitSession(
+      AuditReader reader, java.util.function.Predicate<SessionRecord> match)
+      throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       var found = reader.sessions(false, 1000).stream().filter(match).findFirst();
       if (found.isPresent()) {

@@ -33,7 +33,14 @@ final class GatewayFixture implements AutoCloseable {
   final Path userKey;
   final Path knownHosts;
 
-  private GatewayFixture(Path dir, Path dataDir, String login, OpenSshServer target, BastionServer bastion, Path userKey, Path knownHosts) {
+  private GatewayFixture(
+      Path dir,
+      Path dataDir,
+      String login,
+      OpenSshServer target,
+      BastionServer bastion,
+      Path userKey,
+      Path knownHosts) {
     this.dir = dir;
     this.dataDir = dataDir;
     this.login = login;
@@ -48,8 +55,11 @@ final class GatewayFixture implements AutoCloseable {
     return start(dir, extraTargetsYaml, "");
   }
 
-  /** As {@link #start(Path, String)}, with more top-level configuration (e.g. {@code recording:}). */
-  static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml) throws Exception {
+  /**
+   * As {@link #start(Path, String)}, with more top-level configuration (e.g. {@code recording:}).
+   */
+  static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
+      throws Exception {
     OpenSsh.requireInstalled();
     String login = LoginAccount.name();
     Path dataDir = dir.resolve("data");
@@ -65,36 +75,65 @@ final class GatewayFixture implements AutoCloseable {
         "ssh:\n"
             + "  listen: 127.0.0.1:0\n"
             + "web:\n"
-            + "  listen: 127.0.0.1:" + webPort + "\n"
-            + "  public_url: http://127.0.0.1:" + webPort + "\n"
+            + "  listen: 127.0.0.1:"
+            + webPort
+            + "\n"
+            + "  public_url: http://127.0.0.1:"
+            + webPort
+            + "\n"
             + "targets:\n"
             + "  web01:\n"
-            + "    address: 127.0.0.1:" + target.port() + "\n"
-            + "    host_key: \"" + target.hostKeyLine() + "\"\n"
-            + "    logins: [" + login + ", root]\n"
-            + extraTargetsYaml.replace("TARGET_ADDRESS", "127.0.0.1:" + target.port()).replace("TARGET_HOST_KEY", target.hostKeyLine())
+            + "    address: 127.0.0.1:"
+            + target.port()
+            + "\n"
+            + "    host_key: \""
+            + target.hostKeyLine()
+            + "\"\n"
+            + "    logins: ["
+            + login
+            + ", root]\n"
+            + extraTargetsYaml
+                .replace("TARGET_ADDRESS", "127.0.0.1:" + target.port())
+                .replace("TARGET_HOST_KEY", target.hostKeyLine())
             + "roles:\n"
             + "  ops:\n"
             + "    targets: [\"web*\", \"db*\", \"down*\", \"evil*\", \"gated*\"]\n"
-            + "    logins: [" + login + "]\n"
+            + "    logins: ["
+            + login
+            + "]\n"
             + "    can: [shadow, terminate, replay, audit]\n"
             + "  viewer:\n"
             + "    targets: [\"web*\"]\n"
-            + "    logins: [" + login + "]\n"
+            + "    logins: ["
+            + login
+            + "]\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
     BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC());
     Path userKey = OpenSsh.keygen(dir, "id_engineer");
     issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
     Path knownHosts = dir.resolve("known_hosts");
-    OpenSsh.write(knownHosts, "@cert-authority [127.0.0.1]:" + bastion.sshPort() + " " + cas.load(CaKind.HOST).publicKeyLine() + "\n");
+    OpenSsh.write(
+        knownHosts,
+        "@cert-authority [127.0.0.1]:"
+            + bastion.sshPort()
+            + " "
+            + cas.load(CaKind.HOST).publicKeyLine()
+            + "\n");
     return new GatewayFixture(dir, dataDir, login, target, bastion, userKey, knownHosts);
   }
 
-  static void issue(CaKeyStore cas, Path key, String identity, List<String> principals, Duration ttl) {
+  static void issue(
+      CaKeyStore cas, Path key, String identity, List<String> principals, Duration ttl) {
     var cert =
         cas.load(CaKind.USER)
-            .sign(CertificateRequest.user(OpenSshKeys.readPublicKey(OpenSsh.pub(key)), identity, principals, ttl, Clock.systemUTC()));
+            .sign(
+                CertificateRequest.user(
+                    OpenSshKeys.readPublicKey(OpenSsh.pub(key)),
+                    identity,
+                    principals,
+                    ttl,
+                    Clock.systemUTC()));
     OpenSsh.write(OpenSsh.cert(key), OpenSshKeys.toLine(cert, identity) + "\n");
   }
 
@@ -117,7 +156,10 @@ final class GatewayFixture implements AutoCloseable {
     cmd.addAll(sshOptions(key));
     cmd.add(user + "@127.0.0.1");
     cmd.addAll(List.of(command));
-    return ExternalCommand.of(cmd).stdin(stdin == null ? "" : stdin).timeout(Duration.ofMinutes(3)).run();
+    return ExternalCommand.of(cmd)
+        .stdin(stdin == null ? "" : stdin)
+        .timeout(Duration.ofMinutes(3))
+        .run();
   }
 
   /** {@code LOGIN@web01}: the test account on the test sshd. */

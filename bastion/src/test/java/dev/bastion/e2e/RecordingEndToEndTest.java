@@ -1,6 +1,5 @@
 package dev.bastion.e2e;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,13 +62,15 @@ class RecordingEndToEndTest {
     }
     assertTrue(ssh.waitFor(60, TimeUnit.SECONDS));
     assertEquals(100_000_000, count);
-    SessionRecord session = awaitSealed(s -> s.command() != null && s.command().startsWith("base64 -w 120"));
+    SessionRecord session =
+        awaitSealed(s -> s.command() != null && s.command().startsWith("base64 -w 120"));
     Path cast = gw.dataDir.resolve(session.recordingPath());
     MessageDigest recorded = MessageDigest.getInstance("SHA-256");
     try (BufferedReader reader = Files.newBufferedReader(cast, StandardCharsets.UTF_8)) {
       JsonNode header = JSON.readTree(reader.readLine());
       assertEquals(2, header.get("version").asInt());
-      assertEquals("base64 -w 120 /dev/urandom | head -c 100000000", header.get("command").asText());
+      assertEquals(
+          "base64 -w 120 /dev/urandom | head -c 100000000", header.get("command").asText());
       assertEquals("alice@example.com: " + gw.login + "@web01", header.get("title").asText());
       for (String line; (line = reader.readLine()) != null; ) {
         JsonNode event = JSON.readTree(line);
@@ -78,15 +79,17 @@ class RecordingEndToEndTest {
         }
       }
     }
-    assertEquals(HexFormat.of().formatHex(received.digest()), HexFormat.of().formatHex(recorded.digest()));
+    assertEquals(
+        HexFormat.of().formatHex(received.digest()), HexFormat.of().formatHex(recorded.digest()));
     assertEquals(dev.bastion.recorder.RecordingStore.sha256(cast), session.recordingSha256());
   }
 
   @Test
   void utf8AndColoursAreRecordedAsSentAndAsciinemaReproducesThem() throws Exception {
     assertTrue(ExternalCommand.available("asciinema"), "asciinema is needed; .ci/run installs it");
-    String script = "printf 'gr\\303\\274\\303\\237e \\342\\202\\254 \\360\\237\\231\\202 \\033[1;31mred\\033[0m\\n';"
-        + " printf 'ab\\377cd\\n'; echo to-stderr >&2";
+    String script =
+        "printf 'gr\\303\\274\\303\\237e \\342\\202\\254 \\360\\237\\231\\202 \\033[1;31mred\\033[0m\\n';"
+            + " printf 'ab\\377cd\\n'; echo to-stderr >&2";
     List<String> cmd = sshCommand(script);
     Process ssh = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] received = ssh.getInputStream().readAllBytes();
@@ -94,14 +97,21 @@ class RecordingEndToEndTest {
     SessionRecord session = awaitSealed(s -> script.equals(s.command()));
     Path cast = gw.dataDir.resolve(session.recordingPath());
     byte[] output = outputOf(cast);
-    String expected = new String(received, StandardCharsets.UTF_8); // invalid 0xFF decodes to U+FFFD, as recorded
-    assertEquals(expected.replace("to-stderr\n", ""), new String(output, StandardCharsets.UTF_8).replace("to-stderr\n", ""));
-    assertTrue(new String(output, StandardCharsets.UTF_8).contains("grüße € 🙂 \u001b[1;31mred\u001b[0m"));
+    String expected =
+        new String(received, StandardCharsets.UTF_8); // invalid 0xFF decodes to U+FFFD, as recorded
+    assertEquals(
+        expected.replace("to-stderr\n", ""),
+        new String(output, StandardCharsets.UTF_8).replace("to-stderr\n", ""));
+    assertTrue(
+        new String(output, StandardCharsets.UTF_8).contains("grüße € 🙂 \u001b[1;31mred\u001b[0m"));
     assertTrue(new String(output, StandardCharsets.UTF_8).contains("ab\uFFFDcd"));
 
-    // asciinema cat insists on a terminal; script gives it one, in raw mode so nothing is translated.
-    CommandResult cat = ExternalCommand.of("script", "-qec", "stty raw -echo; asciinema cat " + cast, "/dev/null")
-        .env("LC_ALL", "C.UTF-8").run();
+    // asciinema cat insists on a terminal; script gives it one, in raw mode so nothing is
+    // translated.
+    CommandResult cat =
+        ExternalCommand.of("script", "-qec", "stty raw -echo; asciinema cat " + cast, "/dev/null")
+            .env("LC_ALL", "C.UTF-8")
+            .run();
     assertEquals(0, cat.exitCode(), cat.toString());
     assertEquals(new String(output, StandardCharsets.UTF_8), cat.stdout());
   }
@@ -112,14 +122,19 @@ class RecordingEndToEndTest {
     List<String> ssh = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
     ssh.addAll(gw.sshOptions(gw.userKey));
     ssh.add(gw.onTarget() + "@127.0.0.1");
-    List<String> start = new ArrayList<>(List.of("tmux", "-S", socket, "new-session", "-d", "-x", "90", "-y", "25"));
+    List<String> start =
+        new ArrayList<>(List.of("tmux", "-S", socket, "new-session", "-d", "-x", "90", "-y", "25"));
     start.add(String.join(" ", ssh));
     ExternalCommand.of(start).run().orThrow();
     try {
       Thread.sleep(1500);
-      ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43").run().orThrow();
+      ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43")
+          .run()
+          .orThrow();
       Thread.sleep(300);
-      ExternalCommand.of("tmux", "-S", socket, "send-keys", "echo recorded-$((40+2))", "Enter").run().orThrow();
+      ExternalCommand.of("tmux", "-S", socket, "send-keys", "echo recorded-$((40+2))", "Enter")
+          .run()
+          .orThrow();
       Thread.sleep(500);
       ExternalCommand.of("tmux", "-S", socket, "send-keys", "exit", "Enter").run().orThrow();
       SessionRecord session = awaitSealed(s -> "shell".equals(s.kind()));
@@ -129,7 +144,8 @@ class RecordingEndToEndTest {
       assertEquals(90, header.get("width").asInt());
       assertEquals(25, header.get("height").asInt());
       assertEquals("tmux-256color", header.get("env").get("TERM").asText());
-      assertTrue(lines.stream().anyMatch(l -> l.contains("\"r\", \"132x43\"")), String.join("\n", lines));
+      assertTrue(
+          lines.stream().anyMatch(l -> l.contains("\"r\", \"132x43\"")), String.join("\n", lines));
       assertTrue(new String(outputOf(cast), StandardCharsets.UTF_8).contains("recorded-42"));
       StringBuilder typed = new StringBuilder();
       for (String line : lines.subList(1, lines.size())) {
@@ -158,8 +174,17 @@ class RecordingEndToEndTest {
     bytes[at] = 'S';
     Files.write(cast, bytes);
 
-    List<String> cmd = new ArrayList<>(List.of(
-        "java", "-cp", System.getProperty("java.class.path"), "dev.bastion.Main", "recordings", "verify", "--data-dir", gw.dataDir.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.bastion.Main",
+                "recordings",
+                "verify",
+                "--data-dir",
+                gw.dataDir.toString()));
     CommandResult verify = ExternalCommand.of(cmd).run();
     assertEquals(1, verify.exitCode(), verify.toString());
     assertTrue(verify.stdout().contains("ok      " + first.id()), verify.stdout());
@@ -174,14 +199,23 @@ class RecordingEndToEndTest {
     assertEquals(0, r.exitCode());
     SessionRecord session = awaitSealed(s -> "echo played-back-text".equals(s.command()));
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    int status = dev.bastion.cli.BastionCommand.execute(
-        new String[] {"play", session.id(), "--speed", "100", "--data-dir", gw.dataDir.toString()},
-        new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    int status =
+        dev.bastion.cli.BastionCommand.execute(
+            new String[] {
+              "play", session.id(), "--speed", "100", "--data-dir", gw.dataDir.toString()
+            },
+            new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     assertEquals(0, status);
     assertEquals("played-back-text\n", out.toString(StandardCharsets.UTF_8));
     AuditReader reader = new AuditReader(gw.bastion.database());
-    assertTrue(reader.events(null, null, 5000).stream().anyMatch(e ->
-        e.kind().equals("recording_replayed") && session.id().equals(e.sessionId()) && "cli".equals(e.code())));
+    assertTrue(
+        reader.events(null, null, 5000).stream()
+            .anyMatch(
+                e ->
+                    e.kind().equals("recording_replayed")
+                        && session.id().equals(e.sessionId())
+                        && "cli".equals(e.code())));
   }
 
   private List<String> sshCommand(String remote) {
@@ -207,8 +241,11 @@ class RecordingEndToEndTest {
   private SessionRecord awaitSealed(Predicate<SessionRecord> match) throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 200; i++) {
-      var found = reader.sessions(false, 1000).stream()
-          .filter(match).filter(s -> s.recordingSha256() != null).findFirst();
+      var found =
+          reader.sessions(false, 1000).stream()
+              .filter(match)
+              .filter(s -> s.recordingSha256() != null)
+              .findFirst();
       if (found.isPresent()) {
         return found.get();
       }

@@ -13,23 +13,32 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A disk that fills up mid-session: strict mode ends the session and refuses new ones; best_effort goes on. */
+/**
+ * A disk that fills up mid-session: strict mode ends the session and refuses new ones; best_effort
+ * goes on.
+ */
 class RecordingFailureTest {
   @TempDir Path dir;
 
   @Test
-  void strictModeEndsTheSessionWhenTheDiskIsFullAndRefusesNewOnesUntilThereIsRoom() throws Exception {
+  void strictModeEndsTheSessionWhenTheDiskIsFullAndRefusesNewOnesUntilThereIsRoom()
+      throws Exception {
     Path recordings = smallFilesystem(dir.resolve("data/recordings"));
     try (GatewayFixture gw = GatewayFixture.start(dir, "", "recording:\n  mode: strict\n")) {
       CommandResult flood = gw.ssh(gw.onTarget(), null, "head -c 20000000 /dev/zero | base64");
       assertEquals(255, flood.exitCode(), flood.stderr());
-      assertTrue(flood.stderr().contains("bastion: the session recording cannot be written ("), flood.stderr());
+      assertTrue(
+          flood.stderr().contains("bastion: the session recording cannot be written ("),
+          flood.stderr());
       assertTrue(flood.stderr().contains("No space left on device"), flood.stderr());
-      assertTrue(flood.stdout().length() < 20_000_000, "the session went on after its recording failed");
+      assertTrue(
+          flood.stdout().length() < 20_000_000, "the session went on after its recording failed");
 
       CommandResult refused = gw.ssh(gw.onTarget(), null, "echo should-not-run");
       assertEquals(1, refused.exitCode(), refused.toString());
-      assertTrue(refused.stderr().startsWith("bastion: the session cannot be recorded ("), refused.stderr());
+      assertTrue(
+          refused.stderr().startsWith("bastion: the session cannot be recorded ("),
+          refused.stderr());
       assertTrue(!refused.stdout().contains("should-not-run"));
 
       awaitEvent(gw, "recording_failed");
@@ -50,7 +59,8 @@ class RecordingFailureTest {
   void bestEffortModeKeepsTheSessionRunningAndLogsTheFailure() throws Exception {
     Path recordings = smallFilesystem(dir.resolve("data/recordings"));
     try (GatewayFixture gw = GatewayFixture.start(dir, "", "recording:\n  mode: best_effort\n")) {
-      CommandResult flood = gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/zero | base64 -w 0 | wc -c");
+      CommandResult flood =
+          gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/zero | base64 -w 0 | wc -c");
       assertEquals(0, flood.exitCode(), flood.toString());
       assertEquals("4000000", flood.stdout().strip());
       CommandResult big = gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/zero | base64 -w 0");
@@ -64,10 +74,13 @@ class RecordingFailureTest {
 
   /** A 2 MiB tmpfs where the recordings go; needs root, as CI has. */
   private static Path smallFilesystem(Path at) throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
         "filling a disk needs a small filesystem, and mounting one needs root (CI runs as root)");
     Files.createDirectories(at);
-    ExternalCommand.of("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", at.toString()).run().orThrow();
+    ExternalCommand.of("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", at.toString())
+        .run()
+        .orThrow();
     return at;
   }
 

@@ -14,12 +14,16 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** A web viewer user driven from tests: logs in with a link from the real ssh client, calls the API, watches live. */
+/**
+ * A web viewer user driven from tests: logs in with a link from the real ssh client, calls the API,
+ * watches live.
+ */
 final class WebClient {
   final GatewayFixture gw;
   final String base;
   final String cookie;
-  final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+  final HttpClient http =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   WebClient(GatewayFixture gw, Path key) throws Exception {
     this.gw = gw;
@@ -28,28 +32,42 @@ final class WebClient {
     if (link.exitCode() != 0) {
       throw new AssertionError(link.toString());
     }
-    HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(link.stdout().strip())).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> login =
+        http.send(
+            HttpRequest.newBuilder(URI.create(link.stdout().strip())).build(),
+            HttpResponse.BodyHandlers.ofString());
     this.cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
   }
 
   HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Cookie", cookie).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path)).header("Cookie", cookie).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   HttpResponse<String> post(String path, String json) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Cookie", cookie).header("Origin", base)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Cookie", cookie)
+            .header("Origin", base)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   /** A live view of a session; messages are collected, the socket answers pings. */
   Live watch(String sessionId) throws Exception {
     Live live = new Live();
-    live.socket = http.newWebSocketBuilder().header("Cookie", cookie).header("Origin", base).subprotocols("v2.asciicast")
-        .buildAsync(URI.create(base.replace("http", "ws") + "/api/sessions/" + sessionId + "/live"), live)
-        .get(10, TimeUnit.SECONDS);
+    live.socket =
+        http.newWebSocketBuilder()
+            .header("Cookie", cookie)
+            .header("Origin", base)
+            .subprotocols("v2.asciicast")
+            .buildAsync(
+                URI.create(base.replace("http", "ws") + "/api/sessions/" + sessionId + "/live"),
+                live)
+            .get(10, TimeUnit.SECONDS);
     return live;
   }
 
@@ -76,7 +94,9 @@ final class WebClient {
       return null;
     }
 
-    /** Closes the live view (nothing to do if the server closed it already, e.g. the session ended). */
+    /**
+     * Closes the live view (nothing to do if the server closed it already, e.g. the session ended).
+     */
     void leave() throws Exception {
       if (closed.isDone() || socket.isOutputClosed()) {
         return;

@@ -36,14 +36,20 @@ class WebViewerEndToEndTest {
   GatewayFixture gw;
   Path bobKey;
   String base;
-  final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+  final HttpClient http =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
     gw = GatewayFixture.start(dir, "");
     bobKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("bob")), "id_bob");
-    GatewayFixture.issue(new CaKeyStore(gw.dataDir), bobKey, "bob@example.com", List.of("viewer"), Duration.ofHours(1));
+    GatewayFixture.issue(
+        new CaKeyStore(gw.dataDir),
+        bobKey,
+        "bob@example.com",
+        List.of("viewer"),
+        Duration.ofHours(1));
     base = "http://127.0.0.1:" + gw.bastion.webPort();
   }
 
@@ -75,7 +81,11 @@ class WebViewerEndToEndTest {
     assertTrue(JSON.readTree(anonymous.body()).get("error").asText().contains("web-login"));
     HttpResponse<String> page = get(URI.create(base + "/"), null);
     assertEquals(200, page.statusCode());
-    assertTrue(page.headers().firstValue("Content-Security-Policy").orElseThrow().contains("script-src 'self'"));
+    assertTrue(
+        page.headers()
+            .firstValue("Content-Security-Policy")
+            .orElseThrow()
+            .contains("script-src 'self'"));
   }
 
   @Test
@@ -83,82 +93,132 @@ class WebViewerEndToEndTest {
     String alice = cookie(gw.userKey);
     String bob = cookie(bobKey);
     Process ssh = startSession("echo watched-output; sleep 60");
-    assertEquals("watched-output\n", new String(ssh.getInputStream().readNBytes("watched-output\n".length())));
+    assertEquals(
+        "watched-output\n",
+        new String(ssh.getInputStream().readNBytes("watched-output\n".length())));
     JsonNode session = liveSession(alice, "echo watched-output; sleep 60");
     String id = session.get("id").asText();
 
     // Lists and lookups honour rights: bob holds no 'shadow'.
     assertEquals(403, get(URI.create(base + "/api/sessions/" + id), bob).statusCode());
-    assertEquals(404, get(URI.create(base + "/api/sessions/0123456789abcdef0123456789abcdef"), alice).statusCode());
-    assertTrue(JSON.readTree(get(URI.create(base + "/api/sessions?state=live"), bob).body()).isEmpty());
+    assertEquals(
+        404,
+        get(URI.create(base + "/api/sessions/0123456789abcdef0123456789abcdef"), alice)
+            .statusCode());
+    assertTrue(
+        JSON.readTree(get(URI.create(base + "/api/sessions?state=live"), bob).body()).isEmpty());
 
     // The live stream: header first, then what happened so far, as asciinema-player expects.
     List<String> messages = new CopyOnWriteArrayList<>();
     CompletableFuture<Integer> closed = new CompletableFuture<>();
-    WebSocket socket = http.newWebSocketBuilder()
-        .header("Cookie", alice)
-        .header("Origin", base)
-        .subprotocols("v2.asciicast")
-        .buildAsync(URI.create(base.replace("http", "ws") + "/api/sessions/" + id + "/live"), new WebSocket.Listener() {
-          StringBuilder partial = new StringBuilder();
+    WebSocket socket =
+        http.newWebSocketBuilder()
+            .header("Cookie", alice)
+            .header("Origin", base)
+            .subprotocols("v2.asciicast")
+            .buildAsync(
+                URI.create(base.replace("http", "ws") + "/api/sessions/" + id + "/live"),
+                new WebSocket.Listener() {
+                  StringBuilder partial = new StringBuilder();
 
-          @Override
-          public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-              messages.add(partial.toString());
-              partial = new StringBuilder();
-            }
-            ws.request(1);
-            return null;
-          }
+                  @Override
+                  public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                    partial.append(data);
+                    if (last) {
+                      messages.add(partial.toString());
+                      partial = new StringBuilder();
+                    }
+                    ws.request(1);
+                    return null;
+                  }
 
-          @Override
-          public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            closed.complete(status);
-            return null;
-          }
-        }).get(10, TimeUnit.SECONDS);
+                  @Override
+                  public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+                    closed.complete(status);
+                    return null;
+                  }
+                })
+            .get(10, TimeUnit.SECONDS);
     assertEquals("v2.asciicast", socket.getSubprotocol());
-    awaitCondition(() -> messages.stream().anyMatch(m -> m.contains("watched-output")), "output never reached the viewer");
+    awaitCondition(
+        () -> messages.stream().anyMatch(m -> m.contains("watched-output")),
+        "output never reached the viewer");
     JsonNode header = JSON.readTree(messages.get(0));
     assertEquals(2, header.get("version").asInt());
 
     // Terminate needs JSON, this site's Origin and the right.
     String body = "{\"reason\": \"maintenance window closed\"}";
-    assertEquals(403, post(base + "/api/sessions/" + id + "/terminate", alice, body, null, "application/json").statusCode());
-    assertEquals(403, post(base + "/api/sessions/" + id + "/terminate", alice, body, base, "text/plain").statusCode());
-    assertEquals(403, post(base + "/api/sessions/" + id + "/terminate", bob, body, base, "application/json").statusCode());
-    assertEquals(400, post(base + "/api/sessions/" + id + "/terminate", alice, "{}", base, "application/json").statusCode());
-    assertEquals(200, post(base + "/api/sessions/" + id + "/terminate", alice, body, base, "application/json").statusCode());
+    assertEquals(
+        403,
+        post(base + "/api/sessions/" + id + "/terminate", alice, body, null, "application/json")
+            .statusCode());
+    assertEquals(
+        403,
+        post(base + "/api/sessions/" + id + "/terminate", alice, body, base, "text/plain")
+            .statusCode());
+    assertEquals(
+        403,
+        post(base + "/api/sessions/" + id + "/terminate", bob, body, base, "application/json")
+            .statusCode());
+    assertEquals(
+        400,
+        post(base + "/api/sessions/" + id + "/terminate", alice, "{}", base, "application/json")
+            .statusCode());
+    assertEquals(
+        200,
+        post(base + "/api/sessions/" + id + "/terminate", alice, body, base, "application/json")
+            .statusCode());
 
     assertTrue(ssh.waitFor(10, TimeUnit.SECONDS), "ssh did not exit after the termination");
     String err = new String(ssh.getErrorStream().readAllBytes());
-    assertTrue(err.contains("bastion: session terminated by alice@example.com: maintenance window closed"), err);
+    assertTrue(
+        err.contains("bastion: session terminated by alice@example.com: maintenance window closed"),
+        err);
     assertEquals(1000, closed.get(10, TimeUnit.SECONDS));
-    assertTrue(messages.stream().anyMatch(m -> m.contains("\"m\"") && m.contains("viewer alice@example.com joined")), messages.toString());
+    assertTrue(
+        messages.stream()
+            .anyMatch(m -> m.contains("\"m\"") && m.contains("viewer alice@example.com joined")),
+        messages.toString());
 
     // The recording: replayable by alice, not by bob; audit needs its right.
-    awaitCondition(() -> get(URI.create(base + "/api/recordings/" + id + ".cast"), alice).statusCode() == 200, "no recording");
+    awaitCondition(
+        () -> get(URI.create(base + "/api/recordings/" + id + ".cast"), alice).statusCode() == 200,
+        "no recording");
     String cast = get(URI.create(base + "/api/recordings/" + id + ".cast"), alice).body();
     assertTrue(cast.contains("watched-output"), cast);
-    assertTrue(cast.contains("session terminated by alice@example.com: maintenance window closed"), cast);
-    assertEquals(200, get(URI.create(base + "/api/recordings/" + id + ".cast.seal"), alice).statusCode());
+    assertTrue(
+        cast.contains("session terminated by alice@example.com: maintenance window closed"), cast);
+    assertEquals(
+        200, get(URI.create(base + "/api/recordings/" + id + ".cast.seal"), alice).statusCode());
     assertEquals(403, get(URI.create(base + "/api/recordings/" + id + ".cast"), bob).statusCode());
-    assertEquals(404, get(URI.create(base + "/api/recordings/..%2F..%2Fca%2Fuser_ca.cast"), alice).statusCode());
+    assertEquals(
+        404,
+        get(URI.create(base + "/api/recordings/..%2F..%2Fca%2Fuser_ca.cast"), alice).statusCode());
     assertEquals(403, get(URI.create(base + "/api/audit"), bob).statusCode());
     String audit = get(URI.create(base + "/api/audit"), alice).body();
-    assertTrue(audit.contains("session_terminated") && audit.contains("watch_started") && audit.contains("recording_replayed"), audit);
+    assertTrue(
+        audit.contains("session_terminated")
+            && audit.contains("watch_started")
+            && audit.contains("recording_replayed"),
+        audit);
   }
 
   @Test
   void revokingACertificateEndsItsWebSessionToo() throws Exception {
     Path daveKey = OpenSsh.keygen(Files.createDirectories(dir.resolve("dave")), "id_dave");
-    GatewayFixture.issue(new CaKeyStore(gw.dataDir), daveKey, "dave@example.com", List.of("ops"), Duration.ofHours(1));
+    GatewayFixture.issue(
+        new CaKeyStore(gw.dataDir),
+        daveKey,
+        "dave@example.com",
+        List.of("ops"),
+        Duration.ofHours(1));
     String dave = cookie(daveKey);
     assertEquals(200, get(URI.create(base + "/api/me"), dave).statusCode());
-    new dev.bastion.keys.RevocationList(gw.dataDir).add(dev.bastion.keys.Revocation.identity("dave@example.com", java.time.Instant.now()));
-    awaitCondition(() -> get(URI.create(base + "/api/me"), dave).statusCode() == 401, "web session outlived the revocation");
+    new dev.bastion.keys.RevocationList(gw.dataDir)
+        .add(dev.bastion.keys.Revocation.identity("dave@example.com", java.time.Instant.now()));
+    awaitCondition(
+        () -> get(URI.create(base + "/api/me"), dave).statusCode() == 401,
+        "web session outlived the revocation");
   }
 
   @Test
@@ -167,8 +227,13 @@ class WebViewerEndToEndTest {
     Process ssh = startSession("echo origin-test; sleep 30");
     ssh.getInputStream().readNBytes("origin-test\n".length());
     String id = liveSession(alice, "echo origin-test; sleep 30").get("id").asText();
-    HttpResponse<String> upgrade = http.send(HttpRequest.newBuilder(URI.create(base + "/api/sessions/" + id + "/live"))
-        .header("Cookie", alice).header("Origin", "http://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> upgrade =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/sessions/" + id + "/live"))
+                .header("Cookie", alice)
+                .header("Origin", "http://evil.example")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(403, upgrade.statusCode());
     ssh.destroyForcibly();
   }
@@ -182,7 +247,8 @@ class WebViewerEndToEndTest {
 
   private JsonNode liveSession(String cookie, String command) throws Exception {
     for (int i = 0; i < 100; i++) {
-      for (JsonNode s : JSON.readTree(get(URI.create(base + "/api/sessions?state=live"), cookie).body())) {
+      for (JsonNode s :
+          JSON.readTree(get(URI.create(base + "/api/sessions?state=live"), cookie).body())) {
         if (command.equals(s.get("command").asText())) {
           return s;
         }
@@ -216,16 +282,22 @@ class WebViewerEndToEndTest {
     }
   }
 
-  HttpResponse<String> post(String url, String cookie, String body, String origin, String type) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-        .header("Cookie", cookie).header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> post(String url, String cookie, String body, String origin, String type)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(10))
+            .header("Cookie", cookie)
+            .header("Content-Type", type)
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (origin != null) {
       request.header("Origin", origin);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static void awaitCondition(java.util.function.BooleanSupplier condition, String message) throws InterruptedException {
+  static void awaitCondition(java.util.function.BooleanSupplier condition, String message)
+      throws InterruptedException {
     for (int i = 0; i < 200; i++) {
       if (condition.getAsBoolean()) {
         return;

@@ -13,21 +13,27 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class TargetPolicyTest {
-  static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOBa+SuSTtCXdCIl5/kGuy3CPjFmoggjUjAEahAHZNDk";
-  static final BastionConfig CONFIG = ConfigLoader.parse("t.yaml", String.join("\n",
-      "targets:",
-      "  web01: {address: 'h1', host_key: '" + KEY + "', logins: [deploy, root]}",
-      "  web02: {address: 'h2', host_key: '" + KEY + "', logins: [deploy]}",
-      "  db01:  {address: 'h3', host_key: '" + KEY + "', logins: [postgres, deploy]}",
-      "roles:",
-      "  ops: {targets: ['web*'], logins: [deploy]}",
-      "  dba: {targets: ['db?1'], logins: [postgres]}",
-      "  admin: {targets: ['web0[1]'], logins: [root]}",
-      ""));
+  static final String KEY =
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOBa+SuSTtCXdCIl5/kGuy3CPjFmoggjUjAEahAHZNDk";
+  static final BastionConfig CONFIG =
+      ConfigLoader.parse(
+          "t.yaml",
+          String.join(
+              "\n",
+              "targets:",
+              "  web01: {address: 'h1', host_key: '" + KEY + "', logins: [deploy, root]}",
+              "  web02: {address: 'h2', host_key: '" + KEY + "', logins: [deploy]}",
+              "  db01:  {address: 'h3', host_key: '" + KEY + "', logins: [postgres, deploy]}",
+              "roles:",
+              "  ops: {targets: ['web*'], logins: [deploy]}",
+              "  dba: {targets: ['db?1'], logins: [postgres]}",
+              "  admin: {targets: ['web0[1]'], logins: [root]}",
+              ""));
   final TargetPolicy policy = new TargetPolicy(CONFIG);
 
   static CertifiedUser user(String... principals) {
-    return new CertifiedUser("alice", List.of(principals), 7, "SHA256:ca", "SHA256:key", Instant.MAX, new TreeMap<>());
+    return new CertifiedUser(
+        "alice", List.of(principals), 7, "SHA256:ca", "SHA256:key", Instant.MAX, new TreeMap<>());
   }
 
   @Test
@@ -40,13 +46,22 @@ class TargetPolicyTest {
 
   @Test
   void eachRefusalSaysWhy() {
-    assertEquals("unknown_target", assertThrows(AccessDenied.class, () -> policy.authorize(user("ops"), "deploy", "web99")).code());
-    AccessDenied noRole = assertThrows(AccessDenied.class, () -> policy.authorize(user("intern"), "deploy", "web01"));
-    assertEquals("your certificate's principals (intern) name no role of this bastion", noRole.getMessage());
-    AccessDenied target = assertThrows(AccessDenied.class, () -> policy.authorize(user("ops"), "deploy", "db01"));
+    assertEquals(
+        "unknown_target",
+        assertThrows(AccessDenied.class, () -> policy.authorize(user("ops"), "deploy", "web99"))
+            .code());
+    AccessDenied noRole =
+        assertThrows(AccessDenied.class, () -> policy.authorize(user("intern"), "deploy", "web01"));
+    assertEquals(
+        "your certificate's principals (intern) name no role of this bastion", noRole.getMessage());
+    AccessDenied target =
+        assertThrows(AccessDenied.class, () -> policy.authorize(user("ops"), "deploy", "db01"));
     assertEquals("target db01 is not allowed for your roles (ops)", target.getMessage());
-    AccessDenied login = assertThrows(AccessDenied.class, () -> policy.authorize(user("ops"), "root", "web01"));
-    assertEquals("login 'root' is not allowed on web01 for your roles (ops); allowed: deploy", login.getMessage());
+    AccessDenied login =
+        assertThrows(AccessDenied.class, () -> policy.authorize(user("ops"), "root", "web01"));
+    assertEquals(
+        "login 'root' is not allowed on web01 for your roles (ops); allowed: deploy",
+        login.getMessage());
   }
 
   @Test
@@ -58,7 +73,14 @@ class TargetPolicyTest {
 
   @Test
   void reachableListsTargetsWithTheirLogins() {
-    assertEquals(Map.of("web01", List.of("deploy", "root"), "web02", List.of("deploy"), "db01", List.of("postgres")),
+    assertEquals(
+        Map.of(
+            "web01",
+            List.of("deploy", "root"),
+            "web02",
+            List.of("deploy"),
+            "db01",
+            List.of("postgres")),
         policy.reachable(user("ops", "admin", "dba")));
   }
 }

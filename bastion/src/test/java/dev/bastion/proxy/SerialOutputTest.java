@@ -29,7 +29,8 @@ class SerialOutputTest {
       if (inFlight != null) {
         throw new WritePendingException("a write is pending");
       }
-      written.add(new String(buffer.array(), buffer.rpos(), buffer.available(), StandardCharsets.UTF_8));
+      written.add(
+          new String(buffer.array(), buffer.rpos(), buffer.available(), StandardCharsets.UTF_8));
       inFlight = new IoWriteFutureImpl(this, buffer);
       return inFlight;
     }
@@ -46,7 +47,8 @@ class SerialOutputTest {
   }
 
   @Test
-  void aBastionLineWrittenWhileTheTargetsStderrIsInFlightWaitsItsTurnInsteadOfBreakingThePump() throws Exception {
+  void aBastionLineWrittenWhileTheTargetsStderrIsInFlightWaitsItsTurnInsteadOfBreakingThePump()
+      throws Exception {
     OneAtATime channel = new OneAtATime();
     SerialOutput err = new SerialOutput(channel);
     IoWriteFuture pump = err.writeBuffer(text("target stderr chunk"));
@@ -62,7 +64,8 @@ class SerialOutputTest {
     assertTrue(line.isWritten());
     channel.completeWrite();
     assertTrue(next.isWritten());
-    assertEquals(List.of("target stderr chunk", "bastion: paused\n", "more stderr"), channel.written);
+    assertEquals(
+        List.of("target stderr chunk", "bastion: paused\n", "more stderr"), channel.written);
   }
 
   @Test

@@ -20,9 +20,20 @@ class BastionHostKeyTest {
   static final class MovableClock extends Clock {
     Instant now = Instant.parse("2026-11-21T12:00:00Z");
 
-    @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-    @Override public Clock withZone(ZoneId zone) { return this; }
-    @Override public Instant instant() { return now; }
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
   }
 
   @TempDir Path dataDir;
@@ -32,7 +43,8 @@ class BastionHostKeyTest {
     CaKeyStore cas = new CaKeyStore(dataDir);
     cas.init();
     MovableClock clock = new MovableClock();
-    BastionHostKey key = BastionHostKey.loadOrCreate(dataDir, cas, List.of("bastion.example", "127.0.0.1"), clock);
+    BastionHostKey key =
+        BastionHostKey.loadOrCreate(dataDir, cas, List.of("bastion.example", "127.0.0.1"), clock);
     OpenSshCertificate first = key.certificate();
     assertEquals(List.of("bastion.example", "127.0.0.1"), List.copyOf(first.getPrincipals()));
     assertEquals(OpenSshCertificate.Type.HOST, first.getType());

@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The CA key pairs in {@code <data-dir>/ca/}: private key {@code <name>} (mode 0600, OpenSSH format)
- * and public key {@code <name>.pub}. Keys are created once and never overwritten; a file that is
- * corrupt, does not match its other half, or can be read by others stops everything with a message
- * that names it.
+ * The CA key pairs in {@code <data-dir>/ca/}: private key {@code <name>} (mode 0600, OpenSSH
+ * format) and public key {@code <name>.pub}. Keys are created once and never overwritten; a file
+ * that is corrupt, does not match its other half, or can be read by others stops everything with a
+ * message that names it.
  */
 public final class CaKeyStore {
   private static final Set<PosixFilePermission> GROUP_OR_OTHER =
@@ -63,8 +63,12 @@ public final class CaKeyStore {
       }
       if (Files.exists(pub, LinkOption.NOFOLLOW_LINKS)) {
         throw new KeyFileException(
-            pub + " exists but its private key " + priv + " is missing; restore it from backup, or move"
-                + " the .pub file away to create a new " + kind.comment());
+            pub
+                + " exists but its private key "
+                + priv
+                + " is missing; restore it from backup, or move"
+                + " the .pub file away to create a new "
+                + kind.comment());
       }
       KeyPair pair = OpenSshKeys.generateEd25519();
       OpenSshKeys.writeNewPrivateKey(pair, kind.comment(), priv);
@@ -127,7 +131,8 @@ public final class CaKeyStore {
     try {
       if (!Files.isDirectory(caDir)) {
         Files.createDirectories(
-            caDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            caDir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
     } catch (IOException e) {
       throw new KeyFileException("cannot create " + caDir + ": " + e.getMessage(), e);

@@ -4,7 +4,10 @@ package dev.bastion.keys;
 public enum CaKind {
   /** Signs engineers' certificates; the bastion trusts it for logins. */
   USER("user_ca", "bastion user CA"),
-  /** Signs the bastion's own host certificate; clients trust it with one {@code @cert-authority} line. */
+  /**
+   * Signs the bastion's own host certificate; clients trust it with one {@code @cert-authority}
+   * line.
+   */
   HOST("host_ca", "bastion host CA"),
   /** Signs the short-lived certificates the bastion logs in to targets with. */
   UPSTREAM("upstream_ca", "bastion upstream CA");
@@ -17,7 +20,9 @@ public enum CaKind {
     this.comment = comment;
   }
 
-  /** File name of the private key inside {@code <data-dir>/ca/}; the public key adds {@code .pub}. */
+  /**
+   * File name of the private key inside {@code <data-dir>/ca/}; the public key adds {@code .pub}.
+   */
   public String fileName() {
     return fileName;
   }

@@ -13,8 +13,8 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.OpenSshCertificate.CertificateOption;
 import org.apache.sshd.common.config.keys.OpenSshCertificateImpl;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /** One CA key pair that signs OpenSSH v01 certificates. */
@@ -48,7 +48,9 @@ public final class CertificateAuthority {
     return keyPair.getPublic();
   }
 
-  /** The CA's public key as one OpenSSH line, as {@code TrustedUserCAKeys} or known_hosts take it. */
+  /**
+   * The CA's public key as one OpenSSH line, as {@code TrustedUserCAKeys} or known_hosts take it.
+   */
   public String publicKeyLine() {
     return OpenSshKeys.toLine(keyPair.getPublic(), kind.comment());
   }
@@ -77,7 +79,8 @@ public final class CertificateAuthority {
     cert.setPrincipals(new ArrayList<>(request.principals()));
     cert.setValidAfter(request.validAfter().getEpochSecond());
     cert.setValidBefore(request.validBefore().getEpochSecond());
-    // PROTOCOL.certkeys: options and extensions must be in lexical order; the request keeps them sorted.
+    // PROTOCOL.certkeys: options and extensions must be in lexical order; the request keeps them
+    // sorted.
     cert.setCriticalOptions(options(request.criticalOptions()));
     cert.setExtensions(options(request.extensions()));
     cert.setCaPubKey(keyPair.getPublic());
@@ -106,10 +109,12 @@ public final class CertificateAuthority {
 
   private static String checkCertifiable(PublicKey key) {
     if (key instanceof OpenSshCertificate) {
-      throw new IllegalArgumentException("the key is already a certificate; give the plain public key");
+      throw new IllegalArgumentException(
+          "the key is already a certificate; give the plain public key");
     }
     if (key instanceof DSAPublicKey) {
-      throw new IllegalArgumentException("DSA keys are not certified; use Ed25519, ECDSA or RSA (3072+ bits)");
+      throw new IllegalArgumentException(
+          "DSA keys are not certified; use Ed25519, ECDSA or RSA (3072+ bits)");
     }
     if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
       throw new IllegalArgumentException(

@@ -1,6 +1,9 @@
 package dev.bastion.keys;
 
-/** The outcome of {@link CertificateValidator#validate}: accepted with who it is, or refused and why. */
+/**
+ * The outcome of {@link CertificateValidator#validate}: accepted with who it is, or refused and
+ * why.
+ */
 public sealed interface CertificateCheck {
   boolean accepted();
 

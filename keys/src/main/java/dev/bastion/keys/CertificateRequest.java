@@ -27,8 +27,10 @@ public record CertificateRequest(
 
   /** Default lifetime of a user certificate. */
   public static final Duration DEFAULT_USER_TTL = Duration.ofHours(8);
+
   /** Default lifetime of a host certificate. */
   public static final Duration DEFAULT_HOST_TTL = Duration.ofDays(7 * 52);
+
   /** How far in the past validity starts, so that a client with a slow clock can use it at once. */
   public static final Duration BACKDATE = Duration.ofMinutes(1);
 
@@ -45,8 +47,10 @@ public record CertificateRequest(
       throw new IllegalArgumentException("a certificate needs a key id (the identity)");
     }
     for (String principal : principals) {
-      if (principal.isBlank() || principal.chars().anyMatch(c -> c == ',' || Character.isWhitespace(c))) {
-        throw new IllegalArgumentException("principal '" + principal + "' is empty or has a comma or space");
+      if (principal.isBlank()
+          || principal.chars().anyMatch(c -> c == ',' || Character.isWhitespace(c))) {
+        throw new IllegalArgumentException(
+            "principal '" + principal + "' is empty or has a comma or space");
       }
     }
   }
@@ -88,7 +92,15 @@ public record CertificateRequest(
 
   public CertificateRequest withSerial(long newSerial) {
     return new CertificateRequest(
-        type, publicKey, keyId, principals, validAfter, validBefore, newSerial, criticalOptions, extensions);
+        type,
+        publicKey,
+        keyId,
+        principals,
+        validAfter,
+        validBefore,
+        newSerial,
+        criticalOptions,
+        extensions);
   }
 
   public CertificateRequest withCriticalOption(String name, String value) {
@@ -109,7 +121,15 @@ public record CertificateRequest(
     TreeMap<String, String> fewer = new TreeMap<>(extensions);
     fewer.remove(name);
     return new CertificateRequest(
-        type, publicKey, keyId, principals, validAfter, validBefore, serial, criticalOptions, fewer);
+        type,
+        publicKey,
+        keyId,
+        principals,
+        validAfter,
+        validBefore,
+        serial,
+        criticalOptions,
+        fewer);
   }
 
   public CertificateRequest withValidity(Instant after, Instant before) {

@@ -25,10 +25,12 @@ import org.apache.sshd.common.net.InetAddressRange;
 public final class CertificateValidator {
   /** Default tolerance for clocks that disagree between the bastion and the CA. */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
+
   /** RSA user keys below this are refused even when a trusted CA signed them. */
   public static final int MIN_RSA_BITS = 2048;
 
-  private static final Set<String> ENFORCED_CRITICAL_OPTIONS = Set.of(OpenSshCertificate.SOURCE_ADDRESS);
+  private static final Set<String> ENFORCED_CRITICAL_OPTIONS =
+      Set.of(OpenSshCertificate.SOURCE_ADDRESS);
 
   private final List<PublicKey> trustedCas;
   private final Duration clockSkew;
@@ -157,7 +159,8 @@ public final class CertificateValidator {
   private Optional<CertificateCheck.Refused> checkNames(OpenSshCertificate cert) {
     if (cert.getId() == null || cert.getId().isBlank()) {
       return Optional.of(
-          refuse(Refusal.NO_KEY_ID, "certificate has an empty key id; it must name the person", cert));
+          refuse(
+              Refusal.NO_KEY_ID, "certificate has an empty key id; it must name the person", cert));
     }
     if (cert.getPrincipals() == null || cert.getPrincipals().isEmpty()) {
       return Optional.of(
@@ -206,7 +209,9 @@ public final class CertificateValidator {
     return Optional.empty();
   }
 
-  /** OpenSSH's rule: a comma-separated list of addresses and CIDR blocks; anything malformed fails. */
+  /**
+   * OpenSSH's rule: a comma-separated list of addresses and CIDR blocks; anything malformed fails.
+   */
   static boolean sourceAllowed(String list, InetAddress source) {
     if (source == null) {
       return false;
@@ -240,7 +245,9 @@ public final class CertificateValidator {
     return hit.map(
         r ->
             refuse(
-                r.kind() == Revocation.Kind.SERIAL ? Refusal.REVOKED_SERIAL : Refusal.REVOKED_IDENTITY,
+                r.kind() == Revocation.Kind.SERIAL
+                    ? Refusal.REVOKED_SERIAL
+                    : Refusal.REVOKED_IDENTITY,
                 "certificate "
                     + r.describe()
                     + " was revoked at "
@@ -260,7 +267,9 @@ public final class CertificateValidator {
         cert.getExtensionsMap());
   }
 
-  /** An unsigned OpenSSH timestamp as an Instant; "forever" and beyond become {@link Instant#MAX}. */
+  /**
+   * An unsigned OpenSSH timestamp as an Instant; "forever" and beyond become {@link Instant#MAX}.
+   */
   static Instant instant(long unsignedEpochSeconds) {
     if (unsignedEpochSeconds < 0 || unsignedEpochSeconds > Instant.MAX.getEpochSecond()) {
       return Instant.MAX;
@@ -268,7 +277,8 @@ public final class CertificateValidator {
     return Instant.ofEpochSecond(unsignedEpochSeconds);
   }
 
-  private static CertificateCheck.Refused refuse(Refusal reason, String message, OpenSshCertificate cert) {
+  private static CertificateCheck.Refused refuse(
+      Refusal reason, String message, OpenSshCertificate cert) {
     return new CertificateCheck.Refused(
         reason,
         message,

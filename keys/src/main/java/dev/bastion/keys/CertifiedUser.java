@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.SortedMap;
 
 /**
- * A person proven by a valid user certificate: the key id is who they are, the principals are
- * their role names, the extensions what their client may ask for.
+ * A person proven by a valid user certificate: the key id is who they are, the principals are their
+ * role names, the extensions what their client may ask for.
  */
 public record CertifiedUser(
     String identity,

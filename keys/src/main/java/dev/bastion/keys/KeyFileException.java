@@ -1,6 +1,9 @@
 package dev.bastion.keys;
 
-/** A key, certificate or revocation file that cannot be used, with a message that says which and why. */
+/**
+ * A key, certificate or revocation file that cannot be used, with a message that says which and
+ * why.
+ */
 public class KeyFileException extends RuntimeException {
   public KeyFileException(String message) {
     super(message);

@@ -30,7 +30,9 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 public final class OpenSshKeys {
   private OpenSshKeys() {}
 
-  /** Parses one OpenSSH public key line ({@code type base64 [comment]}), plain key or certificate. */
+  /**
+   * Parses one OpenSSH public key line ({@code type base64 [comment]}), plain key or certificate.
+   */
   public static PublicKey parsePublicKey(String line) {
     String trimmed = line == null ? "" : line.strip();
     if (trimmed.isEmpty()) {
@@ -83,7 +85,10 @@ public final class OpenSshKeys {
     return KeyUtils.getFingerPrint(plain);
   }
 
-  /** The key type name OpenSSH uses, e.g. {@code ssh-ed25519} or {@code rsa-sha2-512}-capable {@code ssh-rsa}. */
+  /**
+   * The key type name OpenSSH uses, e.g. {@code ssh-ed25519} or {@code rsa-sha2-512}-capable {@code
+   * ssh-rsa}.
+   */
   public static String keyType(PublicKey key) {
     return KeyUtils.getKeyType(key);
   }
@@ -122,7 +127,8 @@ public final class OpenSshKeys {
   public static KeyPair readPrivateKey(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       Iterable<KeyPair> pairs =
-          SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(file.toString()), in, null);
+          SecurityUtils.loadKeyPairIdentities(
+              null, NamedResource.ofName(file.toString()), in, null);
       Iterator<KeyPair> it = pairs == null ? null : pairs.iterator();
       if (it == null || !it.hasNext()) {
         throw new KeyFileException(file + " is not an OpenSSH private key");

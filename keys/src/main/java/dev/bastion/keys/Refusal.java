@@ -1,6 +1,9 @@
 package dev.bastion.keys;
 
-/** Why a certificate was refused, one value per distinct reason; {@link #code()} goes to the audit log. */
+/**
+ * Why a certificate was refused, one value per distinct reason; {@link #code()} goes to the audit
+ * log.
+ */
 public enum Refusal {
   NOT_A_CERTIFICATE,
   UNTRUSTED_CA,

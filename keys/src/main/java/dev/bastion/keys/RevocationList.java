@@ -20,8 +20,8 @@ import java.util.Optional;
 /**
  * Revoked serials and identities, kept in {@code <data-dir>/revoked}: one tab-separated line each,
  * {@code kind, revoked-at, value}, appended and fsynced. Lookups re-read the file when it changed,
- * so a revocation made by {@code bastion cert revoke} applies to the next login of a running server.
- * A damaged file is an error, never an empty list.
+ * so a revocation made by {@code bastion cert revoke} applies to the next login of a running
+ * server. A damaged file is an error, never an empty list.
  */
 public final class RevocationList {
   private final Path file;
@@ -64,7 +64,8 @@ public final class RevocationList {
   public synchronized boolean add(Revocation revocation) {
     String value = revocation.value();
     if (value.isEmpty() || value.chars().anyMatch(c -> c == '\t' || c == '\n' || c == '\r')) {
-      throw new IllegalArgumentException("cannot revoke an empty value or one with tabs or line breaks");
+      throw new IllegalArgumentException(
+          "cannot revoke an empty value or one with tabs or line breaks");
     }
     refresh();
     for (Revocation r : snapshot.entries()) {
@@ -72,13 +73,15 @@ public final class RevocationList {
         return false;
       }
     }
-    String line =
-        revocation.kind().token() + "\t" + revocation.revokedAt() + "\t" + value + "\n";
+    String line = revocation.kind().token() + "\t" + revocation.revokedAt() + "\t" + value + "\n";
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       try (FileChannel out =
           FileChannel.open(
-              file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+              file,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.APPEND,
+              StandardOpenOption.WRITE)) {
         out.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
         out.force(true);
       }

@@ -11,8 +11,8 @@ public final class TimeSpans {
   private TimeSpans() {}
 
   /**
-   * Parses {@code ssh-keygen}'s time format: one or more number-and-unit parts, units {@code s m h d
-   * w}; a bare number means seconds.
+   * Parses {@code ssh-keygen}'s time format: one or more number-and-unit parts, units {@code s m h
+   * d w}; a bare number means seconds.
    */
   public static Duration parse(String text) {
     if (text == null || text.isBlank()) {

@@ -25,7 +25,9 @@ class CaKeyStoreTest {
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)));
       assertTrue(OpenSsh.read(store.publicKeyFile(kind)).startsWith("ssh-ed25519 "));
     }
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(store.directory())));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(store.directory())));
   }
 
   @Test
@@ -42,7 +44,8 @@ class CaKeyStoreTest {
     CaKeyStore store = new CaKeyStore(dataDir);
     store.init();
     String derived =
-        ExternalCommand.of("ssh-keygen", "-y", "-f", store.privateKeyFile(CaKind.UPSTREAM).toString())
+        ExternalCommand.of(
+                "ssh-keygen", "-y", "-f", store.privateKeyFile(CaKind.UPSTREAM).toString())
             .run()
             .orThrow()
             .stdout();
@@ -55,7 +58,8 @@ class CaKeyStoreTest {
     CaKeyStore store = new CaKeyStore(dataDir);
     store.init();
     Path priv = store.privateKeyFile(CaKind.HOST);
-    Files.writeString(priv, "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n");
+    Files.writeString(
+        priv, "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n");
     KeyFileException e = assertThrows(KeyFileException.class, () -> store.load(CaKind.HOST));
     assertTrue(e.getMessage().contains(priv.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
@@ -76,7 +80,10 @@ class CaKeyStoreTest {
   void publicKeyThatDoesNotMatchItsPrivateKeyIsRefused() throws Exception {
     CaKeyStore store = new CaKeyStore(dataDir);
     store.init();
-    Files.copy(store.publicKeyFile(CaKind.HOST), store.publicKeyFile(CaKind.USER), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        store.publicKeyFile(CaKind.HOST),
+        store.publicKeyFile(CaKind.USER),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     KeyFileException e = assertThrows(KeyFileException.class, () -> store.load(CaKind.USER));
     assertTrue(e.getMessage().contains("does not match its private key"), e.getMessage());
   }

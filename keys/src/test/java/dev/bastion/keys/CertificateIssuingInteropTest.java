@@ -56,16 +56,22 @@ class CertificateIssuingInteropTest {
     OpenSsh.write(certFile, OpenSshKeys.toLine(cert, "alice@example.com") + "\n");
 
     SshKeygenListing listing = SshKeygenListing.of(certFile);
-    assertTrue(listing.field("Type").endsWith("-cert-v01@openssh.com user certificate"), listing.field("Type"));
+    assertTrue(
+        listing.field("Type").endsWith("-cert-v01@openssh.com user certificate"),
+        listing.field("Type"));
     assertEquals("\"alice@example.com\"", listing.field("Key ID"));
     assertEquals(Long.toUnsignedString(request.serial()), listing.field("Serial"));
     assertEquals(
-        "from " + local(NOW.minus(Duration.ofMinutes(1))) + " to " + local(NOW.plus(Duration.ofHours(8))),
+        "from "
+            + local(NOW.minus(Duration.ofMinutes(1)))
+            + " to "
+            + local(NOW.plus(Duration.ofHours(8))),
         listing.field("Valid"));
     assertEquals(List.of("ops", "dba"), listing.principals());
     assertEquals(List.of("source-address 127.0.0.1/32,10.0.0.0/8"), listing.criticalOptions());
     assertEquals(List.of("permit-agent-forwarding", "permit-pty"), listing.extensions());
-    assertEquals("ED25519 " + userCa.fingerprint() + " (using ssh-ed25519)", listing.field("Signing CA"));
+    assertEquals(
+        "ED25519 " + userCa.fingerprint() + " (using ssh-ed25519)", listing.field("Signing CA"));
     assertTrue(listing.field("Public key").endsWith(OpenSshKeys.fingerprint(cert.getCertPubKey())));
     // ssh-keygen's own -L rendering and ours agree field by field.
     String ours = CertificateDescription.describe(certFile.toString(), cert);
@@ -96,15 +102,23 @@ class CertificateIssuingInteropTest {
   void serialsAreRandomAndUseAllSixtyFourBits() {
     Path key = OpenSsh.keygen(work, "id_serial");
     var pub = OpenSshKeys.readPublicKey(OpenSsh.pub(key));
-    long a = userCa.sign(CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK)).getSerial();
-    long b = userCa.sign(CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK)).getSerial();
+    long a =
+        userCa
+            .sign(CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK))
+            .getSerial();
+    long b =
+        userCa
+            .sign(CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK))
+            .getSerial();
     assertTrue(a != b && a != 0 && b != 0);
     long high = -3L; // 18446744073709551613 unsigned
     Path certFile = OpenSsh.cert(key);
     OpenSsh.write(
         certFile,
         OpenSshKeys.toLine(
-                userCa.sign(CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK).withSerial(high)),
+                userCa.sign(
+                    CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK)
+                        .withSerial(high)),
                 null)
             + "\n");
     assertEquals("18446744073709551613", SshKeygenListing.of(certFile).field("Serial"));
@@ -117,13 +131,16 @@ class CertificateIssuingInteropTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> userCa.sign(CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK)));
+            () ->
+                userCa.sign(
+                    CertificateRequest.user(pub, "a", List.of("ops"), Duration.ofHours(1), CLOCK)));
     assertTrue(e.getMessage().contains("RSA key has 2048 bits; at least 3072"), e.getMessage());
   }
 
   private static String local(Instant instant) {
     // ssh-keygen prints local time without zone; the test commands run with TZ=UTC.
     // (LocalDateTime.toString would drop ":00" seconds, once a minute)
-    return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").format(instant.atOffset(ZoneOffset.UTC));
+    return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
+        .format(instant.atOffset(ZoneOffset.UTC));
   }
 }

@@ -79,7 +79,12 @@ class CertificateValidatorTest {
   }
 
   /** One row: how the certificate is made, where the login comes from, what must happen. */
-  record Case(String name, Supplier<PublicKey> certificate, String source, Refusal expected, String message) {
+  record Case(
+      String name,
+      Supplier<PublicKey> certificate,
+      String source,
+      Refusal expected,
+      String message) {
     @Override
     public String toString() {
       return name;
@@ -88,47 +93,186 @@ class CertificateValidatorTest {
 
   static Stream<Case> refusals() {
     return Stream.of(
-        new Case("plain key", () -> OpenSshKeys.readPublicKey(OpenSsh.pub(userKey)), "127.0.0.1",
-            Refusal.NOT_A_CERTIFICATE, "a plain ssh-ed25519 key (SHA256:"),
-        new Case("untrusted CA", () -> sign(rogueCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60)), "127.0.0.1",
+        new Case(
+            "plain key",
+            () -> OpenSshKeys.readPublicKey(OpenSsh.pub(userKey)),
+            "127.0.0.1",
+            Refusal.NOT_A_CERTIFICATE,
+            "a plain ssh-ed25519 key (SHA256:"),
+        new Case(
+            "untrusted CA",
+            () -> sign(rogueCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60)),
+            "127.0.0.1",
             Refusal.UNTRUSTED_CA,
             "certificate signed by CA " + fingerprint(rogueCa) + " which is not trusted"),
-        new Case("ssh-rsa SHA-1 signature", () -> sign(rsaCa, userKey, "-t", "ssh-rsa", "-I", "alice", "-n", "ops", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.WEAK_SIGNATURE_ALGORITHM, "signed with ssh-rsa (SHA-1), which is refused"),
-        new Case("altered after signing", () -> tamper(sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60))), "127.0.0.1",
-            Refusal.BAD_SIGNATURE, "does not verify against CA " + fingerprint(userCa)),
-        new Case("host certificate", () -> sign(userCa, userKey, "-h", "-I", "web01", "-n", "web01", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.NOT_A_USER_CERTIFICATE, "a host certificate was offered for a user login"),
-        new Case("RSA 1024 key", () -> sign(userCa, weakKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.WEAK_KEY, "RSA key of 1024 bits is refused"),
-        new Case("expired five minutes ago", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-120, -5)), "127.0.0.1",
-            Refusal.EXPIRED, "certificate expired at " + NOW.minus(Duration.ofMinutes(5)) + " (5 minutes ago)"),
-        new Case("not valid for three hours", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(180, 300)), "127.0.0.1",
-            Refusal.NOT_YET_VALID, "certificate is not valid until " + NOW.plus(Duration.ofHours(3)) + " (in 3 hours)"),
-        new Case("empty key id", () -> sign(userCa, userKey, "-I", "", "-n", "ops", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.NO_KEY_ID, "certificate has an empty key id"),
-        new Case("no principals", () -> sign(userCa, userKey, "-I", "alice", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.NO_PRINCIPALS, "certificate has no principals"),
-        new Case("force-command", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-O", "force-command=/bin/true", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.UNSUPPORTED_CRITICAL_OPTION, "critical option force-command, which the bastion cannot enforce"),
-        new Case("verify-required", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-O", "verify-required", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.UNSUPPORTED_CRITICAL_OPTION, "critical option verify-required"),
-        new Case("unknown critical option", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-O", "critical:launch-codes@example.com=1", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.UNKNOWN_CRITICAL_OPTION, "unknown critical option launch-codes@example.com"),
-        new Case("source-address elsewhere", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-O", "source-address=10.0.0.0/8,192.168.1.7", "-V", window(-5, 60)), "127.0.0.1",
+        new Case(
+            "ssh-rsa SHA-1 signature",
+            () ->
+                sign(
+                    rsaCa,
+                    userKey,
+                    "-t",
+                    "ssh-rsa",
+                    "-I",
+                    "alice",
+                    "-n",
+                    "ops",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
+            Refusal.WEAK_SIGNATURE_ALGORITHM,
+            "signed with ssh-rsa (SHA-1), which is refused"),
+        new Case(
+            "altered after signing",
+            () -> tamper(sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60))),
+            "127.0.0.1",
+            Refusal.BAD_SIGNATURE,
+            "does not verify against CA " + fingerprint(userCa)),
+        new Case(
+            "host certificate",
+            () -> sign(userCa, userKey, "-h", "-I", "web01", "-n", "web01", "-V", window(-5, 60)),
+            "127.0.0.1",
+            Refusal.NOT_A_USER_CERTIFICATE,
+            "a host certificate was offered for a user login"),
+        new Case(
+            "RSA 1024 key",
+            () -> sign(userCa, weakKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60)),
+            "127.0.0.1",
+            Refusal.WEAK_KEY,
+            "RSA key of 1024 bits is refused"),
+        new Case(
+            "expired five minutes ago",
+            () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-120, -5)),
+            "127.0.0.1",
+            Refusal.EXPIRED,
+            "certificate expired at " + NOW.minus(Duration.ofMinutes(5)) + " (5 minutes ago)"),
+        new Case(
+            "not valid for three hours",
+            () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(180, 300)),
+            "127.0.0.1",
+            Refusal.NOT_YET_VALID,
+            "certificate is not valid until " + NOW.plus(Duration.ofHours(3)) + " (in 3 hours)"),
+        new Case(
+            "empty key id",
+            () -> sign(userCa, userKey, "-I", "", "-n", "ops", "-V", window(-5, 60)),
+            "127.0.0.1",
+            Refusal.NO_KEY_ID,
+            "certificate has an empty key id"),
+        new Case(
+            "no principals",
+            () -> sign(userCa, userKey, "-I", "alice", "-V", window(-5, 60)),
+            "127.0.0.1",
+            Refusal.NO_PRINCIPALS,
+            "certificate has no principals"),
+        new Case(
+            "force-command",
+            () ->
+                sign(
+                    userCa,
+                    userKey,
+                    "-I",
+                    "alice",
+                    "-n",
+                    "ops",
+                    "-O",
+                    "force-command=/bin/true",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
+            Refusal.UNSUPPORTED_CRITICAL_OPTION,
+            "critical option force-command, which the bastion cannot enforce"),
+        new Case(
+            "verify-required",
+            () ->
+                sign(
+                    userCa,
+                    userKey,
+                    "-I",
+                    "alice",
+                    "-n",
+                    "ops",
+                    "-O",
+                    "verify-required",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
+            Refusal.UNSUPPORTED_CRITICAL_OPTION,
+            "critical option verify-required"),
+        new Case(
+            "unknown critical option",
+            () ->
+                sign(
+                    userCa,
+                    userKey,
+                    "-I",
+                    "alice",
+                    "-n",
+                    "ops",
+                    "-O",
+                    "critical:launch-codes@example.com=1",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
+            Refusal.UNKNOWN_CRITICAL_OPTION,
+            "unknown critical option launch-codes@example.com"),
+        new Case(
+            "source-address elsewhere",
+            () ->
+                sign(
+                    userCa,
+                    userKey,
+                    "-I",
+                    "alice",
+                    "-n",
+                    "ops",
+                    "-O",
+                    "source-address=10.0.0.0/8,192.168.1.7",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
             Refusal.SOURCE_ADDRESS_NOT_ALLOWED,
             "connection from 127.0.0.1 is not allowed by the certificate's source-address 10.0.0.0/8,192.168.1.7"),
-        new Case("revoked serial", () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-z", "4242", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.REVOKED_SERIAL, "certificate serial 4242 was revoked at " + NOW.minus(Duration.ofHours(1))),
-        new Case("revoked identity", () -> sign(userCa, userKey, "-I", "mallory@example.com", "-n", "ops", "-V", window(-5, 60)), "127.0.0.1",
-            Refusal.REVOKED_IDENTITY, "certificate identity \"mallory@example.com\" was revoked at"));
+        new Case(
+            "revoked serial",
+            () ->
+                sign(
+                    userCa,
+                    userKey,
+                    "-I",
+                    "alice",
+                    "-n",
+                    "ops",
+                    "-z",
+                    "4242",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
+            Refusal.REVOKED_SERIAL,
+            "certificate serial 4242 was revoked at " + NOW.minus(Duration.ofHours(1))),
+        new Case(
+            "revoked identity",
+            () ->
+                sign(
+                    userCa,
+                    userKey,
+                    "-I",
+                    "mallory@example.com",
+                    "-n",
+                    "ops",
+                    "-V",
+                    window(-5, 60)),
+            "127.0.0.1",
+            Refusal.REVOKED_IDENTITY,
+            "certificate identity \"mallory@example.com\" was revoked at"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("refusals")
   void eachFaultIsRefusedWithItsOwnReasonAndTheFacts(Case c) throws Exception {
-    CertificateCheck check = validator.validate(c.certificate().get(), InetAddress.getByName(c.source()));
-    CertificateCheck.Refused refused = assertInstanceOf(CertificateCheck.Refused.class, check, c.name());
+    CertificateCheck check =
+        validator.validate(c.certificate().get(), InetAddress.getByName(c.source()));
+    CertificateCheck.Refused refused =
+        assertInstanceOf(CertificateCheck.Refused.class, check, c.name());
     assertEquals(c.expected(), refused.reason(), refused.message());
     assertTrue(refused.message().contains(c.message()), "message was: " + refused.message());
   }
@@ -142,7 +286,18 @@ class CertificateValidatorTest {
 
   @Test
   void certificateFromSshKeygenWithOurUserCaIsAccepted() throws Exception {
-    PublicKey cert = sign(userCa, userKey, "-I", "alice@example.com", "-n", "ops,dba", "-z", "77", "-V", window(-5, 60));
+    PublicKey cert =
+        sign(
+            userCa,
+            userKey,
+            "-I",
+            "alice@example.com",
+            "-n",
+            "ops,dba",
+            "-z",
+            "77",
+            "-V",
+            window(-5, 60));
     CertifiedUser user = accepted(validator.validate(cert, LOOPBACK));
     assertEquals("alice@example.com", user.identity());
     assertEquals(List.of("ops", "dba"), user.principals());
@@ -160,22 +315,37 @@ class CertificateValidatorTest {
 
   @Test
   void rsaCaSigningWithSha512IsAccepted() {
-    PublicKey cert = sign(rsaCa, userKey, "-t", "rsa-sha2-512", "-I", "carol", "-n", "ops", "-V", window(-5, 60));
+    PublicKey cert =
+        sign(
+            rsaCa, userKey, "-t", "rsa-sha2-512", "-I", "carol", "-n", "ops", "-V", window(-5, 60));
     assertEquals("carol", accepted(validator.validate(cert, LOOPBACK)).identity());
   }
 
   @Test
   void sourceAddressInsideTheAllowedRangeIsAccepted() throws Exception {
-    PublicKey cert = sign(userCa, userKey, "-I", "dave", "-n", "ops", "-O", "source-address=10.0.0.0/8,::1", "-V", window(-5, 60));
+    PublicKey cert =
+        sign(
+            userCa,
+            userKey,
+            "-I",
+            "dave",
+            "-n",
+            "ops",
+            "-O",
+            "source-address=10.0.0.0/8,::1",
+            "-V",
+            window(-5, 60));
     accepted(validator.validate(cert, InetAddress.getByName("10.1.2.3")));
     accepted(validator.validate(cert, InetAddress.getByName("::1")));
   }
 
   @Test
   void clockSkewWithinTheToleranceIsAccepted() {
-    PublicKey justExpired = signAt(userCa, userKey, NOW.minus(Duration.ofHours(1)), NOW.minusSeconds(30));
+    PublicKey justExpired =
+        signAt(userCa, userKey, NOW.minus(Duration.ofHours(1)), NOW.minusSeconds(30));
     accepted(validator.validate(justExpired, LOOPBACK));
-    PublicKey almostValid = signAt(userCa, userKey, NOW.plusSeconds(30), NOW.plus(Duration.ofHours(1)));
+    PublicKey almostValid =
+        signAt(userCa, userKey, NOW.plusSeconds(30), NOW.plus(Duration.ofHours(1)));
     accepted(validator.validate(almostValid, LOOPBACK));
   }
 
@@ -183,7 +353,11 @@ class CertificateValidatorTest {
   void certificateIssuedByOurCaIsAccepted() {
     var request =
         CertificateRequest.user(
-            OpenSshKeys.readPublicKey(OpenSsh.pub(userKey)), "erin", List.of("ops"), Duration.ofHours(8), Clock.fixed(NOW, ZoneOffset.UTC));
+            OpenSshKeys.readPublicKey(OpenSsh.pub(userKey)),
+            "erin",
+            List.of("ops"),
+            Duration.ofHours(8),
+            Clock.fixed(NOW, ZoneOffset.UTC));
     CertifiedUser user = accepted(validator.validate(bastionUserCa.sign(request), LOOPBACK));
     assertEquals("erin", user.identity());
     assertTrue(user.permits("pty"));
@@ -197,9 +371,13 @@ class CertificateValidatorTest {
     Files.writeString(otherData.resolve("revoked"), "serial\tnot-a-time\t1\n");
     CertificateValidator strict =
         new CertificateValidator(
-            List.of(bastionUserCa.publicKey()), Duration.ofSeconds(60), new RevocationList(otherData), Clock.fixed(NOW, ZoneOffset.UTC));
+            List.of(bastionUserCa.publicKey()),
+            Duration.ofSeconds(60),
+            new RevocationList(otherData),
+            Clock.fixed(NOW, ZoneOffset.UTC));
     PublicKey cert = sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-5, 60));
-    CertificateCheck.Refused refused = assertInstanceOf(CertificateCheck.Refused.class, strict.validate(cert, LOOPBACK));
+    CertificateCheck.Refused refused =
+        assertInstanceOf(CertificateCheck.Refused.class, strict.validate(cert, LOOPBACK));
     assertEquals(Refusal.REVOCATION_LIST_UNREADABLE, refused.reason());
     assertTrue(refused.message().contains("line 1"), refused.message());
   }
@@ -213,11 +391,14 @@ class CertificateValidatorTest {
 
   /** {@code -V} argument for a window relative to NOW, in minutes, as absolute UTC times. */
   static String window(int fromMinutes, int toMinutes) {
-    return stamp(NOW.plus(Duration.ofMinutes(fromMinutes))) + ":" + stamp(NOW.plus(Duration.ofMinutes(toMinutes)));
+    return stamp(NOW.plus(Duration.ofMinutes(fromMinutes)))
+        + ":"
+        + stamp(NOW.plus(Duration.ofMinutes(toMinutes)));
   }
 
   static String stamp(Instant instant) {
-    return DateTimeFormatter.ofPattern("yyyyMMddHHmmss").format(instant.atOffset(ZoneOffset.UTC)) + "Z";
+    return DateTimeFormatter.ofPattern("yyyyMMddHHmmss").format(instant.atOffset(ZoneOffset.UTC))
+        + "Z";
   }
 
   static PublicKey signAt(Path ca, Path key, Instant from, Instant to) {

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Our certificates against the real OpenSSH: sshd accepts our user certificates, ssh our host certificates. */
+/**
+ * Our certificates against the real OpenSSH: sshd accepts our user certificates, ssh our host
+ * certificates.
+ */
 class OpenSshInteropTest {
   @TempDir static Path dataDir;
   @TempDir Path work;
@@ -37,11 +40,21 @@ class OpenSshInteropTest {
   void sshdTrustingTheUpstreamCaAcceptsALoginWithOurCertificate() {
     CertificateAuthority upstream = store.load(CaKind.UPSTREAM);
     try (OpenSshServer sshd =
-        OpenSshServer.builder(work.resolve("sshd")).trustedUserCaKeys(upstream.publicKeyLine()).start()) {
+        OpenSshServer.builder(work.resolve("sshd"))
+            .trustedUserCaKeys(upstream.publicKeyLine())
+            .start()) {
       Path key = userKeyWithCertificate(upstream, login);
       Path knownHosts = knownHosts(sshd.knownHostsLine());
 
-      CommandResult result = OpenSsh.ssh(key, knownHosts, sshd.port(), login + "@127.0.0.1", "echo", "logged-in-as", "$(id -un)");
+      CommandResult result =
+          OpenSsh.ssh(
+              key,
+              knownHosts,
+              sshd.port(),
+              login + "@127.0.0.1",
+              "echo",
+              "logged-in-as",
+              "$(id -un)");
 
       assertEquals(0, result.exitCode(), result + "\nsshd log:\n" + sshd.log());
       assertEquals("logged-in-as " + login, result.stdout().strip());
@@ -57,7 +70,9 @@ class OpenSshInteropTest {
             .trustedUserCaKeys(store.load(CaKind.UPSTREAM).publicKeyLine())
             .start()) {
       Path key = userKeyWithCertificate(store.load(CaKind.USER), login);
-      CommandResult result = OpenSsh.ssh(key, knownHosts(sshd.knownHostsLine()), sshd.port(), login + "@127.0.0.1", "true");
+      CommandResult result =
+          OpenSsh.ssh(
+              key, knownHosts(sshd.knownHostsLine()), sshd.port(), login + "@127.0.0.1", "true");
       assertNotEquals(0, result.exitCode(), result.toString());
       assertTrue(result.stderr().contains("Permission denied"), result.stderr());
     }
@@ -75,9 +90,11 @@ class OpenSshInteropTest {
             .start()) {
       Path key = userKeyWithCertificate(store.load(CaKind.UPSTREAM), login);
       // No pinned key at all: only the CA line vouches for the host.
-      Path knownHosts = knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + hostCa.publicKeyLine());
+      Path knownHosts =
+          knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + hostCa.publicKeyLine());
 
-      CommandResult result = OpenSsh.ssh(key, knownHosts, sshd.port(), login + "@127.0.0.1", "echo", "ok");
+      CommandResult result =
+          OpenSsh.ssh(key, knownHosts, sshd.port(), login + "@127.0.0.1", "echo", "ok");
 
       assertEquals(0, result.exitCode(), result + "\nsshd log:\n" + sshd.log());
       assertEquals("ok", result.stdout().strip());
@@ -96,8 +113,13 @@ class OpenSshInteropTest {
             .start()) {
       Path key = userKeyWithCertificate(store.load(CaKind.UPSTREAM), login);
       Path knownHosts =
-          knownHosts("@cert-authority [127.0.0.1]:" + sshd.port() + " " + store.load(CaKind.USER).publicKeyLine());
-      CommandResult result = OpenSsh.ssh(key, knownHosts, sshd.port(), login + "@127.0.0.1", "true");
+          knownHosts(
+              "@cert-authority [127.0.0.1]:"
+                  + sshd.port()
+                  + " "
+                  + store.load(CaKind.USER).publicKeyLine());
+      CommandResult result =
+          OpenSsh.ssh(key, knownHosts, sshd.port(), login + "@127.0.0.1", "true");
       assertNotEquals(0, result.exitCode(), result.toString());
       assertTrue(result.stderr().contains("Host key verification failed"), result.stderr());
     }

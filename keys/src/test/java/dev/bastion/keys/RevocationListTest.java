@@ -22,10 +22,12 @@ class RevocationListTest {
 
     RevocationList cli = new RevocationList(dataDir);
     assertTrue(cli.add(Revocation.serial(42, Instant.parse("2026-11-21T12:00:00Z"))));
-    assertTrue(cli.add(Revocation.identity("mallory@example.com", Instant.parse("2026-11-21T12:01:00Z"))));
+    assertTrue(
+        cli.add(Revocation.identity("mallory@example.com", Instant.parse("2026-11-21T12:01:00Z"))));
 
     assertEquals(Revocation.Kind.SERIAL, server.find(42, "alice").orElseThrow().kind());
-    assertEquals(Revocation.Kind.IDENTITY, server.find(7, "mallory@example.com").orElseThrow().kind());
+    assertEquals(
+        Revocation.Kind.IDENTITY, server.find(7, "mallory@example.com").orElseThrow().kind());
     assertTrue(server.find(7, "alice").isEmpty());
     assertEquals(2, new RevocationList(dataDir).entries().size());
   }
@@ -51,13 +53,16 @@ class RevocationListTest {
     RevocationList list = new RevocationList(dataDir);
     list.add(Revocation.serial(1, Instant.now()));
     Files.writeString(list.file(), "serial\tyesterday\t5\n", StandardOpenOption.APPEND);
-    KeyFileException e = assertThrows(KeyFileException.class, () -> new RevocationList(dataDir).find(1, "x"));
+    KeyFileException e =
+        assertThrows(KeyFileException.class, () -> new RevocationList(dataDir).find(1, "x"));
     assertTrue(e.getMessage().contains("line 2"), e.getMessage());
   }
 
   @Test
   void identitiesWithLineBreaksCannotBeWrittenIntoTheList() {
     RevocationList list = new RevocationList(dataDir);
-    assertThrows(IllegalArgumentException.class, () -> list.add(Revocation.identity("a\nserial", Instant.now())));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> list.add(Revocation.identity("a\nserial", Instant.now())));
   }
 }

@@ -9,10 +9,17 @@ import java.util.Map;
 
 /** What the real {@code ssh-keygen -L -f FILE} says about a certificate, parsed. */
 record SshKeygenListing(
-    Map<String, String> fields, List<String> principals, List<String> criticalOptions, List<String> extensions) {
+    Map<String, String> fields,
+    List<String> principals,
+    List<String> criticalOptions,
+    List<String> extensions) {
 
   static SshKeygenListing of(Path certificate) {
-    String out = ExternalCommand.of("ssh-keygen", "-L", "-f", certificate.toString()).run().orThrow().stdout();
+    String out =
+        ExternalCommand.of("ssh-keygen", "-L", "-f", certificate.toString())
+            .run()
+            .orThrow()
+            .stdout();
     Map<String, String> fields = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<String> current = null;

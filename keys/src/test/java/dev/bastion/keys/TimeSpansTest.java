@@ -19,7 +19,8 @@ class TimeSpansTest {
 
   @Test
   void rejectsWhatIsNotADurationWithAnExample() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TimeSpans.parse("8 hours"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TimeSpans.parse("8 hours"));
     assertTrue(e.getMessage().contains("use e.g."), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> TimeSpans.parse("0h"));
     assertThrows(IllegalArgumentException.class, () -> TimeSpans.parse("h"));

@@ -16,11 +16,12 @@ public final class GroupCommit implements AutoCloseable {
 
   private final Set<SessionRecording> open = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "recording-group-commit");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "recording-group-commit");
+            t.setDaemon(true);
+            return t;
+          });
 
   public GroupCommit() {
     thread.scheduleWithFixedDelay(this::flushAll, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);

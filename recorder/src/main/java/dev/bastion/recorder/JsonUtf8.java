@@ -3,12 +3,13 @@ package dev.bastion.recorder;
 /**
  * Writes terminal bytes as the inside of a JSON string, straight from bytes: valid UTF-8 is copied
  * as it is, JSON's specials and control characters are escaped, and anything that is not valid
- * UTF-8 becomes U+FFFD. A sequence split across two chunks is stitched: its first bytes wait in
- * the {@link Stitch} of their stream until the rest arrives.
+ * UTF-8 becomes U+FFFD. A sequence split across two chunks is stitched: its first bytes wait in the
+ * {@link Stitch} of their stream until the rest arrives.
  */
 final class JsonUtf8 {
   private static final byte[] REPLACEMENT = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD};
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX =
+      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** True for bytes that end a run of plain ASCII: controls, '"', '\\' and every non-ASCII byte. */
   private static final boolean[] SPECIAL = new boolean[256];
@@ -182,7 +183,9 @@ final class JsonUtf8 {
     return 0;
   }
 
-  /** Whether the first {@code have} bytes can begin a valid sequence (RFC 3629 second-byte ranges). */
+  /**
+   * Whether the first {@code have} bytes can begin a valid sequence (RFC 3629 second-byte ranges).
+   */
   private static boolean validPrefix(byte[] b, int at, int have) {
     if (have < 2) {
       return sequenceLength(b[at]) > 0;

@@ -18,21 +18,24 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Fans a session's recording out to live viewers: a viewer that joins gets the header and every
- * event so far (read back from the recording file), then each new event, in the file's order.
- * Every viewer has its own queue of at most {@link #QUEUE_LIMIT} bytes; a viewer that falls
- * further behind is dropped with a reason. Publishing only appends to queues, so viewers never
- * slow the session or each other.
+ * event so far (read back from the recording file), then each new event, in the file's order. Every
+ * viewer has its own queue of at most {@link #QUEUE_LIMIT} bytes; a viewer that falls further
+ * behind is dropped with a reason. Publishing only appends to queues, so viewers never slow the
+ * session or each other.
  */
 public final class LiveHub implements AutoCloseable {
   /** How far a viewer may fall behind before it is dropped. */
   public static final int QUEUE_LIMIT = 1024 * 1024;
 
   private final ConcurrentHashMap<String, Feed> feeds = new ConcurrentHashMap<>();
-  private final ExecutorService delivery = Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "live-hub");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService delivery =
+      Executors.newFixedThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "live-hub");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** A session's feed; one per live recording. */
   private static final class Feed {
@@ -124,7 +127,10 @@ public final class LiveHub implements AutoCloseable {
     return subscription;
   }
 
-  /** Reads the first {@code count} complete lines, waiting briefly for the group commit to write them. */
+  /**
+   * Reads the first {@code count} complete lines, waiting briefly for the group commit to write
+   * them.
+   */
   private static List<String> readLines(Path file, long count) throws IOException {
     for (int attempt = 0; ; attempt++) {
       List<String> lines = new ArrayList<>();
@@ -169,7 +175,10 @@ public final class LiveHub implements AutoCloseable {
         return;
       }
       if (queued.addAndGet(line.length()) > QUEUE_LIMIT) {
-        drop("viewer fell more than " + QUEUE_LIMIT / 1024 + " KiB behind the session and was dropped");
+        drop(
+            "viewer fell more than "
+                + QUEUE_LIMIT / 1024
+                + " KiB behind the session and was dropped");
         return;
       }
       queue.add(line);

@@ -26,12 +26,15 @@ public final class RecordingCheck {
     try {
       seal = Seal.read(sealFile);
     } catch (NoSuchFileException e) {
-      return new Result(name, "seal is missing (" + sealFile.getFileName() + "); the session may still be live");
+      return new Result(
+          name, "seal is missing (" + sealFile.getFileName() + "); the session may still be live");
     } catch (IOException e) {
       return new Result(name, "seal is unreadable: " + e.getMessage());
     }
     if (!seal.signatureValid(key)) {
-      return new Result(name, "seal signature is not valid for the recording key; the seal was forged or altered");
+      return new Result(
+          name,
+          "seal signature is not valid for the recording key; the seal was forged or altered");
     }
     if (!seal.file().equals(cast.getFileName().toString())) {
       return new Result(name, "seal belongs to " + seal.file() + ", not to this file");
@@ -39,20 +42,31 @@ public final class RecordingCheck {
     try {
       long size = Files.size(cast);
       if (size < seal.size()) {
-        return new Result(name, "recording was truncated: " + size + " bytes, sealed with " + seal.size());
+        return new Result(
+            name, "recording was truncated: " + size + " bytes, sealed with " + seal.size());
       }
       if (size > seal.size()) {
-        return new Result(name, "recording was extended: " + size + " bytes, sealed with " + seal.size());
+        return new Result(
+            name, "recording was extended: " + size + " bytes, sealed with " + seal.size());
       }
       String actual = RecordingStore.sha256(cast);
       if (!actual.equals(seal.sha256())) {
-        return new Result(name, "recording was altered: SHA-256 " + actual + " differs from the sealed " + seal.sha256());
+        return new Result(
+            name,
+            "recording was altered: SHA-256 "
+                + actual
+                + " differs from the sealed "
+                + seal.sha256());
       }
     } catch (IOException e) {
       return new Result(name, "recording is unreadable: " + e.getMessage());
     }
     if (expectedSha256 != null && !expectedSha256.equals(seal.sha256())) {
-      return new Result(name, "seal does not match the audit database (SHA-256 " + expectedSha256 + "); recording and seal were replaced");
+      return new Result(
+          name,
+          "seal does not match the audit database (SHA-256 "
+              + expectedSha256
+              + "); recording and seal were replaced");
     }
     return new Result(name, null);
   }

@@ -31,28 +31,41 @@ public final class RecordingKey {
       if (!Files.exists(priv)) {
         Files.createDirectories(caDir);
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        Files.writeString(pub, pem("PUBLIC KEY", pair.getPublic().getEncoded()), StandardCharsets.US_ASCII);
-        Files.writeString(priv, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), StandardCharsets.US_ASCII,
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.writeString(
+            pub, pem("PUBLIC KEY", pair.getPublic().getEncoded()), StandardCharsets.US_ASCII);
+        Files.writeString(
+            priv,
+            pem("PRIVATE KEY", pair.getPrivate().getEncoded()),
+            StandardCharsets.US_ASCII,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
         Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-------"));
         return pair;
       }
       KeyFactory factory = KeyFactory.getInstance("Ed25519");
-      PrivateKey privateKey = factory.generatePrivate(new PKCS8EncodedKeySpec(unpem(Files.readString(priv))));
+      PrivateKey privateKey =
+          factory.generatePrivate(new PKCS8EncodedKeySpec(unpem(Files.readString(priv))));
       PublicKey publicKey = publicKey(pub);
       return new KeyPair(publicKey, privateKey);
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-      throw new IllegalStateException("recording key in " + caDir + " cannot be used: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "recording key in " + caDir + " cannot be used: " + e.getMessage(), e);
     }
   }
 
   public static PublicKey publicKey(Path pemFile) throws IOException, GeneralSecurityException {
-    return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(unpem(Files.readString(pemFile))));
+    return KeyFactory.getInstance("Ed25519")
+        .generatePublic(new X509EncodedKeySpec(unpem(Files.readString(pemFile))));
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   private static byte[] unpem(String text) {

@@ -14,9 +14,12 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** Where recordings live: {@code <data-dir>/recordings/YYYY/MM/DD/<session-id>.cast}, seal beside. */
+/**
+ * Where recordings live: {@code <data-dir>/recordings/YYYY/MM/DD/<session-id>.cast}, seal beside.
+ */
 public final class RecordingStore {
-  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DAY =
+      DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
   private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
 
   private final Path root;
@@ -29,7 +32,9 @@ public final class RecordingStore {
     return root;
   }
 
-  /** The file of a session that starts now. Ids are hex only, so no id can point outside the store. */
+  /**
+   * The file of a session that starts now. Ids are hex only, so no id can point outside the store.
+   */
   public Path pathFor(String sessionId, Instant startedAt) {
     if (!SESSION_ID.matcher(sessionId).matches()) {
       throw new IllegalArgumentException("not a session id: " + sessionId);
@@ -48,10 +53,11 @@ public final class RecordingStore {
   }
 
   /**
-   * Seals a recording whose writer died (the process was killed): cuts a half-written last line,
-   * so the file is valid asciicast, and signs it as interrupted.
+   * Seals a recording whose writer died (the process was killed): cuts a half-written last line, so
+   * the file is valid asciicast, and signs it as interrupted.
    */
-  public static Seal sealInterrupted(String sessionId, Path cast, Instant now, java.security.PrivateKey key) throws IOException {
+  public static Seal sealInterrupted(
+      String sessionId, Path cast, Instant now, java.security.PrivateKey key) throws IOException {
     try (RandomAccessFile file = new RandomAccessFile(cast.toFile(), "rw")) {
       long length = file.length();
       long keep = length;
@@ -67,7 +73,8 @@ public final class RecordingStore {
       }
       file.getFD().sync();
     }
-    SessionRecording.Sealable done = new SessionRecording.Sealable(sessionId, cast, Files.size(cast), sha256(cast));
+    SessionRecording.Sealable done =
+        new SessionRecording.Sealable(sessionId, cast, Files.size(cast), sha256(cast));
     Seal seal = Seal.sign(done, now, true, key);
     seal.writeBeside(cast);
     return seal;

@@ -28,23 +28,52 @@ public record Seal(
     @JsonProperty("interrupted") boolean interrupted,
     @JsonProperty("signature") String signature) {
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** The exact text the signature covers, one field per line. */
   public String signedText() {
-    return "bastion-recording-seal-v1\n" + sessionId + "\n" + file + "\n" + size + "\n" + sha256 + "\n" + sealedAt + "\n"
-        + interrupted + "\n";
+    return "bastion-recording-seal-v1\n"
+        + sessionId
+        + "\n"
+        + file
+        + "\n"
+        + size
+        + "\n"
+        + sha256
+        + "\n"
+        + sealedAt
+        + "\n"
+        + interrupted
+        + "\n";
   }
 
-  public static Seal sign(SessionRecording.Sealable done, Instant at, boolean interrupted, PrivateKey key) {
-    Seal unsigned = new Seal(1, done.sessionId(), done.file().getFileName().toString(), done.size(), done.sha256(),
-        at.toString(), interrupted, null);
+  public static Seal sign(
+      SessionRecording.Sealable done, Instant at, boolean interrupted, PrivateKey key) {
+    Seal unsigned =
+        new Seal(
+            1,
+            done.sessionId(),
+            done.file().getFileName().toString(),
+            done.size(),
+            done.sha256(),
+            at.toString(),
+            interrupted,
+            null);
     try {
       Signature signer = Signature.getInstance("Ed25519");
       signer.initSign(key);
       signer.update(unsigned.signedText().getBytes(StandardCharsets.UTF_8));
       String signature = Base64.getEncoder().encodeToString(signer.sign());
-      return new Seal(1, unsigned.sessionId, unsigned.file, unsigned.size, unsigned.sha256, unsigned.sealedAt, interrupted, signature);
+      return new Seal(
+          1,
+          unsigned.sessionId,
+          unsigned.file,
+          unsigned.size,
+          unsigned.sha256,
+          unsigned.sealedAt,
+          interrupted,
+          signature);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign seal: " + e.getMessage(), e);
     }
@@ -71,10 +100,15 @@ public record Seal(
     Path target = sealFileOf(cast);
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     Files.write(tmp, JSON.writeValueAsBytes(this));
-    try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+    try (var channel =
+        java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
       channel.force(true);
     }
-    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp,
+        target,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   public static Seal read(Path sealFile) throws IOException {

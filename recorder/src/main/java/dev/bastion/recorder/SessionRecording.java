@@ -12,25 +12,30 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * One session's asciicast v2 file. Events are encoded on the caller's thread into a reusable
- * buffer (escaping straight from bytes, no String per event); a {@link GroupCommit} thread writes
- * the buffer to the file at least every 100 ms, so a killed process loses at most that much and
- * leaves valid asciicast up to the last line written. {@link #close} writes the rest, fsyncs and
- * returns the file's size and SHA-256 for the seal. Appending never blocks on disk: when more
- * than {@link #HIGH_WATER} bytes wait for the disk, {@link #writable()} turns false so the
- * producer can hold back (backpressure), and a failed write turns the recording failed.
+ * One session's asciicast v2 file. Events are encoded on the caller's thread into a reusable buffer
+ * (escaping straight from bytes, no String per event); a {@link GroupCommit} thread writes the
+ * buffer to the file at least every 100 ms, so a killed process loses at most that much and leaves
+ * valid asciicast up to the last line written. {@link #close} writes the rest, fsyncs and returns
+ * the file's size and SHA-256 for the seal. Appending never blocks on disk: when more than {@link
+ * #HIGH_WATER} bytes wait for the disk, {@link #writable()} turns false so the producer can hold
+ * back (backpressure), and a failed write turns the recording failed.
  */
 public final class SessionRecording {
   /** Bytes that may wait for the disk before producers should pause. */
   public static final int HIGH_WATER = 8 * 1024 * 1024;
+
   /** Bytes after which the group commit is asked to write now rather than at its next tick. */
   static final int FLUSH_SOON = 1024 * 1024;
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final byte[] O = ", \"o\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] I = ", \"i\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] R = ", \"r\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] M = ", \"m\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] O =
+      ", \"o\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] I =
+      ", \"i\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] R =
+      ", \"r\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] M =
+      ", \"m\", \"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] END = "\"]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final String sessionId;
@@ -53,12 +58,15 @@ public final class SessionRecording {
   private volatile boolean closed;
   private Runnable onWritable;
 
-  /** Receives each encoded line (with its newline) in file order; must not block or keep the array. */
+  /**
+   * Receives each encoded line (with its newline) in file order; must not block or keep the array.
+   */
   public interface LineListener {
     void line(byte[] buffer, int offset, int length);
   }
 
-  private SessionRecording(String sessionId, Path file, FileChannel channel, LineListener listener) {
+  private SessionRecording(
+      String sessionId, Path file, FileChannel channel, LineListener listener) {
     this.sessionId = sessionId;
     this.file = file;
     this.channel = channel;
@@ -75,11 +83,16 @@ public final class SessionRecording {
    * Creates the file and writes the header line to it at once. {@code listener} receives each
    * encoded line (header first), in file order, on the producing thread; it must not block.
    */
-  public static SessionRecording create(String sessionId, Path file, RecordingHeader header, LineListener listener) {
+  public static SessionRecording create(
+      String sessionId, Path file, RecordingHeader header, LineListener listener) {
     try {
       Files.createDirectories(file.getParent());
       FileChannel channel =
-          FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+          FileChannel.open(
+              file,
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.APPEND);
       SessionRecording recording = new SessionRecording(sessionId, file, channel, listener);
       recording.writeHeader(header);
       if (recording.failure != null) {
@@ -88,7 +101,8 @@ public final class SessionRecording {
       }
       return recording;
     } catch (IOException e) {
-      throw new RecordingFailedException("cannot create recording " + file + ": " + e.getMessage(), e);
+      throw new RecordingFailedException(
+          "cannot create recording " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -107,7 +121,8 @@ public final class SessionRecording {
     if (header.command() != null) {
       node.put("command", header.command());
     }
-    byte[] line = (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] line =
+        (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     synchronized (this) {
       pending.put(line);
       notifyListener(line, 0, line.length);
@@ -144,7 +159,8 @@ public final class SessionRecording {
     append(M, new JsonUtf8.Stitch(), text, 0, text.length);
   }
 
-  private synchronized void append(byte[] code, JsonUtf8.Stitch stitch, byte[] data, int offset, int length) {
+  private synchronized void append(
+      byte[] code, JsonUtf8.Stitch stitch, byte[] data, int offset, int length) {
     if (closed) {
       return;
     }
@@ -156,7 +172,8 @@ public final class SessionRecording {
     int before = pending.size();
     JsonUtf8.escape(stitch, data, offset, length, pending);
     if (pending.size() == before && length > 0) {
-      pending.truncate(start); // only an incomplete UTF-8 sequence so far; it goes out with the next chunk
+      pending.truncate(
+          start); // only an incomplete UTF-8 sequence so far; it goes out with the next chunk
       return;
     }
     pending.put(END);
@@ -177,7 +194,9 @@ public final class SessionRecording {
     this.commit = groupCommit;
   }
 
-  /** False while too much waits for the disk; the producer should wait for {@link #whenWritable}. */
+  /**
+   * False while too much waits for the disk; the producer should wait for {@link #whenWritable}.
+   */
   public synchronized boolean writable() {
     return pending.size() < HIGH_WATER;
   }
@@ -225,7 +244,9 @@ public final class SessionRecording {
       digest.update(batch.array(), 0, batch.size());
       size += batch.size();
     } catch (IOException e) {
-      failure = new RecordingFailedException("recording " + file.getFileName() + " cannot be written: " + e.getMessage(), e);
+      failure =
+          new RecordingFailedException(
+              "recording " + file.getFileName() + " cannot be written: " + e.getMessage(), e);
     } finally {
       batch.clear();
     }
@@ -273,7 +294,9 @@ public final class SessionRecording {
       channel.close();
     } catch (IOException e) {
       if (failure == null) {
-        failure = new RecordingFailedException("recording " + file.getFileName() + " cannot be synced: " + e.getMessage(), e);
+        failure =
+            new RecordingFailedException(
+                "recording " + file.getFileName() + " cannot be synced: " + e.getMessage(), e);
       }
     }
     return new Sealable(sessionId, file, size, java.util.HexFormat.of().formatHex(digest.digest()));

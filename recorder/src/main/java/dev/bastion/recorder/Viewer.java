@@ -1,14 +1,16 @@
 package dev.bastion.recorder;
 
 /**
- * Someone watching a session live (a WebSocket in the web viewer). None of these may block: the
- * hub calls them from its delivery threads and a slow viewer must never hold up anyone else.
+ * Someone watching a session live (a WebSocket in the web viewer). None of these may block: the hub
+ * calls them from its delivery threads and a slow viewer must never hold up anyone else.
  */
 public interface Viewer {
   /** One asciicast line (the header first, then events), without the newline. */
   void send(String line);
 
-  /** True while the viewer's own outgoing buffer is full; the hub then waits for {@link #onDrain}. */
+  /**
+   * True while the viewer's own outgoing buffer is full; the hub then waits for {@link #onDrain}.
+   */
   boolean saturated();
 
   /** Runs {@code ready} once the viewer can take more (at once if it already can). */

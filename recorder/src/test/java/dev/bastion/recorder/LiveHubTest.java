@@ -23,10 +23,26 @@ class LiveHubTest {
     final CountDownLatch closed = new CountDownLatch(1);
     volatile String reason;
 
-    @Override public void send(String line) { lines.add(line); }
-    @Override public boolean saturated() { return false; }
-    @Override public void onDrain(Runnable ready) { ready.run(); }
-    @Override public void close(String why) { reason = why; closed.countDown(); }
+    @Override
+    public void send(String line) {
+      lines.add(line);
+    }
+
+    @Override
+    public boolean saturated() {
+      return false;
+    }
+
+    @Override
+    public void onDrain(Runnable ready) {
+      ready.run();
+    }
+
+    @Override
+    public void close(String why) {
+      reason = why;
+      closed.countDown();
+    }
   }
 
   /** A viewer whose connection never drains, like a browser tab that stopped reading. */
@@ -34,10 +50,22 @@ class LiveHubTest {
     final CountDownLatch closed = new CountDownLatch(1);
     volatile String reason;
 
-    @Override public void send(String line) {}
-    @Override public boolean saturated() { return true; }
-    @Override public void onDrain(Runnable ready) {}
-    @Override public void close(String why) { reason = why; closed.countDown(); }
+    @Override
+    public void send(String line) {}
+
+    @Override
+    public boolean saturated() {
+      return true;
+    }
+
+    @Override
+    public void onDrain(Runnable ready) {}
+
+    @Override
+    public void close(String why) {
+      reason = why;
+      closed.countDown();
+    }
   }
 
   @Test
@@ -47,8 +75,12 @@ class LiveHubTest {
     Path file = dir.resolve(id + ".cast");
     hub.open(id, file);
     GroupCommit commit = new GroupCommit();
-    SessionRecording recording = SessionRecording.create(id, file,
-        new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null), (b, o, l) -> hub.publish(id, b, o, l));
+    SessionRecording recording =
+        SessionRecording.create(
+            id,
+            file,
+            new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null),
+            (b, o, l) -> hub.publish(id, b, o, l));
     commit.register(recording);
 
     List<Collecting> viewers = new ArrayList<>();
@@ -90,8 +122,12 @@ class LiveHubTest {
     Path file = dir.resolve(id + ".cast");
     hub.open(id, file);
     GroupCommit commit = new GroupCommit();
-    SessionRecording recording = SessionRecording.create(id, file,
-        new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null), (b, o, l) -> hub.publish(id, b, o, l));
+    SessionRecording recording =
+        SessionRecording.create(
+            id,
+            file,
+            new RecordingHeader(80, 24, Instant.now(), "xterm", "t", null),
+            (b, o, l) -> hub.publish(id, b, o, l));
     commit.register(recording);
     for (int i = 0; i < 50; i++) {
       byte[] b = ("before " + i + "\n").getBytes(StandardCharsets.UTF_8);

@@ -18,8 +18,17 @@ class SessionRecordingTest {
   @TempDir Path dir;
 
   SessionRecording create(String name) {
-    return SessionRecording.create("0123456789abcdef0123456789abcdef", dir.resolve(name),
-        new RecordingHeader(100, 30, Instant.parse("2026-11-21T12:00:00Z"), "xterm-256color", "alice: deploy@web01", null), null);
+    return SessionRecording.create(
+        "0123456789abcdef0123456789abcdef",
+        dir.resolve(name),
+        new RecordingHeader(
+            100,
+            30,
+            Instant.parse("2026-11-21T12:00:00Z"),
+            "xterm-256color",
+            "alice: deploy@web01",
+            null),
+        null);
   }
 
   @Test
@@ -44,7 +53,12 @@ class SessionRecordingTest {
       r.output(0, bytes, 0, cut);
       r.output(0, bytes, cut, bytes.length - cut);
       r.close();
-      assertEquals(text, new String(Asciicast.read(dir.resolve("split" + cut + ".cast")).data("o"), StandardCharsets.UTF_8), "cut at " + cut);
+      assertEquals(
+          text,
+          new String(
+              Asciicast.read(dir.resolve("split" + cut + ".cast")).data("o"),
+              StandardCharsets.UTF_8),
+          "cut at " + cut);
     }
   }
 
@@ -61,11 +75,24 @@ class SessionRecordingTest {
 
   @Test
   void invalidUtf8BecomesReplacementCharactersAndNothingElseChanges() throws Exception {
-    byte[] bytes = {'a', (byte) 0xFF, 'b', (byte) 0xC3, 'c', (byte) 0xED, (byte) 0xA0, (byte) 0x80, 'd', (byte) 0xE2, (byte) 0x82};
+    byte[] bytes = {
+      'a',
+      (byte) 0xFF,
+      'b',
+      (byte) 0xC3,
+      'c',
+      (byte) 0xED,
+      (byte) 0xA0,
+      (byte) 0x80,
+      'd',
+      (byte) 0xE2,
+      (byte) 0x82
+    };
     SessionRecording r = create("bad.cast");
     r.output(0, bytes, 0, bytes.length);
     r.close();
-    assertEquals("a\uFFFDb\uFFFDc\uFFFD\uFFFD\uFFFDd\uFFFD",
+    assertEquals(
+        "a\uFFFDb\uFFFDc\uFFFD\uFFFD\uFFFDd\uFFFD",
         new String(Asciicast.read(dir.resolve("bad.cast")).data("o"), StandardCharsets.UTF_8));
   }
 
@@ -79,7 +106,10 @@ class SessionRecordingTest {
       int n = random.nextInt(300);
       for (int k = 0; k < n; k++) {
         int kind = random.nextInt(10);
-        chunk.append(kind < 6 ? (char) (0x20 + random.nextInt(95)) : kind < 8 ? (char) random.nextInt(0x20) : kind < 9 ? 'ж' : "🙂");
+        chunk.append(
+            kind < 6
+                ? (char) (0x20 + random.nextInt(95))
+                : kind < 8 ? (char) random.nextInt(0x20) : kind < 9 ? 'ж' : "🙂");
       }
       byte[] b = chunk.toString().getBytes(StandardCharsets.UTF_8);
       int cut = b.length == 0 ? 0 : random.nextInt(b.length);
@@ -88,7 +118,9 @@ class SessionRecordingTest {
       expected.append(chunk);
     }
     r.close();
-    assertArrayEquals(expected.toString().getBytes(StandardCharsets.UTF_8), Asciicast.read(dir.resolve("random.cast")).data("o"));
+    assertArrayEquals(
+        expected.toString().getBytes(StandardCharsets.UTF_8),
+        Asciicast.read(dir.resolve("random.cast")).data("o"));
   }
 
   @Test
@@ -142,13 +174,31 @@ class SessionRecordingTest {
     int at = new String(bytes, StandardCharsets.UTF_8).indexOf("secret");
     bytes[at] = 'S';
     Files.write(cast, bytes);
-    assertTrue(RecordingCheck.check("s", cast, key.getPublic(), null).problem().startsWith("recording was altered"));
+    assertTrue(
+        RecordingCheck.check("s", cast, key.getPublic(), null)
+            .problem()
+            .startsWith("recording was altered"));
 
     Files.write(cast, java.util.Arrays.copyOf(bytes, bytes.length - 5));
-    assertTrue(RecordingCheck.check("s", cast, key.getPublic(), null).problem().startsWith("recording was truncated"));
+    assertTrue(
+        RecordingCheck.check("s", cast, key.getPublic(), null)
+            .problem()
+            .startsWith("recording was truncated"));
 
-    Seal forged = new Seal(1, seal.sessionId(), seal.file(), bytes.length - 5, RecordingStore.sha256(cast), seal.sealedAt(), false, seal.signature());
+    Seal forged =
+        new Seal(
+            1,
+            seal.sessionId(),
+            seal.file(),
+            bytes.length - 5,
+            RecordingStore.sha256(cast),
+            seal.sealedAt(),
+            false,
+            seal.signature());
     forged.writeBeside(cast);
-    assertTrue(RecordingCheck.check("s", cast, key.getPublic(), null).problem().startsWith("seal signature is not valid"));
+    assertTrue(
+        RecordingCheck.check("s", cast, key.getPublic(), null)
+            .problem()
+            .startsWith("seal signature is not valid"));
   }
 }

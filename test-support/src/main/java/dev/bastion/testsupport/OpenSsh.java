@@ -18,15 +18,20 @@ public final class OpenSsh {
     for (String tool : List.of("ssh", "ssh-keygen", SSHD)) {
       if (!ExternalCommand.available(tool)) {
         throw new AssertionError(
-            tool + " is not installed; run .ci/run or: apt-get install openssh-client openssh-server");
+            tool
+                + " is not installed; run .ci/run or: apt-get install openssh-client openssh-server");
       }
     }
   }
 
-  /** Generates a key pair with ssh-keygen; returns the private key path ({@code .pub} beside it). */
+  /**
+   * Generates a key pair with ssh-keygen; returns the private key path ({@code .pub} beside it).
+   */
   public static Path keygen(Path dir, String name, String type, int bits) {
     Path key = dir.resolve(name);
-    List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", name, "-f", key.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-C", name, "-f", key.toString()));
     if (bits > 0) {
       cmd.add("-b");
       cmd.add(Integer.toString(bits));

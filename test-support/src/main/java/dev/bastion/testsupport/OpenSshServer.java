@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * A real OpenSSH {@code sshd} on a free loopback port, configured from a temporary directory: its
- * own host key, {@code TrustedUserCAKeys}, optionally a host certificate. Started with {@code -D -e}
- * so its log lands in {@link #log()}. Close it to stop it.
+ * own host key, {@code TrustedUserCAKeys}, optionally a host certificate. Started with {@code -D
+ * -e} so its log lands in {@link #log()}. Close it to stop it.
  */
 public final class OpenSshServer implements AutoCloseable {
   private final Path dir;
@@ -165,7 +165,8 @@ public final class OpenSshServer implements AutoCloseable {
       Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
       while (Instant.now().isBefore(deadline)) {
         if (!process.isAlive()) {
-          throw new AssertionError("sshd exited with " + process.exitValue() + ":\n" + server.log());
+          throw new AssertionError(
+              "sshd exited with " + process.exitValue() + ":\n" + server.log());
         }
         try (Socket socket = new Socket()) {
           socket.connect(new InetSocketAddress("127.0.0.1", port), 200);

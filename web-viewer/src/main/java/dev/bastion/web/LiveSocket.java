@@ -36,10 +36,11 @@ final class LiveSocket implements Viewer {
 
   @Override
   public void onDrain(Runnable ready) {
-    socket.drainHandler(v -> {
-      socket.drainHandler(null);
-      ready.run();
-    });
+    socket.drainHandler(
+        v -> {
+          socket.drainHandler(null);
+          ready.run();
+        });
   }
 
   @Override

@@ -12,8 +12,8 @@ import java.util.function.Predicate;
  * Who is watching which live session, checked rather than assumed: every watcher is pinged each
  * second, and one that has not answered for {@link #PRESENCE_TIMEOUT_MS} no longer counts and is
  * disconnected. Four-eyes approval rests on this list, so the bastion is told after every change,
- * and always the list as it is when the news is delivered: announcements run on worker threads,
- * and a list taken when the change happened could arrive after a newer one and undo it.
+ * and always the list as it is when the news is delivered: announcements run on worker threads, and
+ * a list taken when the change happened could arrive after a newer one and undo it.
  */
 final class LiveWatchers {
   static final long PING_INTERVAL_MS = 1000;
@@ -46,11 +46,13 @@ final class LiveWatchers {
     Watch watch = new Watch(user);
     socket.pongHandler(pong -> watch.lastPong = System.currentTimeMillis());
     // compute, not computeIfAbsent and put: check() may be dropping the empty map at this moment.
-    watching.compute(sessionId, (k, sockets) -> {
-      Map<ServerWebSocket, Watch> map = sockets == null ? new ConcurrentHashMap<>() : sockets;
-      map.put(socket, watch);
-      return map;
-    });
+    watching.compute(
+        sessionId,
+        (k, sockets) -> {
+          Map<ServerWebSocket, Watch> map = sockets == null ? new ConcurrentHashMap<>() : sockets;
+          map.put(socket, watch);
+          return map;
+        });
     announce(sessionId);
   }
 
@@ -63,43 +65,49 @@ final class LiveWatchers {
 
   /** Closes the live views of the users {@code which} matches (revoked certificates). */
   void close(Predicate<WebUser> which, short code, String reason) {
-    watching.forEach((sessionId, sockets) -> sockets.forEach((socket, watch) -> {
-      if (which.test(watch.user) && !socket.isClosed()) {
-        socket.close(code, reason);
-      }
-    }));
+    watching.forEach(
+        (sessionId, sockets) ->
+            sockets.forEach(
+                (socket, watch) -> {
+                  if (which.test(watch.user) && !socket.isClosed()) {
+                    socket.close(code, reason);
+                  }
+                }));
   }
 
   /** Pings every watcher; one that stopped answering no longer counts and is disconnected. */
   private void check() {
     long now = System.currentTimeMillis();
-    watching.forEach((sessionId, sockets) -> {
-      boolean changed = false;
-      for (var entry : sockets.entrySet()) {
-        ServerWebSocket socket = entry.getKey();
-        if (now - entry.getValue().lastPong > PRESENCE_TIMEOUT_MS) {
-          changed |= sockets.remove(socket) != null;
-          if (!socket.isClosed()) {
-            socket.close((short) 1001, "not answering pings");
+    watching.forEach(
+        (sessionId, sockets) -> {
+          boolean changed = false;
+          for (var entry : sockets.entrySet()) {
+            ServerWebSocket socket = entry.getKey();
+            if (now - entry.getValue().lastPong > PRESENCE_TIMEOUT_MS) {
+              changed |= sockets.remove(socket) != null;
+              if (!socket.isClosed()) {
+                socket.close((short) 1001, "not answering pings");
+              }
+            } else if (!socket.isClosed()) {
+              socket.writePing(Buffer.buffer("presence"));
+            }
           }
-        } else if (!socket.isClosed()) {
-          socket.writePing(Buffer.buffer("presence"));
-        }
-      }
-      if (changed) {
-        announce(sessionId);
-      }
-      watching.computeIfPresent(sessionId, (k, map) -> map.isEmpty() ? null : map);
-    });
+          if (changed) {
+            announce(sessionId);
+          }
+          watching.computeIfPresent(sessionId, (k, map) -> map.isEmpty() ? null : map);
+        });
   }
 
   private void announce(String sessionId) {
-    vertx.executeBlocking(() -> {
-      synchronized (this) {
-        backend.watchersChanged(sessionId, present(sessionId));
-      }
-      return null;
-    }, false);
+    vertx.executeBlocking(
+        () -> {
+          synchronized (this) {
+            backend.watchersChanged(sessionId, present(sessionId));
+          }
+          return null;
+        },
+        false);
   }
 
   private List<WebUser> present(String sessionId) {

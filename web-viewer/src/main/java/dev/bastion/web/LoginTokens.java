@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One-time login links: {@code ssh you@bastion web-login} issues a token bound to the identity and
- * rights of that certificate, valid for 60 seconds and one use; the browser trades it for a
- * session cookie that expires with the certificate, after 8 hours at most.
+ * rights of that certificate, valid for 60 seconds and one use; the browser trades it for a session
+ * cookie that expires with the certificate, after 8 hours at most.
  */
 public final class LoginTokens {
   public static final Duration TOKEN_LIFETIME = Duration.ofSeconds(60);
@@ -36,13 +36,23 @@ public final class LoginTokens {
    * As {@link #issue(String, java.util.Set, Instant)}, also naming the certificate's serial (so a
    * revocation ends the web session too) and the roles (for approvals).
    */
-  public String issue(String identity, String serial, java.util.Set<String> roles, java.util.Set<String> rights,
+  public String issue(
+      String identity,
+      String serial,
+      java.util.Set<String> roles,
+      java.util.Set<String> rights,
       Instant certificateExpiry) {
     Instant now = clock.instant();
     tokens.values().removeIf(p -> p.expires().isBefore(now));
-    Instant sessionEnd = certificateExpiry.isBefore(now.plus(MAX_SESSION)) ? certificateExpiry : now.plus(MAX_SESSION);
+    Instant sessionEnd =
+        certificateExpiry.isBefore(now.plus(MAX_SESSION))
+            ? certificateExpiry
+            : now.plus(MAX_SESSION);
     String token = random();
-    tokens.put(token, new Pending(new WebUser(identity, serial, roles, rights, sessionEnd), now.plus(TOKEN_LIFETIME)));
+    tokens.put(
+        token,
+        new Pending(
+            new WebUser(identity, serial, roles, rights, sessionEnd), now.plus(TOKEN_LIFETIME)));
     return token;
   }
 

@@ -20,6 +20,10 @@ public record SessionView(
     Approval approval) {
 
   /** Four-eyes state of a session that needs approvers; null for other sessions. */
-  public record Approval(String state, int needed, java.util.List<String> from, java.util.List<String> approvers,
+  public record Approval(
+      String state,
+      int needed,
+      java.util.List<String> from,
+      java.util.List<String> approvers,
       java.time.Instant since) {}
 }

@@ -34,12 +34,20 @@ import java.util.regex.Pattern;
  */
 public final class WebServer implements AutoCloseable {
   static final String COOKIE = "bastion_session";
-  /** No inline script, no eval; 'wasm-unsafe-eval' only lets asciinema-player compile its WebAssembly terminal. */
-  static final String CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:;"
-      + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+  /**
+   * No inline script, no eval; 'wasm-unsafe-eval' only lets asciinema-player compile its
+   * WebAssembly terminal.
+   */
+  static final String CSP =
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:;"
+          + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
   private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
-  private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
   private final Vertx vertx;
   private final WebSettings settings;
@@ -52,7 +60,13 @@ public final class WebServer implements AutoCloseable {
   private final LiveWatchers watchers;
   private HttpServer server;
 
-  private WebServer(Vertx vertx, WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
+  private WebServer(
+      Vertx vertx,
+      WebSettings settings,
+      BastionBackend backend,
+      LiveHub hub,
+      LoginTokens tokens,
+      Clock clock) {
     this.vertx = vertx;
     this.settings = settings;
     this.backend = backend;
@@ -62,7 +76,8 @@ public final class WebServer implements AutoCloseable {
     this.watchers = new LiveWatchers(vertx, backend);
   }
 
-  public static WebServer start(WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
+  public static WebServer start(
+      WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
     WebServer web = new WebServer(Vertx.vertx(), settings, backend, hub, tokens, clock);
     web.listen();
     return web;
@@ -73,13 +88,18 @@ public final class WebServer implements AutoCloseable {
   }
 
   private void listen() {
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(settings.host())
-        .setPort(settings.port())
-        .setWebSocketSubProtocols(List.of("v2.asciicast"));
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(settings.host())
+            .setPort(settings.port())
+            .setWebSocketSubProtocols(List.of("v2.asciicast"));
     if (settings.tls()) {
-      options.setSsl(true).setKeyCertOptions(
-          new PemKeyCertOptions().setCertPath(settings.tlsCert().orElseThrow()).setKeyPath(settings.tlsKey().orElseThrow()));
+      options
+          .setSsl(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(settings.tlsCert().orElseThrow())
+                  .setKeyPath(settings.tlsKey().orElseThrow()));
     }
     Router router = Router.router(vertx);
     router.route().handler(this::securityHeaders);
@@ -127,20 +147,37 @@ public final class WebServer implements AutoCloseable {
   private void login(RoutingContext ctx) {
     Optional<WebUser> user = tokens.redeem(ctx.request().getParam("token"));
     if (user.isEmpty()) {
-      ctx.response().setStatusCode(401).putHeader("content-type", "text/plain; charset=utf-8")
-          .end("This login link is not valid: it was used already, expired (links last 60 seconds) or is wrong.\n"
-              + "Get a new one with: ssh -p PORT you@BASTION web-login\n");
+      ctx.response()
+          .setStatusCode(401)
+          .putHeader("content-type", "text/plain; charset=utf-8")
+          .end(
+              "This login link is not valid: it was used already, expired (links last 60 seconds) or is wrong.\n"
+                  + "Get a new one with: ssh -p PORT you@BASTION web-login\n");
       return;
     }
     String id = LoginTokens.random();
     sessions.put(id, user.get());
-    long seconds = Math.max(1, user.get().expiresAt().getEpochSecond() - clock.instant().getEpochSecond());
-    ctx.response().addCookie(Cookie.cookie(COOKIE, id).setPath("/").setHttpOnly(true)
-        .setSameSite(CookieSameSite.STRICT).setSecure(settings.tls()).setMaxAge(seconds));
-    blocking(ctx, () -> {
-      backend.audit("web_login", user.get().identity(), null, "web session until " + user.get().expiresAt());
-      return null;
-    }, ignored -> ctx.response().setStatusCode(303).putHeader("Location", "/").end());
+    long seconds =
+        Math.max(1, user.get().expiresAt().getEpochSecond() - clock.instant().getEpochSecond());
+    ctx.response()
+        .addCookie(
+            Cookie.cookie(COOKIE, id)
+                .setPath("/")
+                .setHttpOnly(true)
+                .setSameSite(CookieSameSite.STRICT)
+                .setSecure(settings.tls())
+                .setMaxAge(seconds));
+    blocking(
+        ctx,
+        () -> {
+          backend.audit(
+              "web_login",
+              user.get().identity(),
+              null,
+              "web session until " + user.get().expiresAt());
+          return null;
+        },
+        ignored -> ctx.response().setStatusCode(303).putHeader("Location", "/").end());
   }
 
   private void logout(RoutingContext ctx) {
@@ -152,8 +189,14 @@ public final class WebServer implements AutoCloseable {
     if (cookie != null) {
       sessions.remove(cookie.getValue());
     }
-    ctx.response().addCookie(Cookie.cookie(COOKIE, "").setPath("/").setMaxAge(0).setHttpOnly(true)
-        .setSameSite(CookieSameSite.STRICT).setSecure(settings.tls()));
+    ctx.response()
+        .addCookie(
+            Cookie.cookie(COOKIE, "")
+                .setPath("/")
+                .setMaxAge(0)
+                .setHttpOnly(true)
+                .setSameSite(CookieSameSite.STRICT)
+                .setSecure(settings.tls()));
     ctx.response().setStatusCode(204).end();
   }
 
@@ -171,7 +214,10 @@ public final class WebServer implements AutoCloseable {
     if (ctx.request().method().name().equals("POST")) {
       String type = ctx.request().getHeader("Content-Type");
       if (!sameOrigin(ctx) || type == null || !type.toLowerCase().startsWith("application/json")) {
-        error(ctx, 403, "state-changing requests need Content-Type application/json and this site's Origin");
+        error(
+            ctx,
+            403,
+            "state-changing requests need Content-Type application/json and this site's Origin");
         return;
       }
     }
@@ -202,7 +248,13 @@ public final class WebServer implements AutoCloseable {
       error(ctx, 400, "state must be live or ended");
       return;
     }
-    blocking(ctx, () -> backend.sessions(state, 500).stream().filter(s -> mayWatch(user, s)).map(WebServer::view).toList(),
+    blocking(
+        ctx,
+        () ->
+            backend.sessions(state, 500).stream()
+                .filter(s -> mayWatch(user, s))
+                .map(WebServer::view)
+                .toList(),
         list -> json(ctx, 200, list));
   }
 
@@ -216,23 +268,30 @@ public final class WebServer implements AutoCloseable {
     if (why == null) {
       return;
     }
-    withSession(ctx, (u, session) -> {
-      if (!user.can(WebUser.TERMINATE) && !session.identity().equals(user.identity()) && !approves(user, session)) {
-        error(ctx, 403, "you may not end other people's sessions (right 'terminate')");
-        return;
-      }
-      if (!"live".equals(session.state())) {
-        error(ctx, 409, "session is not live");
-        return;
-      }
-      blocking(ctx, () -> backend.terminate(session.id(), user.identity(), why), ended -> {
-        if (ended) {
-          json(ctx, 200, Map.of("id", session.id(), "state", "terminating"));
-        } else {
-          error(ctx, 409, "session is not live");
-        }
-      });
-    });
+    withSession(
+        ctx,
+        (u, session) -> {
+          if (!user.can(WebUser.TERMINATE)
+              && !session.identity().equals(user.identity())
+              && !approves(user, session)) {
+            error(ctx, 403, "you may not end other people's sessions (right 'terminate')");
+            return;
+          }
+          if (!"live".equals(session.state())) {
+            error(ctx, 409, "session is not live");
+            return;
+          }
+          blocking(
+              ctx,
+              () -> backend.terminate(session.id(), user.identity(), why),
+              ended -> {
+                if (ended) {
+                  json(ctx, 200, Map.of("id", session.id(), "state", "terminating"));
+                } else {
+                  error(ctx, 409, "session is not live");
+                }
+              });
+        });
   }
 
   private void decline(RoutingContext ctx) {
@@ -241,31 +300,41 @@ public final class WebServer implements AutoCloseable {
     if (why == null) {
       return;
     }
-    withSession(ctx, (u, session) -> {
-      if (session.approval() == null || !"waiting".equals(session.approval().state())) {
-        error(ctx, 409, "session has no pending approval request");
-        return;
-      }
-      if (!approves(user, session)) {
-        error(ctx, 403, "only approvers (roles " + String.join(", ", session.approval().from()) + ") may decline");
-        return;
-      }
-      blocking(ctx, () -> backend.decline(session.id(), user, why),
-          done -> {
-            if (done) {
-              json(ctx, 200, Map.of("id", session.id(), "state", "declined"));
-            } else {
-              error(ctx, 409, "session has no pending approval request");
-            }
-          });
-    });
+    withSession(
+        ctx,
+        (u, session) -> {
+          if (session.approval() == null || !"waiting".equals(session.approval().state())) {
+            error(ctx, 409, "session has no pending approval request");
+            return;
+          }
+          if (!approves(user, session)) {
+            error(
+                ctx,
+                403,
+                "only approvers (roles "
+                    + String.join(", ", session.approval().from())
+                    + ") may decline");
+            return;
+          }
+          blocking(
+              ctx,
+              () -> backend.decline(session.id(), user, why),
+              done -> {
+                if (done) {
+                  json(ctx, 200, Map.of("id", session.id(), "state", "declined"));
+                } else {
+                  error(ctx, 409, "session has no pending approval request");
+                }
+              });
+        });
   }
 
   /** The required {"reason": "..."} of a POST, at most 500 characters; null after answering 400. */
   private static String reasonOf(RoutingContext ctx) {
     String reason;
     try {
-      reason = ctx.body().asJsonObject() == null ? null : ctx.body().asJsonObject().getString("reason");
+      reason =
+          ctx.body().asJsonObject() == null ? null : ctx.body().asJsonObject().getString("reason");
     } catch (RuntimeException e) {
       error(ctx, 400, "body must be JSON: {\"reason\": \"...\"}");
       return null;
@@ -282,13 +351,20 @@ public final class WebServer implements AutoCloseable {
     String identity = ctx.request().getParam("identity");
     String target = ctx.request().getParam("target");
     String date = ctx.request().getParam("date");
-    blocking(ctx, () -> backend.sessions("ended", 2000).stream()
-            .filter(SessionView::recorded)
-            .filter(s -> user.can(WebUser.REPLAY) || s.identity().equals(user.identity()))
-            .filter(s -> identity == null || identity.isBlank() || s.identity().equals(identity))
-            .filter(s -> target == null || target.isBlank() || s.target().equals(target))
-            .filter(s -> date == null || date.isBlank() || s.startedAt().toString().startsWith(date))
-            .map(WebServer::view).toList(),
+    blocking(
+        ctx,
+        () ->
+            backend.sessions("ended", 2000).stream()
+                .filter(SessionView::recorded)
+                .filter(s -> user.can(WebUser.REPLAY) || s.identity().equals(user.identity()))
+                .filter(
+                    s -> identity == null || identity.isBlank() || s.identity().equals(identity))
+                .filter(s -> target == null || target.isBlank() || s.target().equals(target))
+                .filter(
+                    s ->
+                        date == null || date.isBlank() || s.startedAt().toString().startsWith(date))
+                .map(WebServer::view)
+                .toList(),
         list -> json(ctx, 200, list));
   }
 
@@ -301,34 +377,43 @@ public final class WebServer implements AutoCloseable {
       error(ctx, 404, "no such recording");
       return;
     }
-    blocking(ctx, () -> {
-      Optional<SessionView> session = backend.session(id);
-      if (session.isEmpty() || !session.get().recorded()) {
-        return Optional.<Object[]>empty();
-      }
-      if (!user.can(WebUser.REPLAY) && !session.get().identity().equals(user.identity())) {
-        return Optional.<Object[]>of(new Object[] {403, null});
-      }
-      Optional<Path> cast = backend.recording(id);
-      if (cast.isEmpty()) {
-        return Optional.<Object[]>empty();
-      }
-      Path path = seal ? cast.get().resolveSibling(cast.get().getFileName() + ".seal") : cast.get();
-      if (!Files.exists(path)) {
-        return Optional.<Object[]>empty();
-      }
-      backend.audit("recording_replayed", user.identity(), id, seal ? "downloaded the seal" : "replayed the recording");
-      return Optional.<Object[]>of(new Object[] {200, path});
-    }, result -> {
-      if (result.isEmpty()) {
-        error(ctx, 404, "no such recording");
-      } else if ((int) result.get()[0] == 403) {
-        error(ctx, 403, "you may not replay other people's sessions (right 'replay')");
-      } else {
-        ctx.response().putHeader("content-type", seal ? "application/json" : "application/x-asciicast")
-            .sendFile(result.get()[1].toString());
-      }
-    });
+    blocking(
+        ctx,
+        () -> {
+          Optional<SessionView> session = backend.session(id);
+          if (session.isEmpty() || !session.get().recorded()) {
+            return Optional.<Object[]>empty();
+          }
+          if (!user.can(WebUser.REPLAY) && !session.get().identity().equals(user.identity())) {
+            return Optional.<Object[]>of(new Object[] {403, null});
+          }
+          Optional<Path> cast = backend.recording(id);
+          if (cast.isEmpty()) {
+            return Optional.<Object[]>empty();
+          }
+          Path path =
+              seal ? cast.get().resolveSibling(cast.get().getFileName() + ".seal") : cast.get();
+          if (!Files.exists(path)) {
+            return Optional.<Object[]>empty();
+          }
+          backend.audit(
+              "recording_replayed",
+              user.identity(),
+              id,
+              seal ? "downloaded the seal" : "replayed the recording");
+          return Optional.<Object[]>of(new Object[] {200, path});
+        },
+        result -> {
+          if (result.isEmpty()) {
+            error(ctx, 404, "no such recording");
+          } else if ((int) result.get()[0] == 403) {
+            error(ctx, 403, "you may not replay other people's sessions (right 'replay')");
+          } else {
+            ctx.response()
+                .putHeader("content-type", seal ? "application/json" : "application/x-asciicast")
+                .sendFile(result.get()[1].toString());
+          }
+        });
   }
 
   private void auditLog(RoutingContext ctx) {
@@ -346,7 +431,11 @@ public final class WebServer implements AutoCloseable {
       return;
     }
     String identity = ctx.request().getParam("identity");
-    blocking(ctx, () -> backend.auditEvents(since, identity == null || identity.isBlank() ? null : identity, 1000),
+    blocking(
+        ctx,
+        () ->
+            backend.auditEvents(
+                since, identity == null || identity.isBlank() ? null : identity, 1000),
         list -> json(ctx, 200, list));
   }
 
@@ -356,48 +445,72 @@ public final class WebServer implements AutoCloseable {
       return;
     }
     ctx.request().pause();
-    withSession(ctx, (user, session) -> {
-      if (!hub.isLive(session.id())) {
-        error(ctx, 404, "session is not live");
-        return;
-      }
-      ctx.request().toWebSocket().onFailure(e -> error(ctx, 400, "not a WebSocket request: " + e.getMessage()))
-          .onSuccess(socket -> {
-        LiveSocket viewer = new LiveSocket(socket);
-        vertx.executeBlocking(() -> {
-          LiveHub.Subscription subscription = hub.subscribe(session.id(), viewer);
-          if (subscription != null) {
-            backend.audit("watch_started", user.identity(), session.id(), "watching " + session.identity() + "'s session");
-            backend.marker(session.id(), "viewer " + user.identity() + " joined");
-          }
-          return subscription;
-        }).onSuccess(subscription -> {
-          if (subscription == null) {
-            socket.close((short) 1000, "session ended");
+    withSession(
+        ctx,
+        (user, session) -> {
+          if (!hub.isLive(session.id())) {
+            error(ctx, 404, "session is not live");
             return;
           }
-          viewer.attach(subscription);
-          java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
-          Runnable leave = () -> {
-            if (!left.compareAndSet(false, true)) {
-              return;
-            }
-            viewer.cancel();
-            watchers.remove(session.id(), socket);
-            vertx.executeBlocking(() -> {
-              backend.audit("watch_ended", user.identity(), session.id(), "stopped watching");
-              backend.marker(session.id(), "viewer " + user.identity() + " left");
-              return null;
-            });
-          };
-          socket.closeHandler(v -> leave.run());
-          watchers.add(session.id(), socket, user);
-          if (socket.isClosed()) {
-            leave.run(); // closed while subscribing: it must not count as watching
-          }
+          ctx.request()
+              .toWebSocket()
+              .onFailure(e -> error(ctx, 400, "not a WebSocket request: " + e.getMessage()))
+              .onSuccess(
+                  socket -> {
+                    LiveSocket viewer = new LiveSocket(socket);
+                    vertx
+                        .executeBlocking(
+                            () -> {
+                              LiveHub.Subscription subscription =
+                                  hub.subscribe(session.id(), viewer);
+                              if (subscription != null) {
+                                backend.audit(
+                                    "watch_started",
+                                    user.identity(),
+                                    session.id(),
+                                    "watching " + session.identity() + "'s session");
+                                backend.marker(
+                                    session.id(), "viewer " + user.identity() + " joined");
+                              }
+                              return subscription;
+                            })
+                        .onSuccess(
+                            subscription -> {
+                              if (subscription == null) {
+                                socket.close((short) 1000, "session ended");
+                                return;
+                              }
+                              viewer.attach(subscription);
+                              java.util.concurrent.atomic.AtomicBoolean left =
+                                  new java.util.concurrent.atomic.AtomicBoolean();
+                              Runnable leave =
+                                  () -> {
+                                    if (!left.compareAndSet(false, true)) {
+                                      return;
+                                    }
+                                    viewer.cancel();
+                                    watchers.remove(session.id(), socket);
+                                    vertx.executeBlocking(
+                                        () -> {
+                                          backend.audit(
+                                              "watch_ended",
+                                              user.identity(),
+                                              session.id(),
+                                              "stopped watching");
+                                          backend.marker(
+                                              session.id(), "viewer " + user.identity() + " left");
+                                          return null;
+                                        });
+                                  };
+                              socket.closeHandler(v -> leave.run());
+                              watchers.add(session.id(), socket, user);
+                              if (socket.isClosed()) {
+                                leave.run(); // closed while subscribing: it must not count as
+                                // watching
+                              }
+                            });
+                  });
         });
-      });
-    });
   }
 
   /**
@@ -436,15 +549,18 @@ public final class WebServer implements AutoCloseable {
       error(ctx, 404, "no such session");
       return;
     }
-    blocking(ctx, () -> backend.session(id), found -> {
-      if (found.isEmpty()) {
-        error(ctx, 404, "no such session");
-      } else if (!mayWatch(user, found.get())) {
-        error(ctx, 403, "you may not see other people's sessions (right 'shadow')");
-      } else {
-        action.run(user, found.get());
-      }
-    });
+    blocking(
+        ctx,
+        () -> backend.session(id),
+        found -> {
+          if (found.isEmpty()) {
+            error(ctx, 404, "no such session");
+          } else if (!mayWatch(user, found.get())) {
+            error(ctx, 403, "you may not see other people's sessions (right 'shadow')");
+          } else {
+            action.run(user, found.get());
+          }
+        });
   }
 
   /**
@@ -453,7 +569,8 @@ public final class WebServer implements AutoCloseable {
    * watch it, decline it while it waits, and end it, whatever their other rights.
    */
   private static boolean approves(WebUser user, SessionView session) {
-    return session.approval() != null && !session.identity().equals(user.identity())
+    return session.approval() != null
+        && !session.identity().equals(user.identity())
         && user.roles().stream().anyMatch(session.approval().from()::contains);
   }
 
@@ -464,7 +581,9 @@ public final class WebServer implements AutoCloseable {
     if ("live".equals(session.state()) && approves(user, session)) {
       return true; // approvers watch the sessions they approve
     }
-    return "live".equals(session.state()) ? user.can(WebUser.SHADOW) : user.can(WebUser.REPLAY) || user.can(WebUser.SHADOW);
+    return "live".equals(session.state())
+        ? user.can(WebUser.SHADOW)
+        : user.can(WebUser.REPLAY) || user.can(WebUser.SHADOW);
   }
 
   private static Map<String, Object> view(SessionView s) {
@@ -494,9 +613,14 @@ public final class WebServer implements AutoCloseable {
     return m;
   }
 
-  private <T> void blocking(RoutingContext ctx, java.util.concurrent.Callable<T> work, java.util.function.Consumer<T> then) {
+  private <T> void blocking(
+      RoutingContext ctx,
+      java.util.concurrent.Callable<T> work,
+      java.util.function.Consumer<T> then) {
     Future<T> future = vertx.executeBlocking(work);
-    future.onSuccess(then::accept).onFailure(e -> error(ctx, 500, "internal error: " + e.getMessage()));
+    future
+        .onSuccess(then::accept)
+        .onFailure(e -> error(ctx, 500, "internal error: " + e.getMessage()));
   }
 
   private void page(RoutingContext ctx, String name) {
@@ -513,7 +637,9 @@ public final class WebServer implements AutoCloseable {
       ctx.response().setStatusCode(404).end("not found");
       return;
     }
-    ctx.response().putHeader("content-type", contentType(name)).end(io.vertx.core.buffer.Buffer.buffer(body));
+    ctx.response()
+        .putHeader("content-type", contentType(name))
+        .end(io.vertx.core.buffer.Buffer.buffer(body));
   }
 
   private static byte[] load(String name) {
@@ -539,7 +665,9 @@ public final class WebServer implements AutoCloseable {
 
   private static void json(RoutingContext ctx, int status, Object body) {
     try {
-      ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+      ctx.response()
+          .setStatusCode(status)
+          .putHeader("content-type", "application/json")
           .end(JSON.writeValueAsString(body));
     } catch (IOException e) {
       ctx.response().setStatusCode(500).end();

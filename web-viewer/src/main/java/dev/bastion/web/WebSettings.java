@@ -3,7 +3,8 @@ package dev.bastion.web;
 import java.util.Optional;
 
 /** Where the web viewer listens and how it is reached. */
-public record WebSettings(String host, int port, String publicUrl, Optional<String> tlsCert, Optional<String> tlsKey) {
+public record WebSettings(
+    String host, int port, String publicUrl, Optional<String> tlsCert, Optional<String> tlsKey) {
   public boolean tls() {
     return tlsCert.isPresent();
   }

@@ -14,9 +14,20 @@ class LoginTokensTest {
   static final class MovableClock extends Clock {
     Instant now = Instant.parse("2026-11-21T12:00:00Z");
 
-    @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-    @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-    @Override public Instant instant() { return now; }
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
   }
 
   @Test
@@ -47,8 +58,11 @@ class LoginTokensTest {
     MovableClock clock = new MovableClock();
     LoginTokens tokens = new LoginTokens(clock);
     Instant certEnd = clock.now.plus(Duration.ofHours(3));
-    assertEquals(certEnd, tokens.redeem(tokens.issue("a", Set.of(), certEnd)).orElseThrow().expiresAt());
+    assertEquals(
+        certEnd, tokens.redeem(tokens.issue("a", Set.of(), certEnd)).orElseThrow().expiresAt());
     Instant far = clock.now.plus(Duration.ofDays(30));
-    assertEquals(clock.now.plus(Duration.ofHours(8)), tokens.redeem(tokens.issue("a", Set.of(), far)).orElseThrow().expiresAt());
+    assertEquals(
+        clock.now.plus(Duration.ofHours(8)),
+        tokens.redeem(tokens.issue("a", Set.of(), far)).orElseThrow().expiresAt());
   }
 }
