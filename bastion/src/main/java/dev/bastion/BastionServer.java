@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -126,15 +127,24 @@ public final class BastionServer implements AutoCloseable {
     LoginTokens loginTokens = new LoginTokens(clock);
     Approvals approvals = new Approvals();
     Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
+    TargetPolicy policy = new TargetPolicy(config);
     SessionServices services =
         new SessionServices(
             config,
-            new TargetPolicy(config),
+            policy,
             audit,
             upstream,
             live,
             recorder,
-            loginTokens,
+            user ->
+                config.web().publicUrl()
+                    + "/login?token="
+                    + loginTokens.issue(
+                        user.identity(),
+                        user.serialText(),
+                        Set.copyOf(policy.rolesOf(user)),
+                        policy.rightsOf(user),
+                        user.validBefore()),
             approvals,
             webhook,
             clock);

@@ -83,16 +83,7 @@ final class BuiltinCommands {
 
   /** A one-time link (60 s) to the web viewer for this certificate's identity and rights. */
   private String webLogin() {
-    String token =
-        services
-            .loginTokens()
-            .issue(
-                user.identity(),
-                user.serialText(),
-                java.util.Set.copyOf(services.policy().rolesOf(user)),
-                services.policy().rightsOf(user),
-                user.validBefore());
-    return services.config().web().publicUrl() + "/login?token=" + token + "\n";
+    return services.webLogin().linkFor(user) + "\n";
   }
 
   private String whoami() {

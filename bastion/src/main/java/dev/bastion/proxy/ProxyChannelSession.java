@@ -1,7 +1,7 @@
 package dev.bastion.proxy;
 
 import dev.bastion.keys.CertifiedUser;
-import dev.bastion.server.LoginAttributes;
+import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import dev.bastion.audit.AuditEvent;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
-import dev.bastion.server.LoginAttributes;
+import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

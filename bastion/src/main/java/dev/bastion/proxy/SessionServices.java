@@ -14,7 +14,7 @@ public record SessionServices(
     UpstreamConnector upstream,
     LiveSessions live,
     dev.bastion.recording.SessionRecorder recorder,
-    dev.bastion.web.LoginTokens loginTokens,
+    WebLoginLinks webLogin,
     dev.bastion.approval.Approvals approvals,
     java.util.Optional<dev.bastion.approval.ApprovalWebhook> webhook,
     Clock clock) {}

@@ -6,12 +6,14 @@ import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.keys.Refusal;
+import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
+import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.auth.UserAuth;
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * SSH banner, which {@code ssh} prints on stderr) and the full facts in the audit log.
  */
 final class CertificateLogin extends UserAuthPublicKey {
+  /** Whether this connection was already told why a key was refused (one line is enough). */
+  private static final AttributeKey<Boolean> TOLD_WHY = new AttributeKey<>();
+
   private static final Logger LOG = LoggerFactory.getLogger(CertificateLogin.class);
 
   private static final org.apache.sshd.common.AttributeRepository.AttributeKey<Boolean>
@@ -132,9 +137,8 @@ final class CertificateLogin extends UserAuthPublicKey {
         "login refused from {} as {}: {}", sourceText(session), getUsername(), refused.message());
     // Clients offer plain keys before certificates (and agents hold many), so a plain key's
     // refusal is no reason to complain to the user; the audit log has it.
-    if (refused.reason() != Refusal.NOT_A_CERTIFICATE
-        && session.getAttribute(LoginAttributes.TOLD_WHY) == null) {
-      session.setAttribute(LoginAttributes.TOLD_WHY, Boolean.TRUE);
+    if (refused.reason() != Refusal.NOT_A_CERTIFICATE && session.getAttribute(TOLD_WHY) == null) {
+      session.setAttribute(TOLD_WHY, Boolean.TRUE);
       Buffer banner = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_BANNER);
       banner.putString("bastion: " + refused.message() + "\n");
       banner.putString("");

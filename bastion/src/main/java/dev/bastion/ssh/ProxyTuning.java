@@ -1,4 +1,4 @@
-package dev.bastion.upstream;
+package dev.bastion.ssh;
 
 /**
  * Channel window size for both legs (measured in docs/BENCHMARKS.md: 2 MiB beat 256 KiB and 1 MiB

@@ -1,4 +1,4 @@
-package dev.bastion.server;
+package dev.bastion.ssh;
 
 import dev.bastion.keys.CertifiedUser;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
@@ -7,9 +7,6 @@ import org.apache.sshd.common.AttributeRepository.AttributeKey;
 public final class LoginAttributes {
   /** The person proven by their certificate; set only after the signature was verified. */
   public static final AttributeKey<CertifiedUser> USER = new AttributeKey<>();
-
-  /** Whether this connection was already told why a key was refused (one line is enough). */
-  static final AttributeKey<Boolean> TOLD_WHY = new AttributeKey<>();
 
   private LoginAttributes() {}
 }

@@ -1,4 +1,4 @@
-package dev.bastion.server;
+package dev.bastion.ssh;
 
 import java.util.List;
 import org.apache.sshd.client.ClientBuilder;
