@@ -4,6 +4,7 @@ import dev.bastion.approval.ApprovalWebhook;
 import dev.bastion.approval.Approvals;
 import dev.bastion.audit.AuditDatabase;
 import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.config.BastionConfig;
@@ -16,6 +17,7 @@ import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
+import dev.bastion.proxy.SetupHold;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
@@ -94,6 +96,15 @@ public final class BastionServer implements AutoCloseable {
   /** Starts everything; creates the data directory and the CAs on first start. */
   public static BastionServer start(Path dataDir, BastionConfig config, Clock clock)
       throws IOException {
+    return start(dataDir, config, clock, SetupHold.NONE);
+  }
+
+  /**
+   * As {@link #start(Path, BastionConfig, Clock)}; tests hold session setup steps with {@code
+   * hold}.
+   */
+  public static BastionServer start(Path dataDir, BastionConfig config, Clock clock, SetupHold hold)
+      throws IOException {
     if (!Files.isDirectory(dataDir)) {
       Files.createDirectories(
           dataDir,
@@ -147,7 +158,8 @@ public final class BastionServer implements AutoCloseable {
                         user.validBefore()),
             approvals,
             webhook,
-            clock);
+            clock,
+            hold);
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
     GatewayServer gateway;
@@ -192,7 +204,7 @@ public final class BastionServer implements AutoCloseable {
     audit.record(
         new AuditEvent(
             clock.instant(),
-            AuditEvent.SERVER_STARTED,
+            AuditKind.SERVER_STARTED,
             null,
             null,
             null,
@@ -294,7 +306,7 @@ public final class BastionServer implements AutoCloseable {
     audit.record(
         new AuditEvent(
             clock.instant(),
-            AuditEvent.SERVER_STOPPED,
+            AuditKind.SERVER_STOPPED,
             null,
             null,
             null,

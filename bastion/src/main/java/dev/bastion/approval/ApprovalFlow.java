@@ -1,5 +1,6 @@
 package dev.bastion.approval;
 
+import dev.bastion.audit.AuditKind;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.TimeSpans;
 import java.time.Instant;
@@ -41,9 +42,15 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
     /** Ends a running session, telling the engineer why. */
     void terminate(String reason);
 
+    /** Too few approvers watch: the engineer's input is held from now on. */
+    default void paused() {}
+
+    /** Enough approvers watch again. */
+    default void resumed() {}
+
     void marker(String text);
 
-    void audit(String kind, String detail);
+    void audit(AuditKind kind, String detail);
   }
 
   private final Session session;
@@ -65,7 +72,7 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
     String link = publicUrl + "/sessions/" + session.id();
     String roles = String.join(", ", policy.from());
     session.audit(
-        "approval_requested",
+        AuditKind.APPROVAL_REQUESTED,
         "waiting for "
             + policy.count()
             + " approver(s) with role "
@@ -91,7 +98,7 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
             hook.announce(
                 Map.of(
                     "event",
-                    "approval_requested",
+                    AuditKind.APPROVAL_REQUESTED.code(),
                     "session_id",
                     session.id(),
                     "identity",
@@ -121,16 +128,16 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
   /** Ctrl-C from the engineer: cancels a request that is still waiting. */
   public void cancelledByRequester() {
     if (gate.cancel()) {
-      session.audit("approval_cancelled", "the requester cancelled while waiting (Ctrl-C)");
+      session.audit(AuditKind.APPROVAL_CANCELLED, "the requester cancelled while waiting (Ctrl-C)");
       session.marker("request cancelled by the requester");
-      session.refuse("approval_cancelled", "request cancelled");
+      session.refuse(AuditKind.APPROVAL_CANCELLED.code(), "request cancelled");
     }
   }
 
   /** The engineer's connection went away; if the request was still waiting, that cancels it. */
   public void requesterLeft() {
     if (gate.cancel()) {
-      session.audit("approval_cancelled", "the requester disconnected while waiting");
+      session.audit(AuditKind.APPROVAL_CANCELLED, "the requester disconnected while waiting");
       session.marker("request cancelled: the requester disconnected");
     }
   }
@@ -143,15 +150,17 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
 
   @Override
   public void approved(List<String> approvers) {
-    session.audit("approval_granted", "approved by " + String.join(", ", approvers) + " watching");
+    session.audit(
+        AuditKind.APPROVAL_GRANTED, "approved by " + String.join(", ", approvers) + " watching");
     session.marker("approved by " + String.join(", ", approvers));
     session.start("approved by " + String.join(", ", approvers) + "; starting the session");
   }
 
   @Override
   public void paused(List<String> remaining) {
-    session.audit("session_paused", "approvers watching: " + names(remaining));
+    session.audit(AuditKind.SESSION_PAUSED, "approvers watching: " + names(remaining));
     session.marker("paused: too few approvers watching");
+    session.paused();
     session.tell(
         "paused: fewer than "
             + gate.policy().count()
@@ -160,31 +169,33 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
 
   @Override
   public void resumed(List<String> approvers) {
-    session.audit("session_resumed", "approvers watching: " + names(approvers));
+    session.audit(AuditKind.SESSION_RESUMED, "approvers watching: " + names(approvers));
     session.marker("resumed: " + names(approvers) + " watching");
+    session.resumed();
     session.tell("resumed: " + names(approvers) + " watching again");
   }
 
   @Override
   public void approverLeft(List<String> remaining) {
-    session.audit("approver_left", "approvers watching: " + names(remaining));
+    session.audit(AuditKind.APPROVER_LEFT, "approvers watching: " + names(remaining));
     session.terminate("an approver stopped watching, so the session ended (four-eyes)");
   }
 
   @Override
   public void declined(String by, String reason) {
-    session.audit("approval_declined", "declined by " + by + ": " + reason);
+    session.audit(AuditKind.APPROVAL_DECLINED, "declined by " + by + ": " + reason);
     session.marker("declined by " + by + ": " + reason);
-    session.refuse("approval_declined", "request declined by " + by + ": " + reason);
+    session.refuse(AuditKind.APPROVAL_DECLINED.code(), "request declined by " + by + ": " + reason);
   }
 
   @Override
   public void expired() {
     String timeout = TimeSpans.describe(gate.policy().timeout());
-    session.audit("approval_expired", "no approver within " + timeout);
+    session.audit(AuditKind.APPROVAL_EXPIRED, "no approver within " + timeout);
     session.marker("request expired: no approver within " + timeout);
     session.refuse(
-        "approval_expired", "no approver watched within " + timeout + "; request expired");
+        AuditKind.APPROVAL_EXPIRED.code(),
+        "no approver watched within " + timeout + "; request expired");
   }
 
   private static String names(List<String> identities) {

@@ -50,7 +50,7 @@ public final class AuditLog implements AutoCloseable {
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         st -> {
           st.setTimestamp(1, Timestamp.from(event.at()));
-          st.setString(2, event.kind());
+          st.setString(2, event.kind().code());
           st.setString(3, event.identity());
           st.setString(4, event.serial());
           st.setString(5, event.sourceAddress());
@@ -152,7 +152,7 @@ public final class AuditLog implements AutoCloseable {
                   update.setString(4, rows.getString(1));
                   update.executeUpdate();
                   event.setTimestamp(1, Timestamp.from(now));
-                  event.setString(2, AuditEvent.SESSION_INTERRUPTED);
+                  event.setString(2, AuditKind.SESSION_INTERRUPTED.code());
                   event.setString(3, rows.getString(2));
                   event.setString(4, rows.getString(1));
                   event.setString(5, rows.getString(3));

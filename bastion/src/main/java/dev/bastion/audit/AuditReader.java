@@ -106,7 +106,7 @@ public final class AuditReader {
           out.add(
               new AuditEvent(
                   instant(rs.getTimestamp(1)),
-                  rs.getString(2),
+                  AuditKind.of(rs.getString(2)),
                   rs.getString(3),
                   rs.getString(4),
                   rs.getString(5),

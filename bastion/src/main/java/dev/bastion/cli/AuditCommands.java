@@ -145,7 +145,7 @@ final class AuditCommands {
         for (AuditEvent e : events) {
           ObjectNode o = array.addObject();
           o.put("at", e.at().toString());
-          o.put("kind", e.kind());
+          o.put("kind", e.kind().code());
           o.put("identity", e.identity());
           o.put("serial", e.serial());
           o.put("source_address", e.sourceAddress());
@@ -160,7 +160,7 @@ final class AuditCommands {
       }
       for (AuditEvent e : events) {
         StringBuilder line = new StringBuilder();
-        line.append(e.at()).append("  ").append(e.kind());
+        line.append(e.at()).append("  ").append(e.kind().code());
         append(line, "identity", e.identity());
         append(line, "from", e.sourceAddress());
         if (e.target() != null) {

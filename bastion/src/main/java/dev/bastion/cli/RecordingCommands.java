@@ -133,7 +133,7 @@ final class RecordingCommands {
             .record(
                 new dev.bastion.audit.AuditEvent(
                     java.time.Instant.now(),
-                    "recording_replayed",
+                    dev.bastion.audit.AuditKind.RECORDING_REPLAYED,
                     "os-user:" + System.getProperty("user.name"),
                     null,
                     null,

@@ -1,6 +1,7 @@
 package dev.bastion.proxy;
 
 import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
@@ -107,7 +108,7 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
         .record(
             new AuditEvent(
                 services.clock().instant(),
-                AuditEvent.SESSION_REFUSED,
+                AuditKind.SESSION_REFUSED,
                 user.identity(),
                 user.serialText(),
                 source(),

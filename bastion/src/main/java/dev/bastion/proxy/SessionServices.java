@@ -17,4 +17,5 @@ public record SessionServices(
     WebLoginLinks webLogin,
     dev.bastion.approval.Approvals approvals,
     java.util.Optional<dev.bastion.approval.ApprovalWebhook> webhook,
-    Clock clock) {}
+    Clock clock,
+    SetupHold setupHold) {}

@@ -1,6 +1,7 @@
 package dev.bastion.server;
 
 import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertificateValidator;
@@ -82,7 +83,7 @@ final class CertificateLogin extends UserAuthPublicKey {
       audit.record(
           new AuditEvent(
               clock.instant(),
-              AuditEvent.LOGIN_ACCEPTED,
+              AuditKind.LOGIN_ACCEPTED,
               user.identity(),
               user.serialText(),
               sourceText(session),
@@ -120,7 +121,7 @@ final class CertificateLogin extends UserAuthPublicKey {
     audit.record(
         new AuditEvent(
             clock.instant(),
-            AuditEvent.LOGIN_REFUSED,
+            AuditKind.LOGIN_REFUSED,
             refused.claimedIdentity(),
             refused.claimedSerial(),
             sourceText(session),

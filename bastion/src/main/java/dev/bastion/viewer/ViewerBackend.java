@@ -3,6 +3,7 @@ package dev.bastion.viewer;
 import dev.bastion.approval.ApprovalGate;
 import dev.bastion.approval.Approvals;
 import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
@@ -99,7 +100,7 @@ public final class ViewerBackend implements BastionBackend {
               audit.record(
                   new AuditEvent(
                       clock.instant(),
-                      "session_terminated",
+                      AuditKind.SESSION_TERMINATED,
                       byIdentity,
                       null,
                       null,
@@ -130,7 +131,7 @@ public final class ViewerBackend implements BastionBackend {
             e -> {
               Map<String, Object> m = new LinkedHashMap<>();
               m.put("at", e.at().toString());
-              m.put("kind", e.kind());
+              m.put("kind", e.kind().code());
               m.put("identity", e.identity());
               m.put("serial", e.serial());
               m.put("source_address", e.sourceAddress());
@@ -148,7 +149,16 @@ public final class ViewerBackend implements BastionBackend {
   public void audit(String kind, String identity, String sessionId, String detail) {
     audit.record(
         new AuditEvent(
-            clock.instant(), kind, identity, null, null, sessionId, null, null, "web", detail));
+            clock.instant(),
+            AuditKind.of(kind),
+            identity,
+            null,
+            null,
+            sessionId,
+            null,
+            null,
+            "web",
+            detail));
   }
 
   @Override

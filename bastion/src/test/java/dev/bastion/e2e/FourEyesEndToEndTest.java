@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.testsupport.ExternalCommand;
@@ -260,12 +260,12 @@ class FourEyesEndToEndTest {
     again.leave();
     AuditReader reader = new AuditReader(gw.bastion.database());
     List<String> story = new ArrayList<>();
-    for (int i = 0; i < 100 && !story.contains(AuditEvent.SESSION_ENDED); i++) {
+    for (int i = 0; i < 100 && !story.contains(AuditKind.SESSION_ENDED.code()); i++) {
       Thread.sleep(50);
       story =
           reader.events(null, null, 5000).stream()
               .filter(e -> id.equals(e.sessionId()))
-              .map(AuditEvent::kind)
+              .map(e -> e.kind().code())
               .toList();
     }
     assertTrue(story.contains("watch_ended"), story.toString());
@@ -357,7 +357,7 @@ class FourEyesEndToEndTest {
     String id = pendingSession("secure01");
     ssh.destroy(); // the engineer's ssh goes away (Ctrl-C without a terminal kills the client)
     awaitAudit("approval_cancelled", id);
-    awaitAudit(AuditEvent.SESSION_ENDED, id);
+    awaitAudit(AuditKind.SESSION_ENDED.code(), id);
     assertEquals(loginsBefore, upstreamLogins());
     assertTrue(
         markers(id).contains("request cancelled: the requester disconnected"),
@@ -522,7 +522,7 @@ class FourEyesEndToEndTest {
     for (int i = 0; i < 100; i++) {
       if (reader.events(null, null, 2000).stream()
           .filter(e -> sessionId == null || sessionId.equals(e.sessionId()))
-          .map(AuditEvent::kind)
+          .map(e -> e.kind().code())
           .anyMatch(kind::equals)) {
         return;
       }

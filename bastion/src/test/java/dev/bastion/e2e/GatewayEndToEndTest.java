@@ -3,7 +3,7 @@ package dev.bastion.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.keys.CaKeyStore;
@@ -250,7 +250,7 @@ class GatewayEndToEndTest {
     assertTrue(r.stderr().contains("bastion: certificate expired at "), r.stderr());
     assertTrue(r.stderr().contains("(5 minutes ago); get a new one"), r.stderr());
     assertTrue(r.stderr().contains("Permission denied (publickey)"), r.stderr());
-    awaitEvent(AuditEvent.LOGIN_REFUSED, "expired", "bob@example.com");
+    awaitEvent(AuditKind.LOGIN_REFUSED, "expired", "bob@example.com");
   }
 
   @Test
@@ -259,7 +259,7 @@ class GatewayEndToEndTest {
     CommandResult r = gw.sshWith(key, gw.onTarget(), null, "true");
     assertEquals(255, r.exitCode(), r.toString());
     assertTrue(r.stderr().contains("Permission denied (publickey)"), r.stderr());
-    awaitEvent(AuditEvent.LOGIN_REFUSED, "not_a_certificate", null);
+    awaitEvent(AuditKind.LOGIN_REFUSED, "not_a_certificate", null);
   }
 
   @Test
@@ -385,7 +385,7 @@ class GatewayEndToEndTest {
       if (reader.events(null, "alice@example.com", 1000).stream()
           .anyMatch(
               e ->
-                  e.kind().equals(AuditEvent.FILE_OPERATION)
+                  e.kind().equals(AuditKind.FILE_OPERATION)
                       && operation.equals(e.code())
                       && detail.equals(e.detail()))) {
         return;
@@ -399,11 +399,12 @@ class GatewayEndToEndTest {
             + detail
             + ": "
             + reader.events(null, null, 30).stream()
-                .filter(e -> e.kind().equals(AuditEvent.FILE_OPERATION))
+                .filter(e -> e.kind().equals(AuditKind.FILE_OPERATION))
                 .toList());
   }
 
-  private void awaitEvent(String kind, String code, String identity) throws InterruptedException {
+  private void awaitEvent(AuditKind kind, String code, String identity)
+      throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 100; i++) {
       boolean found =

@@ -7,6 +7,7 @@ import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
 import dev.bastion.keys.CertificateRequest;
 import dev.bastion.keys.OpenSshKeys;
+import dev.bastion.proxy.SetupHold;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.LoginAccount;
@@ -60,6 +61,13 @@ final class GatewayFixture implements AutoCloseable {
    */
   static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
       throws Exception {
+    return start(dir, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE);
+  }
+
+  /** As {@link #start(Path, String, String)}, holding session setup steps with {@code hold}. */
+  static GatewayFixture start(
+      Path dir, String extraTargetsYaml, String extraTopLevelYaml, SetupHold hold)
+      throws Exception {
     OpenSsh.requireInstalled();
     String login = LoginAccount.name();
     Path dataDir = dir.resolve("data");
@@ -109,7 +117,7 @@ final class GatewayFixture implements AutoCloseable {
             + "]\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
-    BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC());
+    BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC(), hold);
     Path userKey = OpenSsh.keygen(dir, "id_engineer");
     issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
     Path knownHosts = dir.resolve("known_hosts");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.testsupport.CommandResult;
@@ -213,7 +214,7 @@ class RecordingEndToEndTest {
         reader.events(null, null, 5000).stream()
             .anyMatch(
                 e ->
-                    e.kind().equals("recording_replayed")
+                    e.kind() == AuditKind.RECORDING_REPLAYED
                         && session.id().equals(e.sessionId())
                         && "cli".equals(e.code())));
   }

@@ -87,7 +87,7 @@ class RecordingFailureTest {
   private static void awaitEvent(GatewayFixture gw, String kind) throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 100; i++) {
-      if (reader.events(null, null, 1000).stream().anyMatch(e -> e.kind().equals(kind))) {
+      if (reader.events(null, null, 1000).stream().anyMatch(e -> e.kind().code().equals(kind))) {
         return;
       }
       Thread.sleep(50);

@@ -1,0 +1,51 @@
+package dev.bastion.audit;
+
+import java.util.Locale;
+
+/**
+ * What an audit row records. The database, the CLI and the web viewer show {@link #code()} (such as
+ * {@code session_started}); the set is closed, so a new kind of event is added here and nowhere
+ * spelled as a string.
+ */
+public enum AuditKind {
+  SERVER_STARTED,
+  SERVER_STOPPED,
+  LOGIN_ACCEPTED,
+  LOGIN_REFUSED,
+  SESSION_REFUSED,
+  SESSION_STARTED,
+  SESSION_ENDED,
+  SESSION_INTERRUPTED,
+  SESSION_TERMINATED,
+  FILE_OPERATION,
+  RECORDING_FAILED,
+  RECORDING_REPLAYED,
+  APPROVAL_REQUESTED,
+  APPROVAL_GRANTED,
+  APPROVAL_DECLINED,
+  APPROVAL_EXPIRED,
+  APPROVAL_CANCELLED,
+  SESSION_PAUSED,
+  SESSION_RESUMED,
+  APPROVER_LEFT,
+  WEB_LOGIN,
+  WATCH_STARTED,
+  WATCH_ENDED;
+
+  private final String code = name().toLowerCase(Locale.ROOT);
+
+  /** The name stored in the database and shown to operators. */
+  public String code() {
+    return code;
+  }
+
+  /** The kind whose {@link #code()} this is. */
+  public static AuditKind of(String code) {
+    return valueOf(code.toUpperCase(Locale.ROOT));
+  }
+
+  @Override
+  public String toString() {
+    return code;
+  }
+}

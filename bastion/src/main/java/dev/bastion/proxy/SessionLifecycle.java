@@ -1,0 +1,360 @@
+package dev.bastion.proxy;
+
+import dev.bastion.approval.ApprovalGate;
+import dev.bastion.config.BastionConfig;
+import dev.bastion.policy.Grant;
+import dev.bastion.recorder.SessionRecording;
+import dev.bastion.sftp.SftpAuditor;
+import dev.bastion.upstream.UpstreamException;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.sshd.client.session.ClientSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single owner of one session's state: every handler here runs on the session's event executor,
+ * one at a time, in the order the events came ({@link ProxiedSession} posts them), so none of these
+ * fields is touched by any other thread. It decides each transition of {@link SessionState}; its
+ * parts do the work: {@link SessionSetup} the asynchronous steps, {@link TargetChannel} the
+ * target's channel, {@link SessionStreams} the pumps, {@link RecordingTap} the recording, {@link
+ * FourEyes} the approvals, {@link SessionAudit} the audit rows.
+ */
+final class SessionLifecycle {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionLifecycle.class);
+
+  private final ProxiedSession session;
+  private final String id;
+  private final Grant grant;
+  private final SessionKind kind;
+  private final ClientChannel client;
+  private final SessionServices services;
+  private final SessionAudit audit;
+  private final RecordingTap recording;
+  private final SessionStreams streams;
+  private final SessionSetup setup;
+  private final SftpAuditor sftp;
+
+  private volatile SessionState state = SessionState.AUTHORIZED;
+  private PtyRequest terminal;
+  private boolean rowWritten;
+  private SessionEnd endWhenRowWritten;
+  private String terminatedFor;
+  private SessionEnd ended;
+  private FourEyes fourEyes;
+  private ClientSession upstream;
+  private TargetChannel target;
+
+  SessionLifecycle(
+      ProxiedSession session,
+      PtyRequest pty,
+      ClientChannel client,
+      SessionServices services,
+      SessionAudit audit,
+      RecordingTap recording,
+      SessionStreams streams,
+      SessionSetup setup) {
+    this.session = session;
+    this.id = session.id();
+    this.grant = session.grant();
+    this.kind = session.kind();
+    this.terminal = pty;
+    this.client = client;
+    this.services = services;
+    this.audit = audit;
+    this.recording = recording;
+    this.streams = streams;
+    this.setup = setup;
+    this.sftp = kind == SessionKind.SFTP ? new SftpAuditor(audit::fileOperation) : null;
+  }
+
+  /** Read by anyone (tests, the web viewer); written only here. */
+  SessionState state() {
+    return state;
+  }
+
+  // --- setup -----------------------------------------------------------------------------------
+
+  void admit() {
+    String refusal = services.live().admit(session);
+    if (refusal != null) {
+      state = SessionState.ENDED;
+      client.refuse(refusal, 1);
+      return;
+    }
+    setup.writeRow((ok, failure) -> rowWritten(failure));
+  }
+
+  private void rowWritten(Throwable failure) {
+    if (failure != null) {
+      services.live().remove(session);
+      LOG.error("session {} refused: audit write failed: {}", id, failure.getMessage());
+      if (state != SessionState.ENDING) {
+        client.refuse(
+            "the audit log cannot be written, so no session may start; tell the bastion's"
+                + " operators",
+            1);
+      }
+      state = SessionState.ENDED;
+      return;
+    }
+    rowWritten = true;
+    audit.started(session.startedAt());
+    LOG.info(
+        "session {} started: {} -> {}@{} ({})",
+        id,
+        grant.identity(),
+        grant.login(),
+        grant.target().name(),
+        kind.code());
+    if (endWhenRowWritten != null) {
+      finish(endWhenRowWritten);
+    } else if (kind == SessionKind.SFTP && grant.target().requireApproval().isPresent()) {
+      onRefused(
+          "approval_needs_terminal",
+          "target "
+              + grant.target().name()
+              + " needs watching approvers, and file transfers cannot be watched; use a shell"
+              + " session");
+    } else if (kind == SessionKind.SFTP) {
+      connect(); // file transfers are audited per operation, not recorded byte by byte
+    } else {
+      setup.startRecording(terminal, this::recordingStarted);
+    }
+  }
+
+  private void recordingStarted(SessionRecording started, Throwable failure) {
+    if (state == SessionState.ENDED) {
+      services.recorder().finish(started, ended.reason()); // the engineer left while it was created
+      return;
+    }
+    String unrecorded = failure == null ? null : failure.getMessage();
+    if (failure != null) {
+      if (services.recorder().strict()) {
+        onRefused(
+            "recording_failed",
+            "the session cannot be recorded ("
+                + unrecorded
+                + "), so it may not start; tell the bastion's operators");
+        return;
+      }
+      LOG.error("session {} runs unrecorded (best_effort): {}", id, unrecorded);
+      audit.recordingProblem(false, unrecorded);
+    }
+    recording.attach(started);
+    Optional<BastionConfig.Approval> approval = grant.target().requireApproval();
+    if (approval.isPresent() && started == null) {
+      onRefused(
+          "recording_failed",
+          "target "
+              + grant.target().name()
+              + " needs watching approvers, and the session cannot be recorded ("
+              + unrecorded
+              + "), so nobody could watch it; tell the bastion's operators");
+    } else if (approval.isPresent()) {
+      awaitApprovers(approval.get());
+    } else {
+      connect();
+    }
+  }
+
+  /** No upstream login before enough approvers watch. */
+  private void awaitApprovers(BastionConfig.Approval policy) {
+    state = SessionState.WAITING_FOR_APPROVAL;
+    fourEyes = new FourEyes(session, client, recording, audit, policy, services);
+    if (terminal != null) {
+      streams.readEarly(fourEyes.input());
+    }
+    fourEyes.request(services);
+  }
+
+  void onApproved() {
+    if (state == SessionState.WAITING_FOR_APPROVAL) {
+      connect();
+    }
+  }
+
+  private void connect() {
+    state = SessionState.CONNECTING;
+    setup.login(this::connected);
+  }
+
+  private void connected(ClientSession login, Throwable failure) {
+    if (state == SessionState.ENDED) {
+      if (login != null) {
+        login.close(true);
+      }
+      return;
+    }
+    if (failure != null) {
+      onRefused(
+          SessionSetup.code(failure),
+          failure instanceof UpstreamException
+              ? failure.getMessage()
+              : "cannot reach " + grant.target().name() + ": " + failure);
+      return;
+    }
+    upstream = login;
+    setup.openChannel(login, terminal, this::channelOpened);
+  }
+
+  private void channelOpened(TargetChannel opened, Throwable failure) {
+    if (state == SessionState.ENDED) {
+      closeUpstream();
+      return;
+    }
+    if (failure != null) {
+      onRefused(SessionSetup.code(failure), failure.getMessage());
+      return;
+    }
+    target = opened;
+    if (terminal != null && terminal != opened.openedWith()) {
+      opened.resize(terminal); // resized while the channel was opening
+    }
+    state =
+        fourEyes != null && fourEyes.gate().state() == ApprovalGate.State.PAUSED
+            ? SessionState.PAUSED
+            : SessionState.RUNNING;
+    streams.connect(
+        opened,
+        sftp != null ? SessionStreams.sftp(sftp, false) : recording.output(0),
+        recording.output(1),
+        sftp != null ? SessionStreams.sftp(sftp, true) : recording.input(),
+        fourEyes == null ? null : fourEyes.input(),
+        session::targetEnded);
+  }
+
+  // --- while it runs ---------------------------------------------------------------------------
+
+  void onWindowChange(int columns, int rows, int width, int height) {
+    if (terminal == null || state == SessionState.ENDED) {
+      return;
+    }
+    terminal = terminal.resized(columns, rows, width, height);
+    recording.resize(columns, rows);
+    if (target != null) {
+      target.resize(terminal);
+    }
+  }
+
+  void onTargetRequest(String what, Consumer<TargetChannel> send) {
+    if (target == null || state != SessionState.RUNNING) {
+      // A signal or break is input too: while a four-eyes session is paused it does not go through.
+      LOG.info("session {}: {} dropped ({})", id, what, state);
+      return;
+    }
+    send.accept(target);
+  }
+
+  void onPaused(boolean paused) {
+    if (paused && state == SessionState.RUNNING) {
+      state = SessionState.PAUSED;
+    } else if (!paused && state == SessionState.PAUSED) {
+      state = SessionState.RUNNING;
+    }
+  }
+
+  void onRecordingFailed(String problem) {
+    audit.recordingProblem(services.recorder().strict(), problem);
+    if (services.recorder().strict()) {
+      LOG.error("session {} ended: recording failed: {}", id, problem);
+      onTerminate("the session recording cannot be written (" + problem + "); session ended");
+    } else {
+      LOG.error("session {} goes on unrecorded (best_effort): {}", id, problem);
+    }
+  }
+
+  // --- ending ----------------------------------------------------------------------------------
+
+  void onClientGone() {
+    if (state == SessionState.ENDED) {
+      return;
+    }
+    if (fourEyes != null) {
+      fourEyes.requesterLeft();
+    }
+    end(SessionEnd.clientGone());
+  }
+
+  void onTerminate(String reason) {
+    if (state == SessionState.ENDED || terminatedFor != null) {
+      return;
+    }
+    terminatedFor = reason;
+    recording.marker(reason);
+    client.tell(reason, () -> session.post(this::afterTerminateTold));
+  }
+
+  void afterTerminateTold() {
+    if (state == SessionState.ENDED) {
+      return;
+    }
+    if (target != null) {
+      state = SessionState.ENDING;
+      target.close(); // the target's streams end, then onTargetEnded
+    } else {
+      end(SessionEnd.terminated(terminatedFor));
+    }
+  }
+
+  void onRefused(String code, String message) {
+    if (state == SessionState.ENDED) {
+      return;
+    }
+    LOG.info("session {} failed: {}", id, message);
+    audit.refused(code, message);
+    end(SessionEnd.refused(message));
+  }
+
+  /** The target's channel closed and all its output reached the engineer: pass on how it ended. */
+  void onTargetEnded() {
+    if (state == SessionState.ENDED) {
+      return;
+    }
+    end(
+        SessionEnd.ofTarget(
+            target.exitStatus(), target.exitSignal(), terminatedFor, grant.target().name()));
+  }
+
+  /** Ends now, or as soon as the session's audit row exists (so that rows come in order). */
+  private void end(SessionEnd end) {
+    if (!rowWritten) {
+      state = SessionState.ENDING;
+      endWhenRowWritten = end;
+      return;
+    }
+    finish(end);
+  }
+
+  private void finish(SessionEnd end) {
+    state = SessionState.ENDED;
+    ended = end;
+    services.live().remove(session);
+    if (fourEyes != null) {
+      fourEyes.close();
+    }
+    long in = streams.bytesIn();
+    long out = streams.bytesOut();
+    audit.ended(end, in, out);
+    LOG.info(
+        "session {} ended: {} (status {}, signal {}, {} in, {} out)",
+        id,
+        end.reason(),
+        end.status(),
+        end.signal(),
+        in,
+        out);
+    recording.finish(end.reason());
+    if (sftp != null) {
+      sftp.finish();
+    }
+    closeUpstream();
+    end.toClient().accept(client);
+  }
+
+  private void closeUpstream() {
+    if (upstream != null) {
+      upstream.close(false);
+    }
+  }
+}
