@@ -94,7 +94,7 @@ public final class ApprovalGate {
         }
         case OPEN -> {
           if (!enough) {
-            if ("pause".equals(policy.onLeave())) {
+            if (policy.onLeave() == BastionConfig.OnLeave.PAUSE) {
               state = State.PAUSED;
               notify = () -> listener.paused(now);
             } else {

@@ -49,14 +49,30 @@ public record BastionConfig(
     }
   }
 
-  public record Approval(int count, List<String> from, String onLeave, Duration timeout) {}
+  public record Approval(int count, List<String> from, OnLeave onLeave, Duration timeout) {}
+
+  /** What a four-eyes session does when too few approvers watch any more. */
+  public enum OnLeave {
+    /** Hold the engineer's input until enough approvers watch again. */
+    PAUSE,
+    /** End the session. */
+    TERMINATE
+  }
+
+  /** What a recording that cannot be written means for its session. */
+  public enum RecordingMode {
+    /** No session without a recording: it does not start, or it ends. */
+    STRICT,
+    /** The session goes on unrecorded; the problem is audited. */
+    BEST_EFFORT
+  }
 
   /**
    * What holders of a principal may do: reach targets matching globs, as some logins; web rights.
    */
   public record Role(String name, List<String> targets, List<String> logins, Set<String> can) {}
 
-  public record Recording(boolean input, String mode) {}
+  public record Recording(boolean input, RecordingMode mode) {}
 
   public record Upstream(Duration connectTimeout, Duration keepalive) {}
 }

@@ -157,10 +157,12 @@ public final class ConfigLoader {
     }
     RawConfig.Recording rec =
         raw.recording() == null ? new RawConfig.Recording(null, null) : raw.recording();
-    String mode = rec.mode() == null ? "strict" : rec.mode();
-    if (!mode.equals("strict") && !mode.equals("best_effort")) {
-      throw fail("recording.mode", mode, "must be strict or best_effort");
-    }
+    BastionConfig.RecordingMode mode =
+        word(
+            "recording.mode",
+            rec.mode(),
+            BastionConfig.RecordingMode.STRICT,
+            BastionConfig.RecordingMode.class);
     RawConfig.Upstream up =
         raw.upstream() == null ? new RawConfig.Upstream(null, null) : raw.upstream();
     BastionConfig.Upstream upstream =
@@ -364,15 +366,40 @@ public final class ConfigLoader {
         }
       }
     }
-    String onLeave = raw.onLeave() == null ? "pause" : raw.onLeave();
-    if (!onLeave.equals("pause") && !onLeave.equals("terminate")) {
-      throw fail(at + ".on_leave", onLeave, "must be pause or terminate");
-    }
+    BastionConfig.OnLeave onLeave =
+        word(
+            at + ".on_leave",
+            raw.onLeave(),
+            BastionConfig.OnLeave.PAUSE,
+            BastionConfig.OnLeave.class);
     return new BastionConfig.Approval(
         count,
         from,
         onLeave,
         duration(at + ".timeout", raw.timeout(), Duration.ofMinutes(10), false));
+  }
+
+  /** One of an enum's words as written in the YAML (lower case), or {@code fallback} if absent. */
+  private <E extends Enum<E>> E word(String at, String value, E fallback, Class<E> type) {
+    if (value == null) {
+      return fallback;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (e.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+        return e;
+      }
+    }
+    List<String> words =
+        java.util.Arrays.stream(type.getEnumConstants())
+            .map(e -> e.name().toLowerCase(java.util.Locale.ROOT))
+            .toList();
+    throw fail(
+        at,
+        value,
+        "must be "
+            + String.join(", ", words.subList(0, words.size() - 1))
+            + " or "
+            + words.get(words.size() - 1));
   }
 
   private void checkLogin(String at, String login) {

@@ -1,6 +1,7 @@
 package dev.bastion.proxy;
 
 import dev.bastion.policy.Grant;
+import dev.bastion.sftp.SftpAuditor;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.sshd.common.io.IoInputStream;
@@ -19,6 +20,7 @@ public final class ProxiedSession {
   private final Instant startedAt;
   private final SessionExecutor events;
   private final RecordingTap recording;
+  private final SessionStreams streams;
   private final SessionLifecycle lifecycle;
 
   ProxiedSession(
@@ -42,21 +44,21 @@ public final class ProxiedSession {
         new SessionAudit(services.audit(), services.clock(), id, grant, kind, command, source);
     this.recording =
         new RecordingTap(
+            id,
             services.recorder(),
-            problem -> events.execute(() -> lifecycle().onRecordingFailed(problem)));
+            audit,
+            reason -> events.execute(() -> lifecycle().onTerminate(reason)));
+    this.streams =
+        new SessionStreams(
+            id,
+            client,
+            clientIn,
+            kind == SessionKind.SFTP ? new SftpAuditor(audit::fileOperation) : null);
     SessionSetup setup =
         new SessionSetup(
             id, grant, kind, command, Map.copyOf(env), startedAt, services, audit, events);
     this.lifecycle =
-        new SessionLifecycle(
-            this,
-            pty,
-            client,
-            services,
-            audit,
-            recording,
-            new SessionStreams(id, client, clientIn),
-            setup);
+        new SessionLifecycle(this, pty, client, services, audit, recording, streams, setup);
   }
 
   private SessionLifecycle lifecycle() {
@@ -89,6 +91,11 @@ public final class ProxiedSession {
 
   public SessionState state() {
     return lifecycle.state();
+  }
+
+  /** Bytes the target sent to the engineer so far. */
+  public long bytesOut() {
+    return streams.bytesOut();
   }
 
   /** Admits the session, writes its audit row, creates its recording, then connects. */
@@ -146,6 +153,11 @@ public final class ProxiedSession {
   /** Any other event of this session's, in order with the rest. */
   void post(Runnable event) {
     events.execute(event);
+  }
+
+  /** Posts {@code event} after {@code delay}. */
+  void later(java.time.Duration delay, Runnable event) {
+    events.later(delay, event);
   }
 
   /** The target's streams ended and its channel closed. */

@@ -11,8 +11,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.server.Environment;
@@ -31,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChannel {
   private static final Logger LOG = LoggerFactory.getLogger(SessionCommand.class);
   private static final SecureRandom IDS = new SecureRandom();
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final ProxyChannelSession channel;
   private final SessionServices services;
@@ -176,6 +179,7 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   @Override
   public void exit(int status) {
     exitCallback.onExit(status);
+    closeIfStuck();
   }
 
   @Override
@@ -185,6 +189,24 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
     } catch (IOException e) {
       exitCallback.onExit(255);
     }
+    closeIfStuck();
+  }
+
+  /**
+   * A graceful close waits for what is still queued for the engineer; a client that stopped reading
+   * would hold it, and the channel, open forever. By the time a session exits all the target's
+   * output was sent, so only the bastion's last line can be lost this way.
+   */
+  private void closeIfStuck() {
+    SessionExecutor.TIMERS.schedule(
+        () -> {
+          if (!channel.isClosed()) {
+            LOG.info("channel of {} closed at once: the client stopped reading", source());
+            channel.close(true);
+          }
+        },
+        CLOSE_GRACE.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   @Override

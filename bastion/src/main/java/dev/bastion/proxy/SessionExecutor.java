@@ -1,10 +1,13 @@
 package dev.bastion.proxy;
 
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +31,15 @@ final class SessionExecutor implements Executor {
             return t;
           });
 
+  /** Timers of all sessions (grace periods); each fires by posting an event to its session. */
+  static final ScheduledExecutorService TIMERS =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "session-timers");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final Executor pool;
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -40,6 +52,11 @@ final class SessionExecutor implements Executor {
   public void execute(Runnable event) {
     queue.add(event);
     schedule();
+  }
+
+  /** Posts {@code event} after {@code delay}. */
+  void later(Duration delay, Runnable event) {
+    TIMERS.schedule(() -> execute(event), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void schedule() {

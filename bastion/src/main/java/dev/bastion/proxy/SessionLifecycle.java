@@ -4,8 +4,8 @@ import dev.bastion.approval.ApprovalGate;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.policy.Grant;
 import dev.bastion.recorder.SessionRecording;
-import dev.bastion.sftp.SftpAuditor;
 import dev.bastion.upstream.UpstreamException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.sshd.client.session.ClientSession;
@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
 final class SessionLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(SessionLifecycle.class);
 
+  /**
+   * How long a termination waits for its line to reach the engineer: a client that stops reading
+   * (its window closed) must not keep its session, and its input, alive.
+   */
+  static final Duration TELL_GRACE = Duration.ofSeconds(2);
+
   private final ProxiedSession session;
   private final String id;
   private final Grant grant;
@@ -33,13 +39,13 @@ final class SessionLifecycle {
   private final RecordingTap recording;
   private final SessionStreams streams;
   private final SessionSetup setup;
-  private final SftpAuditor sftp;
 
   private volatile SessionState state = SessionState.AUTHORIZED;
   private PtyRequest terminal;
   private boolean rowWritten;
   private SessionEnd endWhenRowWritten;
   private String terminatedFor;
+  private boolean terminateActed;
   private SessionEnd ended;
   private FourEyes fourEyes;
   private ClientSession upstream;
@@ -65,7 +71,6 @@ final class SessionLifecycle {
     this.recording = recording;
     this.streams = streams;
     this.setup = setup;
-    this.sftp = kind == SessionKind.SFTP ? new SftpAuditor(audit::fileOperation) : null;
   }
 
   /** Read by anyone (tests, the web viewer); written only here. */
@@ -128,29 +133,11 @@ final class SessionLifecycle {
       services.recorder().finish(started, ended.reason()); // the engineer left while it was created
       return;
     }
-    String unrecorded = failure == null ? null : failure.getMessage();
-    if (failure != null) {
-      if (services.recorder().strict()) {
-        onRefused(
-            "recording_failed",
-            "the session cannot be recorded ("
-                + unrecorded
-                + "), so it may not start; tell the bastion's operators");
-        return;
-      }
-      LOG.error("session {} runs unrecorded (best_effort): {}", id, unrecorded);
-      audit.recordingProblem(false, unrecorded);
-    }
-    recording.attach(started);
     Optional<BastionConfig.Approval> approval = grant.target().requireApproval();
-    if (approval.isPresent() && started == null) {
-      onRefused(
-          "recording_failed",
-          "target "
-              + grant.target().name()
-              + " needs watching approvers, and the session cannot be recorded ("
-              + unrecorded
-              + "), so nobody could watch it; tell the bastion's operators");
+    String refusal =
+        recording.attach(started, failure, approval.isPresent() ? grant.target().name() : null);
+    if (refusal != null) {
+      onRefused("recording_failed", refusal);
     } else if (approval.isPresent()) {
       awaitApprovers(approval.get());
     } else {
@@ -187,11 +174,8 @@ final class SessionLifecycle {
       return;
     }
     if (failure != null) {
-      onRefused(
-          SessionSetup.code(failure),
-          failure instanceof UpstreamException
-              ? failure.getMessage()
-              : "cannot reach " + grant.target().name() + ": " + failure);
+      UpstreamException why = setup.why(failure);
+      onRefused(why.code(), why.getMessage());
       return;
     }
     upstream = login;
@@ -204,7 +188,8 @@ final class SessionLifecycle {
       return;
     }
     if (failure != null) {
-      onRefused(SessionSetup.code(failure), failure.getMessage());
+      UpstreamException why = setup.why(failure);
+      onRefused(why.code(), why.getMessage());
       return;
     }
     target = opened;
@@ -216,12 +201,7 @@ final class SessionLifecycle {
             ? SessionState.PAUSED
             : SessionState.RUNNING;
     streams.connect(
-        opened,
-        sftp != null ? SessionStreams.sftp(sftp, false) : recording.output(0),
-        recording.output(1),
-        sftp != null ? SessionStreams.sftp(sftp, true) : recording.input(),
-        fourEyes == null ? null : fourEyes.input(),
-        session::targetEnded);
+        opened, recording, fourEyes == null ? null : fourEyes.input(), session::targetEnded);
   }
 
   // --- while it runs ---------------------------------------------------------------------------
@@ -254,16 +234,6 @@ final class SessionLifecycle {
     }
   }
 
-  void onRecordingFailed(String problem) {
-    audit.recordingProblem(services.recorder().strict(), problem);
-    if (services.recorder().strict()) {
-      LOG.error("session {} ended: recording failed: {}", id, problem);
-      onTerminate("the session recording cannot be written (" + problem + "); session ended");
-    } else {
-      LOG.error("session {} goes on unrecorded (best_effort): {}", id, problem);
-    }
-  }
-
   // --- ending ----------------------------------------------------------------------------------
 
   void onClientGone() {
@@ -283,15 +253,20 @@ final class SessionLifecycle {
     terminatedFor = reason;
     recording.marker(reason);
     client.tell(reason, () -> session.post(this::afterTerminateTold));
+    session.later(TELL_GRACE, this::afterTerminateTold);
   }
 
-  void afterTerminateTold() {
-    if (state == SessionState.ENDED) {
+  /** The engineer was told why, or the grace period is over: the target's channel closes. */
+  private void afterTerminateTold() {
+    if (state == SessionState.ENDED || terminateActed) {
       return;
     }
+    terminateActed = true;
     if (target != null) {
       state = SessionState.ENDING;
       target.close(); // the target's streams end, then onTargetEnded
+      // ... unless the engineer's client stopped reading and holds the last output back.
+      session.later(TELL_GRACE, () -> end(SessionEnd.terminated(terminatedFor)));
     } else {
       end(SessionEnd.terminated(terminatedFor));
     }
@@ -318,6 +293,9 @@ final class SessionLifecycle {
 
   /** Ends now, or as soon as the session's audit row exists (so that rows come in order). */
   private void end(SessionEnd end) {
+    if (state == SessionState.ENDED) {
+      return;
+    }
     if (!rowWritten) {
       state = SessionState.ENDING;
       endWhenRowWritten = end;
@@ -345,9 +323,7 @@ final class SessionLifecycle {
         in,
         out);
     recording.finish(end.reason());
-    if (sftp != null) {
-      sftp.finish();
-    }
+    streams.finish();
     closeUpstream();
     end.toClient().accept(client);
   }

@@ -82,9 +82,12 @@ final class SessionSetup {
         then);
   }
 
-  /** The audit code of a failed login or channel open. */
-  static String code(Throwable failure) {
-    return failure instanceof UpstreamException ue ? ue.code() : "upstream_error";
+  /** Why a login or channel open failed, with the audit code and a line for the engineer. */
+  UpstreamException why(Throwable failure) {
+    return failure instanceof UpstreamException ue
+        ? ue
+        : new UpstreamException(
+            "upstream_error", "cannot reach " + grant.target().name() + ": " + failure, failure);
   }
 
   /** Runs {@code then} on the executor with the step's result, once any test hold releases it. */

@@ -18,16 +18,22 @@ final class SessionStreams {
   private final String id;
   private final ClientChannel client;
   private final IoInputStream clientIn;
+  private final SftpAuditor sftp;
   private final AtomicInteger pendingEnds = new AtomicInteger();
-  private ChannelPump input;
-  private ChannelPump output;
-  private ChannelPump errors;
+  // Set on the session's executor, read by anyone for the byte counts.
+  private volatile ChannelPump input;
+  private volatile ChannelPump output;
+  private volatile ChannelPump errors;
   private volatile Runnable targetDone;
 
-  SessionStreams(String id, ClientChannel client, IoInputStream clientIn) {
+  /**
+   * @param sftp for an sftp session, the parser that audits its file operations; else null
+   */
+  SessionStreams(String id, ClientChannel client, IoInputStream clientIn, SftpAuditor sftp) {
     this.id = id;
     this.client = client;
     this.clientIn = clientIn;
+    this.sftp = sftp;
   }
 
   /**
@@ -40,19 +46,18 @@ final class SessionStreams {
   }
 
   /**
-   * Starts moving bytes; {@code targetDone} runs once, on an I/O thread, after the target's output
-   * ended and its channel closed.
+   * Starts moving bytes, through the recording (or, for sftp, the file operation audit); {@code
+   * targetDone} runs once, on an I/O thread, after the target's output ended and its channel
+   * closed.
    *
    * @param gated the four-eyes gate on the engineer's input, or null
    */
   void connect(
-      TargetChannel target,
-      ChannelPump.Tap outTap,
-      ChannelPump.Tap errTap,
-      ChannelPump.Tap inTap,
-      GatedInput gated,
-      Runnable targetDone) {
+      TargetChannel target, RecordingTap recording, GatedInput gated, Runnable targetDone) {
     this.targetDone = targetDone;
+    ChannelPump.Tap outTap = sftp != null ? sftpTap(false) : recording.output(0);
+    ChannelPump.Tap errTap = recording.output(1);
+    ChannelPump.Tap inTap = sftp != null ? sftpTap(true) : recording.input();
     boolean hasErr = target.err() != null;
     pendingEnds.set(hasErr ? 3 : 2);
     output = new ChannelPump("out " + id, target.out(), client.out(), outTap, this::streamEnded);
@@ -95,24 +100,34 @@ final class SessionStreams {
     }
   }
 
-  /** What the pumps of an sftp session feed: its parser audits file operations, keeps no data. */
-  static ChannelPump.Tap sftp(SftpAuditor auditor, boolean fromClient) {
+  /** The sftp parser sees every packet; it audits file operations and keeps no data. */
+  private ChannelPump.Tap sftpTap(boolean fromClient) {
     return (data, offset, length) -> {
       if (fromClient) {
-        auditor.fromClient(data, offset, length);
+        sftp.fromClient(data, offset, length);
       } else {
-        auditor.fromTarget(data, offset, length);
+        sftp.fromTarget(data, offset, length);
       }
     };
   }
 
+  /** The session ended: an sftp parser reports what it still holds. */
+  void finish() {
+    if (sftp != null) {
+      sftp.finish();
+    }
+  }
+
   /** Bytes the engineer sent so far. */
   long bytesIn() {
-    return input == null ? 0 : input.bytes();
+    ChannelPump in = input;
+    return in == null ? 0 : in.bytes();
   }
 
   /** Bytes the target sent so far, both streams. */
   long bytesOut() {
-    return (output == null ? 0 : output.bytes()) + (errors == null ? 0 : errors.bytes());
+    ChannelPump out = output;
+    ChannelPump err = errors;
+    return (out == null ? 0 : out.bytes()) + (err == null ? 0 : err.bytes());
   }
 }

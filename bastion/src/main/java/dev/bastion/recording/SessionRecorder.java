@@ -65,7 +65,7 @@ public final class SessionRecorder implements AutoCloseable {
   }
 
   public boolean strict() {
-    return "strict".equals(settings.mode());
+    return settings.mode() == BastionConfig.RecordingMode.STRICT;
   }
 
   public boolean recordsInput() {

@@ -22,7 +22,7 @@ class ApprovalGateTest {
 
   final List<String> events = new ArrayList<>();
 
-  ApprovalGate gate(int count, String onLeave) {
+  ApprovalGate gate(int count, BastionConfig.OnLeave onLeave) {
     BastionConfig.Approval policy =
         new BastionConfig.Approval(
             count, List.of("lead", "security"), onLeave, Duration.ofMinutes(10));
@@ -65,7 +65,7 @@ class ApprovalGateTest {
 
   @Test
   void theRequesterNeverCountsAsTheirOwnApproverWhateverTheirRoles() {
-    ApprovalGate gate = gate(1, "pause");
+    ApprovalGate gate = gate(1, BastionConfig.OnLeave.PAUSE);
     gate.watchers(List.of(ALICE_AS_APPROVER, DAVE_WITHOUT_ROLE));
     assertEquals(State.WAITING, gate.state());
     assertEquals(List.of(), gate.approvers());
@@ -75,7 +75,7 @@ class ApprovalGateTest {
 
   @Test
   void theSessionStartsOnlyOnceEnoughDistinctApproversWatch() {
-    ApprovalGate gate = gate(2, "pause");
+    ApprovalGate gate = gate(2, BastionConfig.OnLeave.PAUSE);
     gate.watchers(List.of(BOB, BOB, ALICE_AS_APPROVER));
     assertEquals(State.WAITING, gate.state(), "two tabs of one approver are one approver");
     gate.watchers(List.of(BOB, CAROL));
@@ -86,7 +86,7 @@ class ApprovalGateTest {
 
   @Test
   void onLeavePauseHoldsInputUntilAnApproverIsBack() {
-    ApprovalGate gate = gate(1, "pause");
+    ApprovalGate gate = gate(1, BastionConfig.OnLeave.PAUSE);
     gate.watchers(List.of(BOB));
     gate.watchers(List.of(ALICE_AS_APPROVER));
     assertEquals(State.PAUSED, gate.state());
@@ -102,7 +102,7 @@ class ApprovalGateTest {
 
   @Test
   void onLeaveTerminateEndsTheSessionForGood() {
-    ApprovalGate gate = gate(1, "terminate");
+    ApprovalGate gate = gate(1, BastionConfig.OnLeave.TERMINATE);
     gate.watchers(List.of(BOB));
     gate.watchers(List.of());
     gate.watchers(List.of(BOB));
@@ -112,7 +112,7 @@ class ApprovalGateTest {
 
   @Test
   void declineTimeoutAndCancelOnlyEndARequestThatIsStillWaiting() {
-    ApprovalGate waiting = gate(1, "pause");
+    ApprovalGate waiting = gate(1, BastionConfig.OnLeave.PAUSE);
     assertTrue(waiting.decline("bob@example.com", "not now"));
     waiting.timeout();
     assertFalse(waiting.cancel());
@@ -120,7 +120,7 @@ class ApprovalGateTest {
     assertEquals(List.of("declined by bob@example.com: not now"), events);
 
     events.clear();
-    ApprovalGate approved = gate(1, "pause");
+    ApprovalGate approved = gate(1, BastionConfig.OnLeave.PAUSE);
     approved.watchers(List.of(BOB));
     approved.timeout();
     assertFalse(approved.decline("carol@example.com", "too late"));
@@ -129,7 +129,7 @@ class ApprovalGateTest {
     assertEquals(List.of("approved [bob@example.com]"), events);
 
     events.clear();
-    ApprovalGate expiring = gate(1, "pause");
+    ApprovalGate expiring = gate(1, BastionConfig.OnLeave.PAUSE);
     expiring.timeout();
     expiring.watchers(List.of(BOB));
     assertEquals(List.of("expired"), events);

@@ -23,7 +23,7 @@ class ConfigLoaderTest {
     assertEquals("127.0.0.1", config.web().listen().getAddress().getHostAddress());
     assertEquals("http://127.0.0.1:8080", config.web().publicUrl());
     assertTrue(config.targets().isEmpty());
-    assertEquals("strict", config.recording().mode());
+    assertEquals(BastionConfig.RecordingMode.STRICT, config.recording().mode());
     assertEquals(Duration.ofSeconds(10), config.upstream().connectTimeout());
   }
 
@@ -90,7 +90,7 @@ class ConfigLoaderTest {
     BastionConfig.Approval approval = config.targets().get("db01").requireApproval().orElseThrow();
     assertEquals(List.of("lead", "security"), approval.from());
     assertEquals(2, approval.count());
-    assertEquals("pause", approval.onLeave());
+    assertEquals(BastionConfig.OnLeave.PAUSE, approval.onLeave());
     assertEquals(Duration.ofMinutes(5), approval.timeout());
   }
 
