@@ -125,7 +125,7 @@ final class DemoCommand extends Subcommand {
             .loginTokens()
             .issue(
                 "demo@bastion",
-                java.util.Set.of("shadow", "terminate", "replay", "audit", "approve"),
+                java.util.EnumSet.allOf(dev.bastion.web.WebRight.class),
                 java.time.Instant.now().plus(Duration.ofHours(8)));
     out()
         .println(

@@ -70,7 +70,8 @@ public record BastionConfig(
   /**
    * What holders of a principal may do: reach targets matching globs, as some logins; web rights.
    */
-  public record Role(String name, List<String> targets, List<String> logins, Set<String> can) {}
+  public record Role(
+      String name, List<String> targets, List<String> logins, Set<dev.bastion.web.WebRight> can) {}
 
   public record Recording(boolean input, RecordingMode mode) {}
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.keys.TimeSpans;
+import dev.bastion.web.WebRight;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,8 +35,6 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
  * not host:port}.
  */
 public final class ConfigLoader {
-  public static final Set<String> WEB_RIGHTS =
-      Set.of("shadow", "terminate", "replay", "audit", "approve");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final Pattern LOGIN =
       Pattern.compile("[a-z_][a-z0-9_.-]*\\$?", Pattern.CASE_INSENSITIVE);
@@ -283,14 +282,12 @@ public final class ConfigLoader {
     }
     List<String> logins = nonEmpty(at + ".logins", raw.logins());
     logins.forEach(login -> checkLogin(at + ".logins", login));
-    Set<String> can = new LinkedHashSet<>(raw.can() == null ? List.of() : raw.can());
-    for (String right : can) {
-      if (!WEB_RIGHTS.contains(right)) {
-        throw fail(
-            at + ".can",
-            right,
-            "is not a right; use " + String.join(", ", new java.util.TreeSet<>(WEB_RIGHTS)));
-      }
+    Set<WebRight> can = new LinkedHashSet<>();
+    for (String word : raw.can() == null ? List.<String>of() : raw.can()) {
+      can.add(
+          WebRight.named(word)
+              .orElseThrow(
+                  () -> fail(at + ".can", word, "is not a right; use " + WebRight.words())));
     }
     return new BastionConfig.Role(name, targets, logins, Set.copyOf(can));
   }
@@ -343,7 +340,7 @@ public final class ConfigLoader {
     if (raw.from() == null) {
       from =
           roles.values().stream()
-              .filter(r -> r.can().contains("approve"))
+              .filter(r -> r.can().contains(WebRight.APPROVE))
               .map(BastionConfig.Role::name)
               .toList();
       if (from.isEmpty()) {
@@ -358,7 +355,7 @@ public final class ConfigLoader {
         if (!roles.containsKey(role)) {
           throw fail(at + ".from", role, "is not a role defined under roles");
         }
-        if (!roles.get(role).can().contains("approve")) {
+        if (!roles.get(role).can().contains(WebRight.APPROVE)) {
           throw fail(
               at + ".from",
               role,

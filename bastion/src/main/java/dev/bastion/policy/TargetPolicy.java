@@ -2,6 +2,7 @@ package dev.bastion.policy;
 
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CertifiedUser;
+import dev.bastion.web.WebRight;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,8 @@ public final class TargetPolicy {
   }
 
   /** Web rights ({@code shadow}, {@code terminate}, ...) of all roles a person holds. */
-  public java.util.Set<String> rightsOf(CertifiedUser user) {
-    java.util.Set<String> rights = new java.util.TreeSet<>();
+  public java.util.Set<WebRight> rightsOf(CertifiedUser user) {
+    java.util.Set<WebRight> rights = java.util.EnumSet.noneOf(WebRight.class);
     for (String role : rolesOf(user)) {
       rights.addAll(roles.get(role).can());
     }

@@ -97,7 +97,7 @@ public final class SessionRecorder implements AutoCloseable {
     return CompletableFuture.supplyAsync(
         () -> {
           Path file = store.pathFor(sessionId, startedAt);
-          hub.open(sessionId, file);
+          hub.open(sessionId);
           try {
             SessionRecording recording =
                 SessionRecording.create(

@@ -210,7 +210,7 @@ public final class LiveLatency {
             .loginTokens()
             .issue(
                 "bench@example.com",
-                java.util.Set.of("shadow"),
+                java.util.Set.of(dev.bastion.web.WebRight.SHADOW),
                 java.time.Instant.now().plusSeconds(3600));
     HttpResponse<String> r =
         http.send(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bastion.web.WebRight;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -68,7 +69,7 @@ class ConfigLoaderTest {
     assertTrue(web.hostKey().isPresent());
     assertEquals(1, web.requireApproval().orElseThrow().count());
     assertEquals(22, config.targets().get("db01").port());
-    assertEquals(Set.of("shadow", "terminate"), config.roles().get("ops").can());
+    assertEquals(Set.of(WebRight.SHADOW, WebRight.TERMINATE), config.roles().get("ops").can());
   }
 
   @Test

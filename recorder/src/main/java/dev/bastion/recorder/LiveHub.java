@@ -1,11 +1,7 @@
 package dev.bastion.recorder;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,45 +10,54 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Fans a session's recording out to live viewers: a viewer that joins gets the header and every
- * event so far (read back from the recording file), then each new event, in the file's order. Every
- * viewer has its own queue of at most {@link #QUEUE_LIMIT} bytes; a viewer that falls further
- * behind is dropped with a reason. Publishing only appends to queues, so viewers never slow the
- * session or each other.
+ * Fans a session's recording out to live viewers, fed the same lines in the same order as the file.
+ * A viewer that joins gets the header and the latest events (up to {@link #CATCH_UP_LIMIT} bytes,
+ * kept in memory), then each new event. Each line is copied once and the copy shared by all
+ * viewers. Every viewer has its own queue of at most {@link #QUEUE_LIMIT} bytes; a viewer that
+ * falls further behind is dropped with a reason. Publishing only appends to queues, so viewers
+ * never slow the session or each other.
  */
 public final class LiveHub implements AutoCloseable {
-  /** How far a viewer may fall behind before it is dropped. */
+  /** How far (in bytes of asciicast lines) a viewer may fall behind before it is dropped. */
   public static final int QUEUE_LIMIT = 1024 * 1024;
 
+  /** How much of the latest output (bytes of event lines) a viewer who joins late is shown. */
+  public static final int CATCH_UP_LIMIT = 1024 * 1024;
+
   private final ConcurrentHashMap<String, Feed> feeds = new ConcurrentHashMap<>();
-  private final ExecutorService delivery =
-      Executors.newFixedThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "live-hub");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService delivery;
 
-  /** A session's feed; one per live recording. */
+  /** A session's feed; one per live recording. Its lock orders publishing and joining. */
   private static final class Feed {
-    final Path file;
     final CopyOnWriteArrayList<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-    long published;
+    final RecentLines recent = new RecentLines(CATCH_UP_LIMIT);
+    byte[] header;
     boolean ended;
-    String endReason;
-
-    Feed(Path file) {
-      this.file = file;
-    }
   }
 
-  /** Starts a feed for a session whose recording is {@code file}. */
-  public void open(String sessionId, Path file) {
-    feeds.put(sessionId, new Feed(file));
+  public LiveHub() {
+    this(
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "live-hub");
+              t.setDaemon(true);
+              return t;
+            }));
+  }
+
+  /** A hub delivering on {@code delivery} (tests run it step by step). */
+  LiveHub(ExecutorService delivery) {
+    this.delivery = delivery;
+  }
+
+  /** Starts a session's feed; its first published line is the recording's header. */
+  public void open(String sessionId) {
+    feeds.put(sessionId, new Feed());
   }
 
   /** One line of the session's recording (header or event, with its newline), in file order. */
@@ -62,18 +67,25 @@ public final class LiveHub implements AutoCloseable {
       return;
     }
     synchronized (feed) {
-      feed.published++;
-      if (feed.subscriptions.isEmpty()) {
-        return; // nobody watching: no copy, no decoding
+      byte[] line = null;
+      if (feed.header == null) {
+        line = feed.header = Arrays.copyOfRange(buffer, offset, offset + length - 1);
+      } else {
+        feed.recent.add(buffer, offset, length);
       }
-      String text = new String(buffer, offset, length - 1, StandardCharsets.UTF_8);
+      if (feed.subscriptions.isEmpty()) {
+        return; // nobody watching: no copy
+      }
+      if (line == null) {
+        line = Arrays.copyOfRange(buffer, offset, offset + length - 1);
+      }
       for (Subscription s : feed.subscriptions) {
-        s.enqueue(text);
+        s.enqueue(line);
       }
     }
   }
 
-  /** The session ended: every viewer is closed once it has everything. */
+  /** The session ended: every viewer is closed once it has been handed everything. */
   public void close(String sessionId, String reason) {
     Feed feed = feeds.remove(sessionId);
     if (feed == null) {
@@ -81,7 +93,6 @@ public final class LiveHub implements AutoCloseable {
     }
     synchronized (feed) {
       feed.ended = true;
-      feed.endReason = reason;
       for (Subscription s : feed.subscriptions) {
         s.finish(reason);
       }
@@ -99,8 +110,8 @@ public final class LiveHub implements AutoCloseable {
   }
 
   /**
-   * Adds a viewer. Returns null if the session is not live. Catch-up is read from the recording
-   * file on this thread (callers are off the event loops); live events wait in the viewer's queue.
+   * Adds a viewer; returns null if the session is not live. Catch-up comes from memory, so this
+   * never waits for the disk; live events follow it in the viewer's queue.
    */
   public Subscription subscribe(String sessionId, Viewer viewer) {
     Feed feed = feeds.get(sessionId);
@@ -108,60 +119,33 @@ public final class LiveHub implements AutoCloseable {
       return null;
     }
     Subscription subscription = new Subscription(feed, viewer);
-    long already;
     synchronized (feed) {
       if (feed.ended) {
         return null;
       }
-      already = feed.published;
+      List<byte[]> lines = feed.recent.lines();
+      if (feed.header != null) {
+        lines.add(0, feed.header);
+      }
       feed.subscriptions.add(subscription);
+      subscription.startWith(lines);
     }
-    List<String> catchUp;
-    try {
-      catchUp = readLines(feed.file, already);
-    } catch (IOException e) {
-      subscription.drop("cannot read the recording for catch-up: " + e.getMessage());
-      return subscription;
-    }
-    subscription.startWith(catchUp);
     return subscription;
   }
 
   /**
-   * Reads the first {@code count} complete lines, waiting briefly for the group commit to write
-   * them.
+   * One viewer's place in a feed. Delivery runs on the hub's threads, one run at a time per viewer:
+   * everything that may let it go on (a new line, the viewer draining, the session ending) asks for
+   * a run, and a run repeats while asks arrived during it, so none is lost.
    */
-  private static List<String> readLines(Path file, long count) throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      List<String> lines = new ArrayList<>();
-      try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        String line;
-        while (lines.size() < count && (line = reader.readLine()) != null) {
-          lines.add(line);
-        }
-      }
-      if (lines.size() >= count || attempt >= 40) {
-        return lines;
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return lines;
-      }
-    }
-  }
-
-  /** One viewer's place in a feed. */
   public final class Subscription {
     private final Feed feed;
     private final Viewer viewer;
-    private final Queue<String> queue = new ConcurrentLinkedQueue<>();
+    private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queued = new AtomicLong();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicInteger asks = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean started;
-    private java.util.Iterator<String> catchUp;
+    private Iterator<byte[]> catchUp;
     private volatile boolean waitingForDrain;
     private volatile String finalReason;
 
@@ -170,11 +154,16 @@ public final class LiveHub implements AutoCloseable {
       this.viewer = viewer;
     }
 
-    void enqueue(String line) {
+    private void startWith(List<byte[]> lines) {
+      catchUp = lines.iterator();
+      schedule();
+    }
+
+    private void enqueue(byte[] line) {
       if (closed.get()) {
         return;
       }
-      if (queued.addAndGet(line.length()) > QUEUE_LIMIT) {
+      if (queued.addAndGet(line.length) > QUEUE_LIMIT) {
         drop(
             "viewer fell more than "
                 + QUEUE_LIMIT / 1024
@@ -185,14 +174,7 @@ public final class LiveHub implements AutoCloseable {
       schedule();
     }
 
-    void startWith(List<String> lines) {
-      // Catch-up goes out first; live lines queued meanwhile wait behind it in the queue.
-      catchUp = lines.iterator();
-      started = true;
-      schedule();
-    }
-
-    void finish(String reason) {
+    private void finish(String reason) {
       finalReason = reason;
       schedule();
     }
@@ -204,7 +186,7 @@ public final class LiveHub implements AutoCloseable {
       }
     }
 
-    void drop(String reason) {
+    private void drop(String reason) {
       if (closed.compareAndSet(false, true)) {
         feed.subscriptions.remove(this);
         queue.clear();
@@ -213,52 +195,66 @@ public final class LiveHub implements AutoCloseable {
     }
 
     private void schedule() {
-      if (started && !waitingForDrain && scheduled.compareAndSet(false, true)) {
-        delivery.execute(this::drain);
+      if (asks.getAndIncrement() == 0) {
+        delivery.execute(this::run);
       }
     }
 
-    /** The viewer's own buffer emptied: deliver again. */
-    private void drained() {
-      waitingForDrain = false;
-      schedule();
-    }
-
-    private void drain() {
-      boolean waiting = false;
-      try {
-        while (!closed.get()) {
-          if (viewer.saturated()) {
-            // Park until the viewer drains; do not spin. Its drain callback schedules us again.
-            waiting = true;
-            waitingForDrain = true;
-            viewer.onDrain(this::drained);
-            break;
-          }
-          String line;
-          if (catchUp != null && catchUp.hasNext()) {
-            line = catchUp.next();
-          } else {
-            line = queue.poll();
-            if (line == null) {
-              break;
-            }
-            queued.addAndGet(-line.length());
-          }
-          viewer.send(line);
+    private void run() {
+      int seen = asks.get();
+      while (true) {
+        deliver();
+        seen = asks.addAndGet(-seen);
+        if (seen == 0) {
+          return;
         }
-      } finally {
-        scheduled.set(false);
       }
-      if (waiting) {
-        return;
+    }
+
+    /**
+     * Sends while the viewer takes it. Once the session ended, the rest (bounded by the queue
+     * limit) is handed over even to a full viewer and the viewer closed: one that stopped reading
+     * must not stay open, and one merely busy still gets the end of the session.
+     */
+    private void deliver() {
+      boolean ending = finalReason != null;
+      while (!closed.get()) {
+        if (!ending && (waitingForDrain || viewer.saturated())) {
+          awaitDrain();
+          return;
+        }
+        byte[] line = next();
+        if (line == null) {
+          break;
+        }
+        viewer.send(line);
       }
-      if ((!queue.isEmpty() || (catchUp != null && catchUp.hasNext())) && !closed.get()) {
-        schedule();
-      } else if (finalReason != null && queue.isEmpty() && closed.compareAndSet(false, true)) {
+      if (ending && closed.compareAndSet(false, true)) {
         feed.subscriptions.remove(this);
         viewer.close(finalReason);
       }
+    }
+
+    private void awaitDrain() {
+      if (!waitingForDrain) {
+        waitingForDrain = true;
+        viewer.onDrain(
+            () -> {
+              waitingForDrain = false;
+              schedule();
+            });
+      }
+    }
+
+    private byte[] next() {
+      if (catchUp.hasNext()) {
+        return catchUp.next();
+      }
+      byte[] line = queue.poll();
+      if (line != null) {
+        queued.addAndGet(-line.length);
+      }
+      return line;
     }
   }
 

@@ -2,10 +2,25 @@ package dev.bastion.web;
 
 import dev.bastion.recorder.LiveHub;
 import dev.bastion.recorder.Viewer;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A browser watching a session: the live hub's viewer on one WebSocket, in asciicast v2 lines. */
+/**
+ * A browser watching a session: the live hub's viewer on one WebSocket, one asciicast v2 line per
+ * text message. The hub's bytes go out as they are: asciinema-player's v2.asciicast protocol wants
+ * text messages, and Vert.x can only make a text frame from a String in its public API, so the
+ * frames are built from the shared array directly (wrapped, not copied), split like Vert.x splits
+ * long messages.
+ */
 final class LiveSocket implements Viewer {
+  static final int MAX_FRAME = HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE;
+
   private final ServerWebSocket socket;
   private volatile LiveHub.Subscription subscription;
 
@@ -25,8 +40,21 @@ final class LiveSocket implements Viewer {
   }
 
   @Override
-  public void send(String line) {
-    socket.writeTextMessage(line);
+  public void send(byte[] line) {
+    if (line.length <= MAX_FRAME) {
+      socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, line, true));
+      return;
+    }
+    socket.writeFrame(
+        new WebSocketFrameImpl(
+            WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(line, 0, MAX_FRAME), false));
+    for (int at = MAX_FRAME; at < line.length; at += MAX_FRAME) {
+      int length = Math.min(MAX_FRAME, line.length - at);
+      socket.writeFrame(
+          WebSocketFrame.continuationFrame(
+              BufferInternal.buffer(Unpooled.wrappedBuffer(line, at, length)),
+              at + length == line.length));
+    }
   }
 
   @Override
@@ -36,11 +64,18 @@ final class LiveSocket implements Viewer {
 
   @Override
   public void onDrain(Runnable ready) {
-    socket.drainHandler(
-        v -> {
-          socket.drainHandler(null);
-          ready.run();
-        });
+    AtomicBoolean once = new AtomicBoolean();
+    Runnable readyOnce =
+        () -> {
+          if (once.compareAndSet(false, true)) {
+            socket.drainHandler(null);
+            ready.run();
+          }
+        };
+    socket.drainHandler(v -> readyOnce.run());
+    if (!socket.writeQueueFull()) {
+      readyOnce.run(); // it drained before the handler was set: that drain fired nobody
+    }
   }
 
   @Override

@@ -28,7 +28,7 @@ public final class LoginTokens {
   }
 
   /** A fresh token for this person; the web session it buys ends by {@code certificateExpiry}. */
-  public String issue(String identity, java.util.Set<String> rights, Instant certificateExpiry) {
+  public String issue(String identity, java.util.Set<WebRight> rights, Instant certificateExpiry) {
     return issue(identity, null, java.util.Set.of(), rights, certificateExpiry);
   }
 
@@ -40,7 +40,7 @@ public final class LoginTokens {
       String identity,
       String serial,
       java.util.Set<String> roles,
-      java.util.Set<String> rights,
+      java.util.Set<WebRight> rights,
       Instant certificateExpiry) {
     Instant now = clock.instant();
     tokens.values().removeIf(p -> p.expires().isBefore(now));

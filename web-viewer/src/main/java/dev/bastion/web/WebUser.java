@@ -3,21 +3,15 @@ package dev.bastion.web;
 import java.time.Instant;
 import java.util.Set;
 
-/** Someone logged in to the web viewer: who, with which rights, until when. */
+/** Someone logged in to the web viewer: who, with which roles and rights, until when. */
 public record WebUser(
-    String identity, String serial, Set<String> roles, Set<String> rights, Instant expiresAt) {
-  public static final String SHADOW = "shadow";
-  public static final String TERMINATE = "terminate";
-  public static final String REPLAY = "replay";
-  public static final String AUDIT = "audit";
-  public static final String APPROVE = "approve";
-
+    String identity, String serial, Set<String> roles, Set<WebRight> rights, Instant expiresAt) {
   public WebUser {
     roles = Set.copyOf(roles);
     rights = Set.copyOf(rights);
   }
 
-  public boolean can(String right) {
+  public boolean can(WebRight right) {
     return rights.contains(right);
   }
 }

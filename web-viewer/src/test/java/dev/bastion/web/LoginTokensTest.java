@@ -34,11 +34,12 @@ class LoginTokensTest {
   void aTokenWorksOnceWithinSixtySeconds() {
     MovableClock clock = new MovableClock();
     LoginTokens tokens = new LoginTokens(clock);
-    String token = tokens.issue("alice", Set.of("shadow"), clock.now.plus(Duration.ofHours(2)));
+    String token =
+        tokens.issue("alice", Set.of(WebRight.SHADOW), clock.now.plus(Duration.ofHours(2)));
     clock.now = clock.now.plusSeconds(59);
     WebUser user = tokens.redeem(token).orElseThrow();
     assertEquals("alice", user.identity());
-    assertEquals(Set.of("shadow"), user.rights());
+    assertEquals(Set.of(WebRight.SHADOW), user.rights());
     assertTrue(tokens.redeem(token).isEmpty(), "replayed token must fail");
   }
 

@@ -1,0 +1,106 @@
+package dev.bastion.web;
+
+import dev.bastion.recorder.LiveHub;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Watching a live session: {@code GET /api/sessions/:id/live} upgrades to a WebSocket (this site's
+ * Origin only) fed by the live hub ({@link LiveSocket}). Joining and leaving are audited and marked
+ * in the recording, and the watcher counts as present ({@link LiveWatchers}) while it answers
+ * pings.
+ */
+final class LiveStream {
+  private final Vertx vertx;
+  private final BastionBackend backend;
+  private final LiveHub hub;
+  private final SessionLookup lookup;
+  private final Authentication authentication;
+  private final LiveWatchers watchers;
+
+  LiveStream(
+      Vertx vertx,
+      BastionBackend backend,
+      LiveHub hub,
+      SessionLookup lookup,
+      Authentication authentication,
+      LiveWatchers watchers) {
+    this.vertx = vertx;
+    this.backend = backend;
+    this.hub = hub;
+    this.lookup = lookup;
+    this.authentication = authentication;
+    this.watchers = watchers;
+  }
+
+  void watch(RoutingContext ctx) {
+    if (!authentication.sameOrigin(ctx)) {
+      Reply.error(ctx, 403, "cross-origin WebSocket refused");
+      return;
+    }
+    ctx.request().pause();
+    lookup.find(
+        ctx,
+        (user, session) -> {
+          if (!hub.isLive(session.id())) {
+            Reply.error(ctx, 404, "session is not live");
+            return;
+          }
+          ctx.request()
+              .toWebSocket()
+              .onFailure(e -> Reply.error(ctx, 400, "not a WebSocket request: " + e.getMessage()))
+              .onSuccess(socket -> join(socket, user, session));
+        });
+  }
+
+  private void join(ServerWebSocket socket, WebUser user, SessionView session) {
+    LiveSocket viewer = new LiveSocket(socket);
+    vertx
+        .executeBlocking(
+            () -> {
+              LiveHub.Subscription subscription = hub.subscribe(session.id(), viewer);
+              if (subscription != null) {
+                backend.audit(
+                    "watch_started",
+                    user.identity(),
+                    session.id(),
+                    "watching " + session.identity() + "'s session");
+                backend.marker(session.id(), "viewer " + user.identity() + " joined");
+              }
+              return subscription;
+            })
+        .onSuccess(
+            subscription -> {
+              if (subscription == null) {
+                socket.close((short) 1000, "session ended");
+                return;
+              }
+              viewer.attach(subscription);
+              AtomicBoolean left = new AtomicBoolean();
+              Runnable leave =
+                  () -> {
+                    if (left.compareAndSet(false, true)) {
+                      leave(viewer, socket, user, session);
+                    }
+                  };
+              socket.closeHandler(v -> leave.run());
+              watchers.add(session.id(), socket, user);
+              if (socket.isClosed()) {
+                leave.run(); // closed while subscribing: it must not count as watching
+              }
+            });
+  }
+
+  private void leave(LiveSocket viewer, ServerWebSocket socket, WebUser user, SessionView session) {
+    viewer.cancel();
+    watchers.remove(session.id(), socket);
+    vertx.executeBlocking(
+        () -> {
+          backend.audit("watch_ended", user.identity(), session.id(), "stopped watching");
+          backend.marker(session.id(), "viewer " + user.identity() + " left");
+          return null;
+        });
+  }
+}
