@@ -103,8 +103,8 @@ timeout 900 java -Xss512k -cp "bastion/target/test-classes:bastion/target/classe
   dev.bastion.bench.LoadDriver "$bastion_port" "$login@web01" "$work/id_user" "$target_port" "$login" \
   "$work/id_direct" "$bastion_pid" "$sessions" "$direct" "$seconds" "$work" & pids+=($!)
 wait $! || { echo "driver failed; bastion log tail:" >&2; tail -20 "$work/bastion.log" >&2; exit 1; }
-echo "bastion heap histogram with $sessions sessions (top 25):"
-sed -n 1,28p "$work/histogram-$sessions.txt"
+echo "what grew in the bastion's heap, per session (class histograms after full GC, with $sessions sessions minus none):"
+cat "$work/growth-$sessions.txt"
 if grep -qiE 'error|exception' "$work/bastion.log"; then
   echo "bastion log has errors ($(grep -ciE 'error|exception' "$work/bastion.log") lines), first ones:"
   grep -iE 'error|exception' "$work/bastion.log" | head -5

@@ -87,7 +87,9 @@ public final class LoadDriver {
     long held = through.stream().filter(Typist::isOpen).count();
     long heldDirect = straight.stream().filter(Typist::isOpen).count();
     ProcessMemory.Sample loaded = bastion.sample();
-    Files.writeString(out.resolve("histogram-" + sessions + ".txt"), loaded.histogram());
+    Files.writeString(
+        out.resolve("growth-" + sessions + ".txt"),
+        ProcessMemory.growth(base, loaded, Math.max(1, through.size()), 25));
 
     System.out.printf(
         "sessions through the bastion: %d held of %d (%d failed to open, opening took %.0f s);"
