@@ -14,6 +14,7 @@ import org.apache.sshd.client.channel.ChannelShell;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.channel.PtyChannelConfiguration;
 import org.apache.sshd.common.channel.StreamingChannel;
+import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
@@ -36,6 +37,7 @@ final class Typist {
   private volatile boolean measuring;
   private final CompletableFuture<Void> prompted = new CompletableFuture<>();
   private int lost;
+  private IoWriteFuture typing;
 
   Typist(String name, LongConsumer latencyNanos) {
     this.name = name;
@@ -75,7 +77,7 @@ final class Typist {
    * still out (given up after 10 s and counted as lost).
    */
   synchronized void type() throws IOException {
-    if (!isOpen()) {
+    if (!isOpen() || (typing != null && !typing.isDone())) {
       return;
     }
     if (marker != null) {
@@ -87,7 +89,7 @@ final class Typist {
     marker = "#" + name + "-" + (++lines) + ".";
     typedAt = System.nanoTime();
     byte[] line = (marker + "\r").getBytes(StandardCharsets.US_ASCII);
-    shell.getAsyncIn().writeBuffer(new ByteArrayBuffer(line));
+    typing = shell.getAsyncIn().writeBuffer(new ByteArrayBuffer(line));
   }
 
   /** Lines whose echo never came. */
