@@ -22,8 +22,8 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * is waiting: the next read uses a buffer twice as large, up to {@link #BUFFER_SIZE}, which bulk
  * transfers need for throughput. Once the stream runs dry the large buffer is kept only weakly
  * while the pump waits with the small one again: a burst that follows soon reuses it, and the
- * garbage collector takes it back from a stream that stays quiet (no timer, no reallocation per
- * burst while transfers keep going).
+ * garbage collector takes it back from a stream that stays quiet (no timer; while transfers keep
+ * going, at most one new large buffer per garbage collection, not one per burst).
  */
 public final class ChannelPump {
   /**
