@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Many interactive sessions at once through the bastion to a real OpenSSH sshd on loopback: each
+# session types a line a second and times its echo; a smaller group does the same straight to the
+# sshd in the same run. Prints sessions held (and failures), the bastion's live heap and resident
+# set per session after a full GC (minus a warmed-up baseline with no session), its thread count,
+# and echo latency through the bastion and direct (median, p99). One JVM drives all sessions
+# (dev.bastion.bench.LoadDriver, MINA SshClient, asynchronous channels).
+#
+#   bench/load.sh [SESSIONS] [SECONDS] [DIRECT_SESSIONS]     defaults: 200 30 50
+#
+# BASTION_JAR=path runs another build of the bastion (e.g. an older commit) with this driver.
+# BASTION_BENCH_JVM_OPTS are passed to the bastion's JVM. Needs java (with jcmd), sshd
+# (/usr/sbin/sshd), root or a login account for sshd. Everything runs on 127.0.0.1, is bounded
+# (the driver gets 15 minutes at most) and stops and cleans up when the script ends.
+set -euo pipefail
+sessions=${1:-200}
+seconds=${2:-30}
+direct=${3:-50}
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+if [[ ! -f bastion/target/bastion.jar || ! -f bastion/target/test-classes/dev/bastion/bench/LoadDriver.class || -n "${BENCH_BUILD:-}" ]]; then
+  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
+fi
+[[ -f bastion/target/bench-classpath.txt ]] ||
+  mvn -B -q -pl bastion -am dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
+jar=${BASTION_JAR:-$root/bastion/target/bastion.jar}
+ulimit -n "$(ulimit -Hn)"
+(( $(ulimit -n) > 4 * sessions + 1000 )) || { echo "ulimit -n $(ulimit -n) is too low for $sessions sessions" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/bastion-load.XXXXXX)
+pids=()
+cleanup() {
+  for (( i=${#pids[@]}-1; i>=0; i-- )); do kill "${pids[$i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [[ $(id -u) -eq 0 ]]; then
+  login=bastiontest
+  id "$login" >/dev/null 2>&1 || useradd -m -s /bin/sh "$login"
+  usermod -p '*' "$login"
+  mkdir -p /run/sshd
+else
+  login=$(id -un)
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+
+data="$work/data"
+java -jar "$jar" ca init --data-dir "$data" >/dev/null
+target_port=$(free_port)
+ssh-keygen -q -t ed25519 -N '' -f "$work/target_host_key"
+cat > "$work/sshd_config" <<CFG
+Port $target_port
+ListenAddress 127.0.0.1
+HostKey $work/target_host_key
+TrustedUserCAKeys $data/ca/upstream_ca.pub
+AuthorizedKeysFile none
+PidFile $work/sshd.pid
+UsePAM no
+UseDNS no
+StrictModes no
+PrintMotd no
+PrintLastLog no
+MaxStartups $((sessions + direct + 100))
+MaxSessions 10
+LogLevel ERROR
+CFG
+/usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" & pids+=($!)
+wait_port "$target_port"
+
+bastion_port=$(free_port)
+web_port=$(free_port)
+cat > "$data/bastion.yaml" <<CFG
+ssh:
+  listen: 127.0.0.1:$bastion_port
+  max_sessions: $((sessions + 100))
+web:
+  listen: 127.0.0.1:$web_port
+targets:
+  web01:
+    address: 127.0.0.1:$target_port
+    host_key: "$(cat "$work/target_host_key.pub")"
+    logins: [$login]
+roles:
+  ops:
+    targets: ["*"]
+    logins: [$login]
+CFG
+java ${BASTION_BENCH_JVM_OPTS:-} -jar "$jar" serve --data-dir "$data" > "$work/bastion.log" 2>&1 & pids+=($!)
+bastion_pid=$!
+wait_port "$bastion_port"
+
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_user"
+java -jar "$jar" cert issue --data-dir "$data" --key "$work/id_user.pub" --identity bench@example.com --principals ops 2>/dev/null
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_direct"
+ssh-keygen -q -s "$data/ca/upstream_ca" -I bench-direct -n "$login" -V -5m:+2h "$work/id_direct.pub"
+
+echo "$sessions sessions through the bastion ($(basename "$jar"), pid $bastion_pid), $direct direct, typing for ${seconds}s; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+timeout 900 java -Xss512k -cp "bastion/target/test-classes:bastion/target/classes:$(cat bastion/target/bench-classpath.txt)" \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dbastion.log.level=WARN \
+  dev.bastion.bench.LoadDriver "$bastion_port" "$login@web01" "$work/id_user" "$target_port" "$login" \
+  "$work/id_direct" "$bastion_pid" "$sessions" "$direct" "$seconds" "$work" & pids+=($!)
+wait $! || { echo "driver failed; bastion log tail:" >&2; tail -20 "$work/bastion.log" >&2; exit 1; }
+echo "what grew in the bastion's heap, per session (class histograms after full GC, with $sessions sessions minus none):"
+cat "$work/growth-$sessions.txt"
+echo "bastion log: $(grep -c ' ERROR ' "$work/bastion.log" || true) ERROR lines, $(grep -c ' WARN ' "$work/bastion.log" || true) WARN lines (closing all sessions at the end logs some)"
+grep ' ERROR ' "$work/bastion.log" | cut -c1-300 | sort | uniq | head -5 || true
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
