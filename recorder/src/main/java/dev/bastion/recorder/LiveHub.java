@@ -26,7 +26,7 @@ public final class LiveHub implements AutoCloseable {
   public static final int QUEUE_LIMIT = 1024 * 1024;
 
   /** How much of the latest output (bytes of event lines) a viewer who joins late is shown. */
-  public static final int CATCH_UP_LIMIT = 1024 * 1024;
+  public static final int CATCH_UP_LIMIT = 256 * 1024;
 
   private final ConcurrentHashMap<String, Feed> feeds = new ConcurrentHashMap<>();
   private final ExecutorService delivery;

@@ -10,7 +10,7 @@ import java.util.List;
  * adding a line never allocates once the ring is full. Not thread-safe: the feed's lock guards it.
  */
 final class RecentLines {
-  private static final int FIRST_SIZE = 16 * 1024;
+  private static final int FIRST_SIZE = 4 * 1024;
 
   private final int limit;
   private byte[] ring;

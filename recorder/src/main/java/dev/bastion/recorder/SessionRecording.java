@@ -49,9 +49,10 @@ public final class SessionRecording {
   private volatile GroupCommit commit;
   private boolean flushRequested;
 
-  private ByteBuf pending = new ByteBuf(64 * 1024);
-  private ByteBuf writing = new ByteBuf(64 * 1024);
-  private final ByteBuf event = new ByteBuf(64 * 1024);
+  // Small at first and grown by the output: an idle session's recording holds a few KiB.
+  private ByteBuf pending = new ByteBuf(4 * 1024);
+  private ByteBuf writing = new ByteBuf(4 * 1024);
+  private final ByteBuf event = new ByteBuf(256);
   private final Object flushLock = new Object();
   private long size;
   private volatile RecordingFailedException failure;
