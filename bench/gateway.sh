@@ -13,7 +13,7 @@ rounds=${2:-3}
 setup_runs=${3:-10}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/bastion/target/bastion.jar"
-[[ -f "$jar" ]] || (cd "$root" && mvn -B -q install -DskipTests)
+[[ -f "$jar" ]] || (cd "$root" && mvn -B -q -DskipTests package)
 
 work=$(mktemp -d /tmp/bastion-bench.XXXXXX)
 pids=()
