@@ -138,15 +138,23 @@ public final class UpstreamConnector implements AutoCloseable {
   /**
    * Logs in on an opened connection, once. Call it only when the session may reach the target: its
    * audit row is written and, for a four-eyes target, the approvers approved. Fails with an {@link
-   * UpstreamException} ({@code target_refused_login}, {@code target_unreachable} when the
-   * connection closed meanwhile).
+   * UpstreamException} ({@code target_refused_login}; {@code target_unreachable} when the
+   * connection closed meanwhile; {@code upstream_error} when it was already logged in or given up).
    */
   public CompletableFuture<ClientSession> login(
       TargetConnection connection, Grant grant, String sessionId) {
     BastionConfig.Target target = connection.target();
     ClientSession session = connection.session();
-    if (!connection.claim() || !connection.isOpen()) {
-      connection.close();
+    if (!connection.claim()) {
+      return CompletableFuture.failedFuture(
+          new UpstreamException(
+              "upstream_error",
+              "the connection to target "
+                  + target.name()
+                  + " was already used or given up; each connection logs in once",
+              null));
+    }
+    if (!connection.isOpen()) {
       return CompletableFuture.failedFuture(
           new UpstreamException(
               "target_unreachable",

@@ -99,7 +99,8 @@ class UpstreamConnectorTest {
 
     ExecutionException late =
         assertThrows(ExecutionException.class, () -> connector.login(opened, grant, "s1").get());
-    assertEquals("target_unreachable", ((UpstreamException) late.getCause()).code());
+    assertEquals("upstream_error", ((UpstreamException) late.getCause()).code());
+    assertFalse(target.log().contains("Accepted publickey"), target.log());
   }
 
   @Test
@@ -115,7 +116,8 @@ class UpstreamConnectorTest {
 
     ExecutionException twice =
         assertThrows(ExecutionException.class, () -> upstream.login(opened, grant, "s43").get());
-    assertEquals("target_unreachable", ((UpstreamException) twice.getCause()).code());
+    assertEquals("upstream_error", ((UpstreamException) twice.getCause()).code());
+    assertTrue(session.isOpen(), "a second login must not end the first one's session");
     session.close(true);
   }
 
