@@ -8,7 +8,6 @@ import dev.bastion.policy.Grant;
 import dev.bastion.ssh.Algorithms;
 import dev.bastion.ssh.ProxyTuning;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.KeyPair;
@@ -213,13 +212,13 @@ public final class UpstreamConnector implements AutoCloseable {
     try {
       connect = client.connect(grant.login(), address, context, null);
     } catch (IOException e) {
-      result.completeExceptionally(unreachable(target, e));
+      result.completeExceptionally(UpstreamException.unreachable(target, e));
       return;
     }
     connect.addListener(
         done -> {
           if (!done.isConnected()) {
-            keys.completeExceptionally(unreachable(target, done.getException()));
+            keys.completeExceptionally(UpstreamException.unreachable(target, done.getException()));
           }
         });
     // The login's key pair is made while the key exchange runs; it is certified at login.
@@ -299,31 +298,6 @@ public final class UpstreamConnector implements AutoCloseable {
     } else if (late instanceof TargetConnection connection) {
       connection.close();
     }
-  }
-
-  private static UpstreamException unreachable(BastionConfig.Target target, Throwable cause) {
-    Throwable root = cause;
-    while (root != null
-        && root.getCause() != null
-        && root.getCause() != root
-        && !(root instanceof ConnectException)) {
-      root = root.getCause();
-    }
-    String why =
-        root == null
-            ? "connection failed"
-            : root instanceof ConnectException
-                ? "connection refused"
-                : root instanceof java.net.NoRouteToHostException
-                    ? "no route to host"
-                    : root instanceof java.net.SocketTimeoutException
-                            || root instanceof TimeoutException
-                        ? "connection timed out"
-                        : String.valueOf(root.getMessage());
-    return new UpstreamException(
-        "target_unreachable",
-        "target " + target.name() + " (" + target.address() + ") is unreachable: " + why,
-        cause);
   }
 
   @Override
