@@ -6,14 +6,15 @@
 #   bench/gateway.sh [SIZE_MB] [ROUNDS] [SETUP_RUNS]     defaults: 1000 3 10
 #
 # Needs: java, ssh, sshd (/usr/sbin/sshd), and root or a login account for sshd. Builds the jar if
-# missing. Everything runs on 127.0.0.1 and stops when the script ends.
+# missing (mvn package, never install); BASTION_JAR=path measures another build of the jar (e.g. the
+# one before a change). Everything runs on 127.0.0.1 and stops when the script ends.
 set -euo pipefail
 size_mb=${1:-1000}
 rounds=${2:-3}
 setup_runs=${3:-10}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$root/bastion/target/bastion.jar"
-[[ -f "$jar" ]] || (cd "$root" && mvn -B -q install -DskipTests)
+jar="${BASTION_JAR:-$root/bastion/target/bastion.jar}"
+[[ -f "$jar" ]] || (cd "$root" && mvn -B -q -DskipTests package)
 
 work=$(mktemp -d /tmp/bastion-bench.XXXXXX)
 pids=()

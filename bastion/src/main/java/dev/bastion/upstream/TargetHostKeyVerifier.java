@@ -15,11 +15,10 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
  * Checks a target's host key against its configuration, failing closed: the pinned key must match
  * exactly, or the host certificate must be signed by the configured host CA, be a host certificate,
  * be valid now and name the target's host. Anything else (including a plain key where a certificate
- * is expected) is refused, and the reason is kept on the session for the user's message.
+ * is expected) is refused, and the connection fails with the reason, for the user's message.
  */
 final class TargetHostKeyVerifier implements ServerKeyVerifier {
   static final AttributeKey<BastionConfig.Target> TARGET = new AttributeKey<>();
-  static final AttributeKey<String> PROBLEM = new AttributeKey<>();
 
   private final Clock clock;
 
@@ -32,13 +31,10 @@ final class TargetHostKeyVerifier implements ServerKeyVerifier {
       ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
     AttributeRepository context = session.getConnectionContext();
     BastionConfig.Target target = context == null ? null : context.getAttribute(TARGET);
-    if (target == null) {
-      session.setAttribute(PROBLEM, "no target configuration for this connection");
-      return false;
-    }
-    String problem = problem(target, serverKey);
+    String problem =
+        target == null ? "no target configuration for this connection" : problem(target, serverKey);
     if (problem != null) {
-      session.setAttribute(PROBLEM, problem);
+      KeyExchangeWatch.refused(session, problem);
       return false;
     }
     return true;
