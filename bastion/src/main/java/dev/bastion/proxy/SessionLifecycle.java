@@ -87,6 +87,9 @@ final class SessionLifecycle {
       client.refuse(refusal, 1);
       return;
     }
+    if (grant.target().requireApproval().isEmpty()) {
+      setup.connectAhead();
+    }
     setup.writeRow((ok, failure) -> rowWritten(failure));
   }
 
@@ -101,6 +104,7 @@ final class SessionLifecycle {
             1);
       }
       state = SessionState.ENDED;
+      setup.abandon();
       return;
     }
     rowWritten = true;
@@ -324,6 +328,7 @@ final class SessionLifecycle {
         out);
     recording.finish(end.reason());
     streams.finish();
+    setup.abandon();
     closeUpstream();
     end.toClient().accept(client);
   }

@@ -3,6 +3,7 @@ package dev.bastion.proxy;
 import dev.bastion.policy.Grant;
 import dev.bastion.recorder.RecordingHeader;
 import dev.bastion.recorder.SessionRecording;
+import dev.bastion.upstream.TargetConnection;
 import dev.bastion.upstream.UpstreamException;
 import java.time.Instant;
 import java.util.Map;
@@ -27,6 +28,8 @@ final class SessionSetup {
   private final SessionServices services;
   private final SessionAudit audit;
   private final Executor events;
+  // Owned by the session's executor, as the lifecycle that calls this.
+  private CompletableFuture<TargetConnection> opening;
 
   SessionSetup(
       String id,
@@ -68,9 +71,33 @@ final class SessionSetup {
     step(SetupHold.Step.RECORDING_START, services.recorder().start(id, startedAt, header), then);
   }
 
+  /**
+   * Starts connecting to the target (TCP, key exchange, host key check; no authentication) while
+   * the audit row is written and the recording created, so that the login can follow at once. Not
+   * for four-eyes targets: nothing reaches them before approval.
+   */
+  void connectAhead() {
+    opening = services.upstream().open(grant);
+  }
+
   /** Logs in to the target with a fresh key and a two-minute certificate. */
   void login(BiConsumer<ClientSession, Throwable> then) {
-    step(SetupHold.Step.UPSTREAM_LOGIN, services.upstream().connect(grant, id), then);
+    CompletableFuture<TargetConnection> ahead = opening;
+    opening = null;
+    step(
+        SetupHold.Step.UPSTREAM_LOGIN,
+        ahead == null
+            ? services.upstream().connect(grant, id)
+            : ahead.thenCompose(connection -> services.upstream().login(connection, grant, id)),
+        then);
+  }
+
+  /** The session ended before its login: a connection opened ahead is closed. */
+  void abandon() {
+    if (opening != null) {
+      opening.thenAccept(TargetConnection::close);
+      opening = null;
+    }
   }
 
   /** Opens the same kind of channel on the target, with the terminal as it is now. */
