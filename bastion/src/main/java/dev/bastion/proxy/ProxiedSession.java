@@ -2,8 +2,10 @@ package dev.bastion.proxy;
 
 import dev.bastion.policy.Grant;
 import dev.bastion.sftp.SftpAuditor;
+import dev.bastion.upstream.TargetConnection;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.sshd.common.io.IoInputStream;
 
 /**
@@ -33,7 +35,8 @@ public final class ProxiedSession {
       String source,
       ClientChannel client,
       IoInputStream clientIn,
-      SessionServices services) {
+      SessionServices services,
+      CompletableFuture<TargetConnection> connectedAhead) {
     this.id = id;
     this.grant = grant;
     this.kind = kind;
@@ -56,7 +59,16 @@ public final class ProxiedSession {
             kind == SessionKind.SFTP ? new SftpAuditor(audit::fileOperation) : null);
     SessionSetup setup =
         new SessionSetup(
-            id, grant, kind, command, Map.copyOf(env), startedAt, services, audit, events);
+            id,
+            grant,
+            kind,
+            command,
+            Map.copyOf(env),
+            startedAt,
+            services,
+            audit,
+            events,
+            connectedAhead);
     this.lifecycle =
         new SessionLifecycle(this, pty, client, services, audit, recording, streams, setup);
   }

@@ -6,6 +6,7 @@ import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
 import dev.bastion.ssh.LoginAttributes;
+import dev.bastion.upstream.TargetConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
@@ -85,9 +87,11 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
     try {
       grant = services.policy().authorize(user, login, target);
     } catch (AccessDenied denied) {
+      ConnectAhead.close(ConnectAhead.take(channel.getServerSession()));
       refuseSession(user, login, target, denied.code(), denied.getMessage());
       return;
     }
+    CompletableFuture<TargetConnection> ahead = ConnectAhead.take(channel.getServerSession());
     String id = newSessionId();
     session =
         new ProxiedSession(
@@ -100,7 +104,8 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
             source(),
             this,
             in,
-            services);
+            services,
+            ahead);
     session.start();
   }
 

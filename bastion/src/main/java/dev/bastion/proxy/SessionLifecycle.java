@@ -84,6 +84,7 @@ final class SessionLifecycle {
     String refusal = services.live().admit(session);
     if (refusal != null) {
       state = SessionState.ENDED;
+      setup.abandon();
       client.refuse(refusal, 1);
       return;
     }

@@ -40,7 +40,8 @@ final class SessionSetup {
       Instant startedAt,
       SessionServices services,
       SessionAudit audit,
-      Executor events) {
+      Executor events,
+      CompletableFuture<TargetConnection> connectedAhead) {
     this.id = id;
     this.grant = grant;
     this.kind = kind;
@@ -50,6 +51,7 @@ final class SessionSetup {
     this.services = services;
     this.audit = audit;
     this.events = events;
+    this.opening = connectedAhead;
   }
 
   /** Writes the session's row (state live); no session may start before it exists. */
@@ -74,10 +76,13 @@ final class SessionSetup {
   /**
    * Starts connecting to the target (TCP, key exchange, host key check; no authentication) while
    * the audit row is written and the recording created, so that the login can follow at once. Not
-   * for four-eyes targets: nothing reaches them before approval.
+   * for four-eyes targets: nothing reaches them before approval (nor does {@link ConnectAhead}
+   * start one for them).
    */
   void connectAhead() {
-    opening = services.upstream().open(grant);
+    if (opening == null) { // unless the engineer's login started it already (ConnectAhead)
+      opening = services.upstream().open(grant);
+    }
   }
 
   /** Logs in to the target with a fresh key and a two-minute certificate. */
@@ -88,7 +93,12 @@ final class SessionSetup {
         SetupHold.Step.UPSTREAM_LOGIN,
         ahead == null
             ? services.upstream().connect(grant, id)
-            : ahead.thenCompose(connection -> services.upstream().login(connection, grant, id)),
+            : ahead.thenCompose(
+                connection ->
+                    connection.isOpen()
+                        ? services.upstream().login(connection, grant, id)
+                        // opened long ago (a multiplexing master) and given up: a fresh one
+                        : services.upstream().connect(grant, id)),
         then);
   }
 

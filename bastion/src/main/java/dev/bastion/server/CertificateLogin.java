@@ -41,14 +41,21 @@ final class CertificateLogin extends UserAuthPublicKey {
   private final CertificateValidator validator;
   private final AuditLog audit;
   private final Clock clock;
+  private final LoginListener loggedIn;
 
-  CertificateLogin(CertificateValidator validator, AuditLog audit, Clock clock) {
+  CertificateLogin(
+      CertificateValidator validator, AuditLog audit, Clock clock, LoginListener loggedIn) {
     this.validator = validator;
     this.audit = audit;
     this.clock = clock;
+    this.loggedIn = loggedIn;
   }
 
-  static UserAuthFactory factory(CertificateValidator validator, AuditLog audit, Clock clock) {
+  /**
+   * @param loggedIn told of each accepted login (the session may connect to its target ahead)
+   */
+  static UserAuthFactory factory(
+      CertificateValidator validator, AuditLog audit, Clock clock, LoginListener loggedIn) {
     return new UserAuthFactory() {
       @Override
       public String getName() {
@@ -57,7 +64,7 @@ final class CertificateLogin extends UserAuthPublicKey {
 
       @Override
       public UserAuth createUserAuth(ServerSession session) {
-        return new CertificateLogin(validator, audit, clock);
+        return new CertificateLogin(validator, audit, clock, loggedIn);
       }
     };
   }
@@ -105,6 +112,11 @@ final class CertificateLogin extends UserAuthPublicKey {
           user.serialText(),
           sourceText(session),
           getUsername());
+      try {
+        loggedIn.loggedIn(session, getUsername(), user);
+      } catch (RuntimeException e) {
+        LOG.warn("after the login of {}: {}", user.identity(), e.toString());
+      }
     }
     return result;
   }

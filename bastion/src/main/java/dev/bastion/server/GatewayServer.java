@@ -3,6 +3,7 @@ package dev.bastion.server;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CertificateValidator;
+import dev.bastion.proxy.ConnectAhead;
 import dev.bastion.proxy.ProxyChannelSession;
 import dev.bastion.proxy.SessionServices;
 import dev.bastion.ssh.Algorithms;
@@ -47,7 +48,10 @@ public final class GatewayServer implements AutoCloseable {
     server.setHostKeyCertificateProvider(
         session -> List.<OpenSshCertificate>of(hostKey.certificate()));
 
-    server.setUserAuthFactories(List.of(CertificateLogin.factory(validator, audit, clock)));
+    server.setUserAuthFactories(
+        List.of(
+            CertificateLogin.factory(
+                validator, audit, clock, new ConnectAhead(services)::loggedIn)));
     // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
     server.setPublickeyAuthenticator((user, key, session) -> key instanceof OpenSshCertificate);
     server.setPasswordAuthenticator(null);
