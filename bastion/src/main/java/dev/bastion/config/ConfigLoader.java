@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.bastion.keys.OpenSshKeys;
-import dev.bastion.keys.TimeSpans;
 import dev.bastion.web.WebRight;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -27,23 +25,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
 /**
  * Reads {@code bastion.yaml} and checks every value once, at start. A mistake stops the start with
  * the file, the key and the value at fault: {@code bastion.yaml: targets.web01.address: 'web01' is
  * not host:port}.
  */
-public final class ConfigLoader {
+public final class ConfigLoader extends ConfigValues {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final Pattern LOGIN =
-      Pattern.compile("[a-z_][a-z0-9_.-]*\\$?", Pattern.CASE_INSENSITIVE);
   private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
 
-  private final String source;
-
   private ConfigLoader(String source) {
-    this.source = source;
+    super(source);
   }
 
   /** Loads a file, or the defaults when there is none. */
@@ -374,134 +367,5 @@ public final class ConfigLoader {
         from,
         onLeave,
         duration(at + ".timeout", raw.timeout(), Duration.ofMinutes(10), false));
-  }
-
-  /** One of an enum's words as written in the YAML (lower case), or {@code fallback} if absent. */
-  private <E extends Enum<E>> E word(String at, String value, E fallback, Class<E> type) {
-    if (value == null) {
-      return fallback;
-    }
-    for (E e : type.getEnumConstants()) {
-      if (e.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
-        return e;
-      }
-    }
-    List<String> words =
-        java.util.Arrays.stream(type.getEnumConstants())
-            .map(e -> e.name().toLowerCase(java.util.Locale.ROOT))
-            .toList();
-    throw fail(
-        at,
-        value,
-        "must be "
-            + String.join(", ", words.subList(0, words.size() - 1))
-            + " or "
-            + words.get(words.size() - 1));
-  }
-
-  private void checkLogin(String at, String login) {
-    if (!LOGIN.matcher(login).matches() || login.length() > 32) {
-      throw fail(at, login, "is not a valid login name");
-    }
-  }
-
-  private List<String> nonEmpty(String at, List<String> values) {
-    if (values == null || values.isEmpty()) {
-      throw fail(at, "(empty)", "needs at least one entry");
-    }
-    for (String value : values) {
-      if (value == null || value.isBlank()) {
-        throw fail(at, "(blank)", "entries may not be blank");
-      }
-    }
-    return List.copyOf(values);
-  }
-
-  private PublicKey publicKey(String at, String line) {
-    PublicKey key;
-    try {
-      key = OpenSshKeys.parsePublicKey(line);
-    } catch (IllegalArgumentException e) {
-      throw fail(
-          at, abbreviate(line), "is not an OpenSSH public key line (" + e.getMessage() + ")");
-    }
-    if (key instanceof OpenSshCertificate) {
-      throw fail(at, abbreviate(line), "is a certificate; give the plain public key");
-    }
-    return key;
-  }
-
-  private InetSocketAddress address(String at, String value, int defaultPort) {
-    String host;
-    String port;
-    if (value.startsWith("[")) {
-      int close = value.indexOf(']');
-      if (close < 0) {
-        throw fail(at, value, "is not host:port");
-      }
-      host = value.substring(1, close);
-      port =
-          value.length() > close + 1 && value.charAt(close + 1) == ':'
-              ? value.substring(close + 2)
-              : null;
-    } else {
-      int colon = value.lastIndexOf(':');
-      host = colon < 0 ? value : value.substring(0, colon);
-      port = colon < 0 ? null : value.substring(colon + 1);
-    }
-    if (port == null) {
-      if (defaultPort < 0) {
-        throw fail(at, value, "is not host:port");
-      }
-      port = Integer.toString(defaultPort);
-    }
-    int number;
-    try {
-      number = Integer.parseInt(port);
-    } catch (NumberFormatException e) {
-      throw fail(at, value, "is not host:port");
-    }
-    // Port 0 means "any free port", useful for listening in tests; never for a target.
-    if (host.isBlank() || number < (at.endsWith(".listen") ? 0 : 1) || number > 65535) {
-      throw fail(at, value, "is not host:port with a port from 1 to 65535");
-    }
-    return InetSocketAddress.createUnresolved(host, number).isUnresolved() && isLiteral(host)
-        ? new InetSocketAddress(host, number)
-        : InetSocketAddress.createUnresolved(host, number);
-  }
-
-  private InetSocketAddress resolved(String at, InetSocketAddress address) {
-    InetSocketAddress resolved = new InetSocketAddress(address.getHostString(), address.getPort());
-    if (resolved.isUnresolved()) {
-      throw fail(at, address.getHostString(), "cannot be resolved to an address to listen on");
-    }
-    return resolved;
-  }
-
-  private static boolean isLiteral(String host) {
-    return host.matches("[0-9.]+") || host.contains(":");
-  }
-
-  private Duration duration(String at, String value, Duration fallback, boolean zeroAllowed) {
-    if (value == null) {
-      return fallback;
-    }
-    if (zeroAllowed && value.strip().matches("0+[smhdw]?")) {
-      return Duration.ZERO;
-    }
-    try {
-      return TimeSpans.parse(value);
-    } catch (IllegalArgumentException e) {
-      // TimeSpans' message already quotes the value.
-      throw new ConfigException(source + ": " + at + ": " + e.getMessage());
-    }
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() > 40 ? text.substring(0, 37) + "..." : text;
-  }
-
-  private ConfigException fail(String key, String value, String why) {
-    return new ConfigException(source + ": " + key + ": '" + value + "' " + why);
   }
 }
