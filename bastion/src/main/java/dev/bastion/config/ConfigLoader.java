@@ -1,11 +1,5 @@
 package dev.bastion.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.bastion.web.WebRight;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads {@code bastion.yaml} and checks every value once, at start. A mistake stops the start with
@@ -57,76 +50,7 @@ public final class ConfigLoader extends ConfigValues {
 
   /** Parses YAML text; {@code source} names it in messages. */
   public static BastionConfig parse(String source, String yaml) {
-    ObjectMapper mapper =
-        new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    RawConfig raw;
-    try {
-      raw = yaml.isBlank() ? null : mapper.readValue(yaml, RawConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      String where = path(e);
-      throw new ConfigException(
-          source
-              + ": unknown key '"
-              + (where.isEmpty() ? e.getPropertyName() : where)
-              + "'; known keys there: "
-              + e.getKnownPropertyIds().stream()
-                  .map(Object::toString)
-                  .sorted()
-                  .collect(Collectors.joining(", ")));
-    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
-      throw new ConfigException(
-          source + ": " + path(e) + ": expected " + expected(e.getTargetType()) + " here");
-    } catch (JsonMappingException e) {
-      throw new ConfigException(
-          source + ": " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
-    } catch (JsonProcessingException e) {
-      throw new ConfigException(
-          source
-              + ": not valid YAML at line "
-              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-              + ": "
-              + e.getOriginalMessage());
-    }
-    if (raw == null) {
-      raw = new RawConfig(null, null, null, null, null, null, null, null);
-    }
-    return new ConfigLoader(source).validate(raw);
-  }
-
-  private static String expected(Class<?> type) {
-    if (type == null) {
-      return "another kind of value";
-    }
-    if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
-      return "a mapping (key: value)";
-    }
-    if (java.util.Collection.class.isAssignableFrom(type)) {
-      return "a list";
-    }
-    if (type == Boolean.class) {
-      return "true or false";
-    }
-    if (Number.class.isAssignableFrom(type)) {
-      return "a number";
-    }
-    return "text";
-  }
-
-  private static String path(JsonMappingException e) {
-    StringBuilder out = new StringBuilder();
-    for (JsonMappingException.Reference ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (out.length() > 0) {
-          out.append('.');
-        }
-        out.append(ref.getFieldName());
-      } else if (ref.getIndex() >= 0) {
-        out.append('[').append(ref.getIndex()).append(']');
-      }
-    }
-    return out.toString();
+    return new ConfigLoader(source).validate(RawConfigReader.read(source, yaml));
   }
 
   private BastionConfig validate(RawConfig raw) {
