@@ -24,10 +24,10 @@ final class SessionLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(SessionLifecycle.class);
 
   /**
-   * How long a termination waits for its line to reach the engineer: a client that stops reading
-   * (its window closed) must not keep its session, and its input, alive.
+   * How long a termination waits for its line, and the target's last output, to reach the engineer:
+   * a client that stops reading (its window closed) must not keep its session alive.
    */
-  static final Duration TELL_GRACE = Duration.ofSeconds(2);
+  static final Duration TELL_GRACE = Duration.ofSeconds(5);
 
   private final ProxiedSession session;
   private final String id;
@@ -45,7 +45,8 @@ final class SessionLifecycle {
   private boolean rowWritten;
   private SessionEnd endWhenRowWritten;
   private String terminatedFor;
-  private boolean terminateActed;
+  private boolean toldWhy;
+  private boolean targetDone;
   private SessionEnd ended;
   private FourEyes fourEyes;
   private ClientSession upstream;
@@ -172,7 +173,7 @@ final class SessionLifecycle {
   }
 
   private void connected(ClientSession login, Throwable failure) {
-    if (state == SessionState.ENDED) {
+    if (state == SessionState.ENDED || terminatedFor != null) {
       if (login != null) {
         login.close(true);
       }
@@ -198,6 +199,14 @@ final class SessionLifecycle {
       return;
     }
     target = opened;
+    if (terminatedFor != null) {
+      targetDone = true; // terminated while the channel was opening: it never runs
+      closeUpstream();
+      if (toldWhy) {
+        end(SessionEnd.terminated(terminatedFor));
+      }
+      return;
+    }
     if (terminal != null && terminal != opened.openedWith()) {
       opened.resize(terminal); // resized while the channel was opening
     }
@@ -257,22 +266,19 @@ final class SessionLifecycle {
     }
     terminatedFor = reason;
     recording.marker(reason);
-    client.tell(reason, () -> session.post(this::afterTerminateTold));
-    session.later(TELL_GRACE, this::afterTerminateTold);
-  }
-
-  /** The engineer was told why, or the grace period is over: the target's channel closes. */
-  private void afterTerminateTold() {
-    if (state == SessionState.ENDED || terminateActed) {
-      return;
-    }
-    terminateActed = true;
     if (target != null) {
       state = SessionState.ENDING;
-      target.close(); // the target's streams end, then onTargetEnded
-      // ... unless the engineer's client stopped reading and holds the last output back.
-      session.later(TELL_GRACE, () -> end(SessionEnd.terminated(terminatedFor)));
-    } else {
+      target.close(); // nothing more reaches the target; its last output drains, then onTargetEnded
+    }
+    client.tell(reason, () -> session.post(this::afterTerminateTold));
+    // A client that stopped reading holds that line, and the last output, back: end regardless.
+    session.later(TELL_GRACE, () -> end(SessionEnd.terminated(terminatedFor)));
+  }
+
+  /** The engineer has the line saying why: the session ends once the target's side is done. */
+  private void afterTerminateTold() {
+    toldWhy = true;
+    if (target == null || targetDone) {
       end(SessionEnd.terminated(terminatedFor));
     }
   }
@@ -290,6 +296,10 @@ final class SessionLifecycle {
   void onTargetEnded() {
     if (state == SessionState.ENDED) {
       return;
+    }
+    targetDone = true;
+    if (terminatedFor != null && !toldWhy) {
+      return; // the line saying why goes out first (or the grace period ends it)
     }
     end(
         SessionEnd.ofTarget(
