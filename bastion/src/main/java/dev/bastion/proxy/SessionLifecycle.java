@@ -266,13 +266,22 @@ final class SessionLifecycle {
     }
     terminatedFor = reason;
     recording.marker(reason);
+    // A client that stopped reading holds the last output, and the line, back: end regardless.
+    session.later(TELL_GRACE, () -> end(SessionEnd.terminated(terminatedFor)));
     if (target != null) {
       state = SessionState.ENDING;
-      target.close(); // nothing more reaches the target; its last output drains, then onTargetEnded
+      target.close(); // nothing more reaches the target; the line follows its last output
+    } else {
+      tellWhy();
     }
-    client.tell(reason, () -> session.post(this::afterTerminateTold));
-    // A client that stopped reading holds that line, and the last output, back: end regardless.
-    session.later(TELL_GRACE, () -> end(SessionEnd.terminated(terminatedFor)));
+  }
+
+  /**
+   * One line on stderr saying why. Only once the target's output has drained: MINA may leave a
+   * stderr write waiting for window space that stdout keeps taking.
+   */
+  private void tellWhy() {
+    client.tell(terminatedFor, () -> session.post(this::afterTerminateTold));
   }
 
   /** The engineer has the line saying why: the session ends once the target's side is done. */
@@ -299,7 +308,8 @@ final class SessionLifecycle {
     }
     targetDone = true;
     if (terminatedFor != null && !toldWhy) {
-      return; // the line saying why goes out first (or the grace period ends it)
+      tellWhy(); // the session ends once it is out (or when the grace period is over)
+      return;
     }
     end(
         SessionEnd.ofTarget(
