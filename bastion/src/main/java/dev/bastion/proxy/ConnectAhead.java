@@ -4,6 +4,7 @@ import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
 import dev.bastion.upstream.TargetConnection;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.server.session.ServerSession;
@@ -27,13 +28,13 @@ public final class ConnectAhead {
 
   /** The engineer's certificate login succeeded. Runs on a MINA thread: nothing here blocks. */
   public void loggedIn(ServerSession session, String name, CertifiedUser user) {
-    int at = name.lastIndexOf('@');
-    if (at < 0) {
+    Optional<TargetLogin> asked = TargetLogin.of(name);
+    if (asked.isEmpty()) {
       return;
     }
     Grant grant;
     try {
-      grant = services.policy().authorize(user, name.substring(0, at), name.substring(at + 1));
+      grant = services.policy().authorize(user, asked.get().login(), asked.get().target());
     } catch (AccessDenied refused) {
       return; // the session channel will be refused with the reason, and audited
     }

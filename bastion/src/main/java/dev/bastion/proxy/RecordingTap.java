@@ -51,7 +51,7 @@ final class RecordingTap {
     }
     if (failure != null) {
       LOG.error("session {} runs unrecorded (best_effort): {}", id, problem);
-      audit.recordingProblem(false, problem);
+      audit.recordingProblem(recorder.mode(), problem);
     }
     this.recording = created;
     if (watchedOn != null && created == null) {
@@ -128,7 +128,7 @@ final class RecordingTap {
       return;
     }
     String problem = r.failure().getMessage();
-    audit.recordingProblem(recorder.strict(), problem);
+    audit.recordingProblem(recorder.mode(), problem);
     if (recorder.strict()) {
       LOG.error("session {} ended: recording failed: {}", id, problem);
       onFailure.accept("the session recording cannot be written (" + problem + "); session ended");
@@ -148,7 +148,7 @@ final class RecordingTap {
             (seal, failure) -> {
               if (failure != null && failed.compareAndSet(false, true)) {
                 Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-                audit.recordingProblem(recorder.strict(), cause.getMessage());
+                audit.recordingProblem(recorder.mode(), cause.getMessage());
               }
             });
   }

@@ -4,9 +4,11 @@ import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.SessionRecord;
+import dev.bastion.config.BastionConfig;
 import dev.bastion.policy.Grant;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /** Every audit row one session writes: who, what, where and why, in one place. */
@@ -95,13 +97,13 @@ final class SessionAudit {
                 + " bytes out"));
   }
 
-  void recordingProblem(boolean strict, String problem) {
+  void recordingProblem(BastionConfig.RecordingMode mode, String problem) {
     log.record(
         event(
             clock.instant(),
             AuditKind.RECORDING_FAILED,
             null,
-            strict ? "strict" : "best_effort",
+            mode.name().toLowerCase(Locale.ROOT),
             problem));
   }
 

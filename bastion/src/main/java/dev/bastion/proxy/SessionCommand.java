@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.io.IoInputStream;
@@ -75,14 +76,13 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   }
 
   private void dispatch(CertifiedUser user) {
-    String userName = channel.getServerSession().getUsername();
-    int at = userName.lastIndexOf('@');
-    if (at < 0) {
+    Optional<TargetLogin> asked = TargetLogin.of(channel.getServerSession().getUsername());
+    if (asked.isEmpty()) {
       new BuiltinCommands(services, user, source(), this).run(kind, commandLine);
       return;
     }
-    String login = userName.substring(0, at);
-    String target = userName.substring(at + 1);
+    String login = asked.get().login();
+    String target = asked.get().target();
     Grant grant;
     try {
       grant = services.policy().authorize(user, login, target);

@@ -64,6 +64,10 @@ public final class SessionRecorder implements AutoCloseable {
     this.enabled = !"off".equals(System.getProperty("bastion.recording"));
   }
 
+  public BastionConfig.RecordingMode mode() {
+    return settings.mode();
+  }
+
   public boolean strict() {
     return settings.mode() == BastionConfig.RecordingMode.STRICT;
   }
