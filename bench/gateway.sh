@@ -21,35 +21,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-if [[ $(id -u) -eq 0 ]]; then
-  login=bastiontest
-  id "$login" >/dev/null 2>&1 || useradd -m -s /bin/sh "$login"
-  usermod -p '*' "$login"
-  mkdir -p /run/sshd
-else
-  login=$(id -un)
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 data="$work/data"
+source "$root/bench/lib.sh"
+bench_login
 java -jar "$jar" ca init --data-dir "$data" >/dev/null
-start_sshd() { # name port
-  ssh-keygen -q -t ed25519 -N '' -f "$work/$1_host_key"
-  cat > "$work/$1_config" <<CFG
-Port $2
-ListenAddress 127.0.0.1
-HostKey $work/$1_host_key
-TrustedUserCAKeys $data/ca/upstream_ca.pub
-AuthorizedKeysFile none
-PidFile $work/$1.pid
-UsePAM no
-StrictModes no
-AllowTcpForwarding yes
-CFG
-  /usr/sbin/sshd -D -f "$work/$1_config" -E "$work/$1.log" & pids+=($!)
-  wait_port "$2"
-}
 target_port=$(free_port); start_sshd target "$target_port"
 jump_port=$(free_port); start_sshd jump "$jump_port"
 bastion_port=$(free_port)

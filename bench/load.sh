@@ -36,18 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ $(id -u) -eq 0 ]]; then
-  login=bastiontest
-  id "$login" >/dev/null 2>&1 || useradd -m -s /bin/sh "$login"
-  usermod -p '*' "$login"
-  mkdir -p /run/sshd
-else
-  login=$(id -un)
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 data="$work/data"
+source "$root/bench/lib.sh"
+bench_login
 java -jar "$jar" ca init --data-dir "$data" >/dev/null
 target_port=$(free_port)
 ssh-keygen -q -t ed25519 -N '' -f "$work/target_host_key"

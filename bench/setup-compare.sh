@@ -14,27 +14,11 @@ mkdir "$work"  # a new directory; it keeps logs and keys for a look afterwards
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-login=bastiontest
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 data="$work/data"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_login
 first_jar=${1#*=}
 java -jar "$first_jar" ca init --data-dir "$data" >/dev/null
-start_sshd() {
-  ssh-keygen -q -t ed25519 -N '' -f "$work/$1_host_key"
-  cat > "$work/$1_config" <<CFG
-Port $2
-ListenAddress 127.0.0.1
-HostKey $work/$1_host_key
-TrustedUserCAKeys $data/ca/upstream_ca.pub
-AuthorizedKeysFile none
-PidFile $work/$1.pid
-UsePAM no
-StrictModes no
-CFG
-  /usr/sbin/sshd -D -f "$work/$1_config" -E "$work/$1.log" & pids+=($!)
-  wait_port "$2"
-}
 target_port=$(free_port); start_sshd target "$target_port"
 jump_port=$(free_port); start_sshd jump "$jump_port"
 ssh-keygen -q -t ed25519 -N '' -f "$work/id_user"
