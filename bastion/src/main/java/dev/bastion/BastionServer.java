@@ -14,6 +14,7 @@ import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
 import dev.bastion.policy.TargetPolicy;
+import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
@@ -55,6 +56,7 @@ public final class BastionServer implements AutoCloseable {
   private final UpstreamConnector upstream;
   private final LiveSessions live;
   private final GatewayServer gateway;
+  private final EngineerConnections connections;
   private final RevocationList revocations;
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
@@ -70,6 +72,7 @@ public final class BastionServer implements AutoCloseable {
       UpstreamConnector upstream,
       LiveSessions live,
       GatewayServer gateway,
+      EngineerConnections connections,
       RevocationList revocations,
       SessionRecorder recorder,
       Clock clock) {
@@ -81,6 +84,7 @@ public final class BastionServer implements AutoCloseable {
     this.upstream = upstream;
     this.live = live;
     this.gateway = gateway;
+    this.connections = connections;
     this.revocations = revocations;
     this.clock = clock;
     this.housekeeping =
@@ -127,16 +131,23 @@ public final class BastionServer implements AutoCloseable {
     trusted.addAll(config.trustedUserCas());
     RevocationList revocations = new RevocationList(dataDir);
     CertificateValidator validator =
-        new CertificateValidator(trusted, config.ssh().clockSkew(), revocations, clock);
+        new CertificateValidator(
+            trusted,
+            config.ssh().clockSkew(),
+            config.ssh().maxCertificateLifetime(),
+            revocations,
+            clock);
+    EngineerConnections connections = new EngineerConnections(validator, audit, clock);
     UpstreamConnector upstream =
         new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock);
-    LiveSessions live = new LiveSessions(config.ssh().maxSessions());
+    LiveSessions live =
+        new LiveSessions(config.ssh().maxSessions(), config.ssh().maxSessionsPerIdentity());
     SessionRecorder recorder =
         new SessionRecorder(
             dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(clock);
-    Approvals approvals = new Approvals();
+    Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
     Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
     TargetPolicy policy = new TargetPolicy(config);
     SessionServices services =
@@ -164,7 +175,8 @@ public final class BastionServer implements AutoCloseable {
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
     GatewayServer gateway;
     try {
-      gateway = GatewayServer.start(config, hostKey, validator, audit, services, clock);
+      gateway =
+          GatewayServer.start(config, hostKey, validator, audit, services, connections, clock);
     } catch (IOException e) {
       upstream.close();
       recorder.close();
@@ -220,7 +232,17 @@ public final class BastionServer implements AutoCloseable {
                 + web.port()));
     BastionServer server =
         new BastionServer(
-            config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
+            config,
+            cas,
+            database,
+            audit,
+            upstream,
+            live,
+            gateway,
+            connections,
+            revocations,
+            recorder,
+            clock);
     server.web = web;
     server.loginTokens = loginTokens;
     return server;
@@ -258,7 +280,10 @@ public final class BastionServer implements AutoCloseable {
     return live;
   }
 
-  /** A revocation ends the live sessions and web sessions it covers within about a second. */
+  /**
+   * A revocation ends the SSH connections (with their sessions) and web sessions it covers within
+   * about a second.
+   */
   private void endRevokedSessions() {
     try {
       if (web != null) {
@@ -276,12 +301,10 @@ public final class BastionServer implements AutoCloseable {
       }
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
-        revocations
-            .find(session.grant().serial(), session.identity())
-            .ifPresent(
-                r ->
-                    session.terminate(
-                        "your certificate was revoked (" + r.describe() + "); session ended"));
+      }
+      int closed = connections.endRevoked(revocations);
+      if (closed > 0) {
+        LOG.info("closing {} connections of revoked certificates", closed);
       }
     } catch (KeyFileException e) {
       LOG.error("revocation list unreadable: {}", e.getMessage());

@@ -68,7 +68,11 @@ public final class ApprovalFlow implements ApprovalGate.Listener {
   /** Registers the request (approvers can now find it), announces it, and starts the timeout. */
   public void request(String publicUrl, Optional<ApprovalWebhook> webhook) {
     BastionConfig.Approval policy = gate.policy();
-    registry.add(session.id(), gate);
+    Optional<String> tooMany = registry.add(session.id(), gate);
+    if (tooMany.isPresent()) {
+      session.refuse("identity_approval_limit", tooMany.get());
+      return;
+    }
     String link = publicUrl + "/sessions/" + session.id();
     String roles = String.join(", ", policy.from());
     session.audit(

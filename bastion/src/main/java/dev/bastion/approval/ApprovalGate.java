@@ -59,6 +59,10 @@ public final class ApprovalGate {
     return policy;
   }
 
+  public String requester() {
+    return requester;
+  }
+
   public Instant since() {
     return since;
   }

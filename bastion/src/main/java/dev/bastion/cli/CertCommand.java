@@ -1,5 +1,6 @@
 package dev.bastion.cli;
 
+import dev.bastion.config.ConfigLoader;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
 import dev.bastion.keys.CertificateAuthority;
@@ -109,6 +110,15 @@ final class CertCommand {
 
     @Override
     protected void run() {
+      Duration longest = ConfigLoader.load(root().configFile()).ssh().maxCertificateLifetime();
+      if (ttl.compareTo(longest) > 0) {
+        throw new IllegalArgumentException(
+            "--ttl "
+                + TimeSpans.describe(ttl)
+                + " is longer than ssh.max_certificate_lifetime ("
+                + TimeSpans.describe(longest)
+                + "); the bastion would refuse the certificate");
+      }
       CertificateAuthority ca = new CaKeyStore(dataDir()).load(CaKind.USER);
       PublicKey publicKey = OpenSshKeys.readPublicKey(key);
       CertificateRequest request =

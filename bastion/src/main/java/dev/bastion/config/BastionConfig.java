@@ -27,7 +27,10 @@ public record BastionConfig(
       List<String> hostnames,
       Duration idleTimeout,
       Duration clockSkew,
-      int maxSessions) {}
+      int maxSessions,
+      int maxSessionsPerIdentity,
+      int maxPendingApprovalsPerIdentity,
+      Duration maxCertificateLifetime) {}
 
   public record Web(
       InetSocketAddress listen, String publicUrl, Optional<Tls> tls, boolean insecure) {}

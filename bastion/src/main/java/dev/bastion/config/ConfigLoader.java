@@ -55,7 +55,10 @@ public final class ConfigLoader extends ConfigValues {
 
   private BastionConfig validate(RawConfig raw) {
     BastionConfig.Ssh ssh =
-        ssh(raw.ssh() == null ? new RawConfig.Ssh(null, null, null, null, null) : raw.ssh());
+        ssh(
+            raw.ssh() == null
+                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null)
+                : raw.ssh());
     BastionConfig.Web web =
         web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
     List<PublicKey> cas = new ArrayList<>();
@@ -129,16 +132,35 @@ public final class ConfigLoader extends ConfigValues {
       names.add("127.0.0.1");
       hostnames = List.copyOf(names);
     }
-    int max = raw.maxSessions() == null ? 1000 : raw.maxSessions();
-    if (max < 1) {
-      throw fail("ssh.max_sessions", Integer.toString(max), "must be at least 1");
-    }
+    int max = atLeastOne("ssh.max_sessions", raw.maxSessions(), 1000);
     return new BastionConfig.Ssh(
         listen,
         hostnames,
         duration("ssh.idle_timeout", raw.idleTimeout(), Duration.ZERO, true),
         duration("ssh.clock_skew", raw.clockSkew(), Duration.ofSeconds(60), true),
-        max);
+        max,
+        // one person never takes every slot: by default at most half of them, and at most 50
+        atLeastOne(
+            "ssh.max_sessions_per_identity",
+            raw.maxSessionsPerIdentity(),
+            Math.min(50, Math.max(1, max / 2))),
+        atLeastOne(
+            "ssh.max_pending_approvals_per_identity", raw.maxPendingApprovalsPerIdentity(), 3),
+        duration(
+            "ssh.max_certificate_lifetime",
+            raw.maxCertificateLifetime(),
+            Duration.ofDays(7),
+            false));
+  }
+
+  private int atLeastOne(String at, Integer value, int fallback) {
+    if (value == null) {
+      return fallback;
+    }
+    if (value < 1) {
+      throw fail(at, Integer.toString(value), "must be at least 1");
+    }
+    return value;
   }
 
   private BastionConfig.Web web(RawConfig.Web raw) {

@@ -22,7 +22,10 @@ record RawConfig(
       List<String> hostnames,
       @JsonProperty("idle_timeout") String idleTimeout,
       @JsonProperty("clock_skew") String clockSkew,
-      @JsonProperty("max_sessions") Integer maxSessions) {}
+      @JsonProperty("max_sessions") Integer maxSessions,
+      @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
+      @JsonProperty("max_pending_approvals_per_identity") Integer maxPendingApprovalsPerIdentity,
+      @JsonProperty("max_certificate_lifetime") String maxCertificateLifetime) {}
 
   record Web(
       String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}

@@ -3,36 +3,60 @@ package dev.bastion.proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The sessions running right now: admission (capacity, draining), and ending them all at shutdown.
+ * The sessions running right now: admission (capacity overall and per identity, draining), and
+ * ending them all at shutdown.
  */
 public final class LiveSessions {
+  /** Why a session was not admitted: the audit code and the line for the engineer. */
+  record NotAdmitted(String code, String message) {}
+
   private final ConcurrentHashMap<String, ProxiedSession> sessions = new ConcurrentHashMap<>();
+  private final Map<String, Integer> perIdentity = new HashMap<>(); // guarded by this
   private final int capacity;
+  private final int capacityPerIdentity;
   private volatile String refusal;
 
-  public LiveSessions(int capacity) {
+  public LiveSessions(int capacity, int capacityPerIdentity) {
     this.capacity = capacity;
+    this.capacityPerIdentity = capacityPerIdentity;
   }
 
   /** Admits a session, or returns why not. */
-  String admit(ProxiedSession session) {
+  synchronized NotAdmitted admit(ProxiedSession session) {
     String closed = refusal;
     if (closed != null) {
-      return closed;
+      return new NotAdmitted("shutting_down", closed);
     }
     if (sessions.size() >= capacity) {
-      return "the bastion is at its limit of " + capacity + " sessions; try again later";
+      return new NotAdmitted(
+          "bastion_full",
+          "the bastion is at its limit of " + capacity + " sessions; try again later");
+    }
+    int mine = perIdentity.getOrDefault(session.identity(), 0);
+    if (mine >= capacityPerIdentity) {
+      return new NotAdmitted(
+          "identity_session_limit",
+          "you have "
+              + mine
+              + " sessions open, the limit per person (ssh.max_sessions_per_identity: "
+              + capacityPerIdentity
+              + "); end one and try again");
     }
     sessions.put(session.id(), session);
+    perIdentity.merge(session.identity(), 1, Integer::sum);
     return null;
   }
 
-  void remove(ProxiedSession session) {
-    sessions.remove(session.id());
+  synchronized void remove(ProxiedSession session) {
+    if (sessions.remove(session.id()) != null) {
+      perIdentity.computeIfPresent(session.identity(), (who, n) -> n == 1 ? null : n - 1);
+    }
   }
 
   public Collection<ProxiedSession> all() {

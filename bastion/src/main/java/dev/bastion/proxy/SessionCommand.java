@@ -2,10 +2,10 @@ package dev.bastion.proxy;
 
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
+import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
-import dev.bastion.ssh.LoginAttributes;
 import dev.bastion.upstream.TargetConnection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,13 +58,35 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
 
   @Override
   public void start(ChannelSession ignored, Environment env) {
-    CertifiedUser user = channel.getServerSession().getAttribute(LoginAttributes.USER);
-    if (user == null) {
+    Optional<EngineerConnection> connection = EngineerConnection.of(channel.getServerSession());
+    if (connection.isEmpty()) {
       refuse("not logged in with a certificate", 1);
       return;
     }
+    CertifiedUser user = connection.get().user();
+    // The certificate may have expired or been revoked since this (shared) connection logged in.
+    Optional<CertificateCheck.Refused> stale = connection.get().recheck();
+    if (stale.isPresent()) {
+      ConnectAhead.close(ConnectAhead.take(channel.getServerSession()));
+      refuseSession(user, stale.get().reason().code(), stale.get().message());
+      channel.addCloseFutureListener(closed -> connection.get().refusedFor(stale.get()));
+      return;
+    }
+    if (!connection.get().track(this)) {
+      refuseSession(user, "connection_closing", connection.get().endedFor());
+      return;
+    }
+    channel.addCloseFutureListener(closed -> connection.get().untrack(this));
     Iterator<String> notices = channel.notices().iterator();
     announce(notices, () -> dispatch(user));
+  }
+
+  /** The connection ends (certificate revoked or expired): a proxied session is told why. */
+  void terminate(String reason) {
+    ProxiedSession s = session;
+    if (s != null) {
+      s.terminate(reason);
+    }
   }
 
   private void announce(Iterator<String> notices, Runnable then) {
@@ -88,7 +110,7 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
       grant = services.policy().authorize(user, login, target);
     } catch (AccessDenied denied) {
       ConnectAhead.close(ConnectAhead.take(channel.getServerSession()));
-      refuseSession(user, login, target, denied.code(), denied.getMessage());
+      refuseSession(user, denied.code(), denied.getMessage());
       return;
     }
     CompletableFuture<TargetConnection> ahead = ConnectAhead.take(channel.getServerSession());
@@ -109,8 +131,10 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
     session.start();
   }
 
-  private void refuseSession(
-      CertifiedUser user, String login, String target, String code, String message) {
+  private void refuseSession(CertifiedUser user, String code, String message) {
+    Optional<TargetLogin> asked = TargetLogin.of(channel.getServerSession().getUsername());
+    String login = asked.map(TargetLogin::login).orElse(null);
+    String target = asked.map(TargetLogin::target).orElse(null);
     services
         .audit()
         .record(
@@ -134,9 +158,13 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   }
 
   private String source() {
-    return channel.getServerSession().getClientAddress() instanceof InetSocketAddress inet
+    return source(channel.getServerSession());
+  }
+
+  static String source(org.apache.sshd.server.session.ServerSession ssh) {
+    return ssh.getClientAddress() instanceof InetSocketAddress inet
         ? inet.getAddress().getHostAddress()
-        : String.valueOf(channel.getServerSession().getClientAddress());
+        : String.valueOf(ssh.getClientAddress());
   }
 
   static String newSessionId() {

@@ -82,11 +82,13 @@ final class SessionLifecycle {
   // --- setup -----------------------------------------------------------------------------------
 
   void admit() {
-    String refusal = services.live().admit(session);
+    LiveSessions.NotAdmitted refusal = services.live().admit(session);
     if (refusal != null) {
       state = SessionState.ENDED;
       setup.abandon();
-      client.refuse(refusal, 1);
+      LOG.info("session {} not admitted: {}", id, refusal.message());
+      audit.refused(refusal.code(), refusal.message());
+      client.refuse(refusal.message(), 1);
       return;
     }
     if (grant.target().requireApproval().isEmpty()) {

@@ -4,6 +4,7 @@ import dev.bastion.audit.AuditLog;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.proxy.ConnectAhead;
+import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.ProxyChannelSession;
 import dev.bastion.proxy.SessionServices;
 import dev.bastion.ssh.Algorithms;
@@ -37,6 +38,7 @@ public final class GatewayServer implements AutoCloseable {
       CertificateValidator validator,
       AuditLog audit,
       SessionServices services,
+      EngineerConnections connections,
       Clock clock)
       throws IOException {
     SshServer server = SshServer.setUpDefaultServer();
@@ -48,10 +50,14 @@ public final class GatewayServer implements AutoCloseable {
     server.setHostKeyCertificateProvider(
         session -> List.<OpenSshCertificate>of(hostKey.certificate()));
 
+    ConnectAhead connectAhead = new ConnectAhead(services);
+    LoginListener loggedIn =
+        (session, name, user) -> {
+          connections.loggedIn(session, name, user); // first: its sessions look it up
+          connectAhead.loggedIn(session, name, user);
+        };
     server.setUserAuthFactories(
-        List.of(
-            CertificateLogin.factory(
-                validator, audit, clock, new ConnectAhead(services)::loggedIn)));
+        List.of(CertificateLogin.factory(validator, audit, clock, loggedIn)));
     // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
     server.setPublickeyAuthenticator((user, key, session) -> key instanceof OpenSshCertificate);
     server.setPasswordAuthenticator(null);

@@ -18,13 +18,24 @@ import org.apache.sshd.common.net.InetAddressRange;
 /**
  * The one place that decides whether a user certificate may log in. Checks, in order: it is a
  * certificate, signed by a trusted CA with a modern algorithm and a valid signature, a user
- * certificate for a strong enough key, inside its validity window (with clock skew), naming a
- * person and at least one principal, with no critical option we cannot enforce, used from an
- * allowed source address, and neither its serial nor its identity revoked.
+ * certificate for a strong enough key, inside its validity window (with clock skew), not valid for
+ * longer than the maximum lifetime, naming a person and at least one principal, with no critical
+ * option we cannot enforce, used from an allowed source address, and neither its serial nor its
+ * identity revoked. {@link #recheck} repeats the checks that can change while a connection is open
+ * (expiry and revocation) at every session.
  */
 public final class CertificateValidator {
   /** Default tolerance for clocks that disagree between the bastion and the CA. */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
+
+  /** Default longest validity span of a user certificate. */
+  public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(7);
+
+  /**
+   * A start backdated this much (as our CA does, for clock skew) does not count against the maximum
+   * lifetime: {@code cert issue --ttl 7d} stays within a maximum of 7 days.
+   */
+  public static final Duration LIFETIME_GRACE = CertificateRequest.BACKDATE;
 
   /** RSA user keys below this are refused even when a trusted CA signed them. */
   public static final int MIN_RSA_BITS = 2048;
@@ -36,11 +47,22 @@ public final class CertificateValidator {
   private final Duration clockSkew;
   private final RevocationList revocations;
   private final Clock clock;
+  private final Duration maxLifetime;
 
   public CertificateValidator(
       List<PublicKey> trustedCas, Duration clockSkew, RevocationList revocations, Clock clock) {
+    this(trustedCas, clockSkew, DEFAULT_MAX_LIFETIME, revocations, clock);
+  }
+
+  public CertificateValidator(
+      List<PublicKey> trustedCas,
+      Duration clockSkew,
+      Duration maxLifetime,
+      RevocationList revocations,
+      Clock clock) {
     this.trustedCas = List.copyOf(trustedCas);
     this.clockSkew = clockSkew;
+    this.maxLifetime = maxLifetime;
     this.revocations = revocations;
     this.clock = clock;
   }
@@ -55,16 +77,36 @@ public final class CertificateValidator {
               + " key ("
               + OpenSshKeys.fingerprint(presented)
               + ") was offered; only certificates from a trusted CA are accepted",
-          null);
+          (OpenSshCertificate) null);
     }
     return checkTrust(cert)
         .or(() -> checkKind(cert))
         .or(() -> checkValidity(cert))
+        .or(() -> checkLifetime(cert))
         .or(() -> checkNames(cert))
         .or(() -> checkCriticalOptions(cert, source))
-        .or(() -> checkRevocation(cert))
+        .or(() -> checkRevocation(cert.getSerial(), cert.getId(), claims(cert)))
         .map(CertificateCheck.class::cast)
         .orElseGet(() -> new CertificateCheck.Accepted(toUser(cert)));
+  }
+
+  /**
+   * What may have changed since {@code user} logged in: the certificate expired (with the same
+   * clock skew as at login) or was revoked. Empty while it is still good.
+   */
+  public Optional<CertificateCheck.Refused> recheck(CertifiedUser user) {
+    String[] claims = {user.identity(), user.serialText()};
+    return checkExpiry(user.validBefore(), claims)
+        .or(() -> checkRevocation(user.serial(), user.identity(), claims));
+  }
+
+  /**
+   * The moment logins with this certificate stop being accepted: its end plus the clock skew;
+   * {@link Instant#MAX} for one valid forever.
+   */
+  public Instant endOfValidity(CertifiedUser user) {
+    Instant before = user.validBefore();
+    return before.isAfter(Instant.MAX.minus(clockSkew)) ? Instant.MAX : before.plus(clockSkew);
   }
 
   private Optional<CertificateCheck.Refused> checkTrust(OpenSshCertificate cert) {
@@ -139,18 +181,44 @@ public final class CertificateValidator {
                   + "); check the clocks of the CA and the bastion",
               cert));
     }
-    long before = cert.getValidBefore();
-    // valid_before is exclusive; 0xffffffffffffffff means forever (unsigned comparison handles it).
-    if (Long.compareUnsigned(before, now.minus(clockSkew).getEpochSecond()) <= 0) {
-      Instant expired = instant(before);
+    return checkExpiry(instant(cert.getValidBefore()), claims(cert));
+  }
+
+  private Optional<CertificateCheck.Refused> checkExpiry(Instant before, String[] claims) {
+    Instant now = clock.instant();
+    // valid_before is exclusive; "forever" is Instant.MAX.
+    if (!before.isAfter(now.minus(clockSkew))) {
       return Optional.of(
           refuse(
               Refusal.EXPIRED,
               "certificate expired at "
-                  + expired
+                  + before
                   + " ("
-                  + TimeSpans.describe(Duration.between(expired, now))
+                  + TimeSpans.describe(Duration.between(before, now))
                   + " ago); get a new one",
+              claims));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<CertificateCheck.Refused> checkLifetime(OpenSshCertificate cert) {
+    long span = cert.getValidBefore() - cert.getValidAfter(); // unsigned; after < before here
+    if (cert.getValidBefore() == -1L
+        || Long.compareUnsigned(span, maxLifetime.plus(LIFETIME_GRACE).getSeconds()) > 0) {
+      return Optional.of(
+          refuse(
+              Refusal.LIFETIME_TOO_LONG,
+              "certificate is valid "
+                  + (cert.getValidBefore() == -1L
+                      ? "forever"
+                      : "for "
+                          + TimeSpans.describe(Duration.ofSeconds(span))
+                          + " (until "
+                          + instant(cert.getValidBefore())
+                          + ")")
+                  + ", longer than the "
+                  + TimeSpans.describe(maxLifetime)
+                  + " this bastion accepts; ask for a shorter one",
               cert));
     }
     return Optional.empty();
@@ -231,16 +299,17 @@ public final class CertificateValidator {
     return ranges.stream().anyMatch(r -> r.contains(source));
   }
 
-  private Optional<CertificateCheck.Refused> checkRevocation(OpenSshCertificate cert) {
+  private Optional<CertificateCheck.Refused> checkRevocation(
+      long serial, String identity, String[] claims) {
     Optional<Revocation> hit;
     try {
-      hit = revocations.find(cert.getSerial(), cert.getId());
+      hit = revocations.find(serial, identity);
     } catch (KeyFileException e) {
       return Optional.of(
           refuse(
               Refusal.REVOCATION_LIST_UNREADABLE,
               "revocation list cannot be read, so no certificate is accepted: " + e.getMessage(),
-              cert));
+              claims));
     }
     return hit.map(
         r ->
@@ -253,7 +322,7 @@ public final class CertificateValidator {
                     + " was revoked at "
                     + r.revokedAt()
                     + (r.kind() == Revocation.Kind.IDENTITY ? "; ask the CA operator" : ""),
-                cert));
+                claims));
   }
 
   private static CertifiedUser toUser(OpenSshCertificate cert) {
@@ -279,10 +348,17 @@ public final class CertificateValidator {
 
   private static CertificateCheck.Refused refuse(
       Refusal reason, String message, OpenSshCertificate cert) {
-    return new CertificateCheck.Refused(
-        reason,
-        message,
-        cert == null ? null : cert.getId(),
-        cert == null ? null : Long.toUnsignedString(cert.getSerial()));
+    return refuse(reason, message, claims(cert));
+  }
+
+  /** The key id and serial a certificate claims, for the audit log. */
+  private static String[] claims(OpenSshCertificate cert) {
+    return cert == null
+        ? new String[] {null, null}
+        : new String[] {cert.getId(), Long.toUnsignedString(cert.getSerial())};
+  }
+
+  private static CertificateCheck.Refused refuse(Refusal reason, String message, String[] claims) {
+    return new CertificateCheck.Refused(reason, message, claims[0], claims[1]);
   }
 }
