@@ -68,6 +68,7 @@ cat > "$data/bastion.yaml" <<CFG
 ssh:
   listen: 127.0.0.1:$bastion_port
   max_sessions: $((sessions + 100))
+  max_sessions_per_identity: $((sessions + 100))
 web:
   listen: 127.0.0.1:$web_port
 targets:

@@ -26,6 +26,15 @@ class ConfigLoaderTest {
     assertTrue(config.targets().isEmpty());
     assertEquals(BastionConfig.RecordingMode.STRICT, config.recording().mode());
     assertEquals(Duration.ofSeconds(10), config.upstream().connectTimeout());
+    assertEquals(50, config.ssh().maxSessionsPerIdentity());
+    assertEquals(3, config.ssh().maxPendingApprovalsPerIdentity());
+    assertEquals(Duration.ofDays(7), config.ssh().maxCertificateLifetime());
+  }
+
+  @Test
+  void onePersonGetsAtMostHalfOfASmallBastionByDefault() {
+    BastionConfig config = ConfigLoader.parse("t.yaml", "ssh: {max_sessions: 10}");
+    assertEquals(5, config.ssh().maxSessionsPerIdentity());
   }
 
   @Test
@@ -114,6 +123,9 @@ class ConfigLoaderTest {
         "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
         "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
         "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
+        "per-identity sessions | ssh: {max_sessions_per_identity: 0} | t.yaml: ssh.max_sessions_per_identity: '0' must be at least 1",
+        "pending approvals | ssh: {max_pending_approvals_per_identity: -1} | t.yaml: ssh.max_pending_approvals_per_identity: '-1' must be at least 1",
+        "certificate lifetime | ssh: {max_certificate_lifetime: 0} | t.yaml: ssh.max_certificate_lifetime: duration '0' is zero",
         "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
       })
   void mistakesStopTheStartNamingTheKeyAndValue(String name, String yaml, String expected) {

@@ -141,6 +141,19 @@ class CertificateValidatorTest {
             Refusal.WEAK_KEY,
             "RSA key of 1024 bits is refused"),
         new Case(
+            "valid forever",
+            () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", "always:forever"),
+            "127.0.0.1",
+            Refusal.LIFETIME_TOO_LONG,
+            "certificate is valid forever, longer than the 7 days this bastion accepts"),
+        new Case(
+            "valid for ten years",
+            () ->
+                sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-1, 3650 * 24 * 60)),
+            "127.0.0.1",
+            Refusal.LIFETIME_TOO_LONG,
+            "certificate is valid for 3650 days (until "),
+        new Case(
             "expired five minutes ago",
             () -> sign(userCa, userKey, "-I", "alice", "-n", "ops", "-V", window(-120, -5)),
             "127.0.0.1",
@@ -362,6 +375,26 @@ class CertificateValidatorTest {
     assertEquals("erin", user.identity());
     assertTrue(user.permits("pty"));
     assertTrue(!user.permits("agent-forwarding") && !user.permits("port-forwarding"));
+  }
+
+  @Test
+  void recheckFindsARevocationOrTheExpirySinceLogin() throws Exception {
+    PublicKey cert =
+        sign(userCa, userKey, "-I", "ivan", "-n", "ops", "-z", "777", "-V", window(-5, 60));
+    CertifiedUser user = accepted(validator.validate(cert, LOOPBACK));
+    assertTrue(validator.recheck(user).isEmpty());
+    assertEquals(NOW.plus(Duration.ofMinutes(61)), validator.endOfValidity(user));
+
+    CertificateValidator later =
+        new CertificateValidator(
+            List.of(bastionUserCa.publicKey()),
+            CertificateValidator.DEFAULT_CLOCK_SKEW,
+            new RevocationList(dir.resolve("data")),
+            Clock.fixed(NOW.plus(Duration.ofMinutes(61)), ZoneOffset.UTC));
+    assertEquals(Refusal.EXPIRED, later.recheck(user).orElseThrow().reason());
+
+    new RevocationList(dir.resolve("data")).add(Revocation.serial(777, NOW));
+    assertEquals(Refusal.REVOKED_SERIAL, validator.recheck(user).orElseThrow().reason());
   }
 
   @Test
