@@ -47,6 +47,7 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   private IoOutputStream err;
   private ExitCallback exitCallback;
   private volatile ProxiedSession session;
+  private volatile String terminatedFor;
 
   SessionCommand(
       ProxyChannelSession channel, SessionServices services, SessionKind kind, String commandLine) {
@@ -83,7 +84,8 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
 
   /** The connection ends (certificate revoked or expired): a proxied session is told why. */
   void terminate(String reason) {
-    ProxiedSession s = session;
+    terminatedFor = reason;
+    ProxiedSession s = session; // or dispatch, which sets it, then reads terminatedFor
     if (s != null) {
       s.terminate(reason);
     }
@@ -129,6 +131,10 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
             services,
             ahead);
     session.start();
+    String ended = terminatedFor;
+    if (ended != null) {
+      session.terminate(ended); // the connection ended while this session was being set up
+    }
   }
 
   private void refuseSession(CertifiedUser user, String code, String message) {
