@@ -7,6 +7,7 @@ import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
+import dev.bastion.audit.AuditSocket;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -22,6 +23,7 @@ import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
+import dev.bastion.server.PrivateDataDirectory;
 import dev.bastion.upstream.UpstreamConnector;
 import dev.bastion.viewer.ViewerBackend;
 import dev.bastion.web.LoginTokens;
@@ -60,6 +62,7 @@ public final class BastionServer implements AutoCloseable {
   private final Clock clock;
   private final SessionRecorder recorder;
   private volatile WebServer web;
+  private AuditSocket socket;
   private LoginTokens loginTokens;
 
   private BastionServer(
@@ -110,6 +113,7 @@ public final class BastionServer implements AutoCloseable {
           dataDir,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
+    PrivateDataDirectory.check(dataDir);
     CaKeyStore cas = new CaKeyStore(dataDir);
     List<CaKind> created = cas.init();
     if (!created.isEmpty()) {
@@ -201,6 +205,17 @@ public final class BastionServer implements AutoCloseable {
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
+    AuditSocket socket;
+    try {
+      socket = AuditSocket.open(dataDir, new AuditReader(database), audit);
+    } catch (IOException e) {
+      web.close();
+      gateway.close();
+      upstream.close();
+      recorder.close();
+      audit.close();
+      throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
+    }
     audit.record(
         new AuditEvent(
             clock.instant(),
@@ -222,6 +237,7 @@ public final class BastionServer implements AutoCloseable {
         new BastionServer(
             config, cas, database, audit, upstream, live, gateway, revocations, recorder, clock);
     server.web = web;
+    server.socket = socket;
     server.loginTokens = loginTokens;
     return server;
   }
@@ -303,6 +319,7 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
+    socket.close();
     audit.record(
         new AuditEvent(
             clock.instant(),
