@@ -136,6 +136,13 @@ class LocalUserAccessTest {
               () -> st.executeQuery("SELECT FILE_READ('" + data.resolve("secret") + "')"));
       assertTrue(e.getMessage().contains("Admin rights"), e.getMessage());
       assertThrows(SQLException.class, () -> st.execute("DROP TABLE events"));
+      try (var rs =
+          st.executeQuery(
+              "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+                  + " WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+        assertTrue(rs.next());
+        assertEquals("0", rs.getString(1), "every commit reaches the file at once");
+      }
       assertEquals(1, new AuditReader(database).events(null, null, 10).size());
     }
   }
