@@ -51,10 +51,12 @@ CFG
 java ${BASTION_BENCH_JVM_OPTS:-} -jar "$jar" serve --data-dir "$data" > "$work/bastion.log" 2>&1 & pids+=($!)
 bastion_pid=$!
 wait_port "$bastion_port"
-# The same bastion without recording (a benchmark-only switch), sharing the data directory.
+# The same bastion without recording (a benchmark-only switch), with the same CAs in a data
+# directory of its own (one process holds an audit database).
 sed -e "s/listen: 127.0.0.1:$bastion_port/listen: 127.0.0.1:$norec_port/" \
     -e "s/listen: 127.0.0.1:$web_port/listen: 127.0.0.1:$norec_web_port/" "$data/bastion.yaml" > "$work/norec.yaml"
-java ${BASTION_BENCH_JVM_OPTS:-} -Dbastion.recording=off -jar "$jar" serve --data-dir "$data" --config "$work/norec.yaml" \
+mkdir -m 700 "$work/norec-data" && cp -a "$data/ca" "$work/norec-data/"
+java ${BASTION_BENCH_JVM_OPTS:-} -Dbastion.recording=off -jar "$jar" serve --data-dir "$work/norec-data" --config "$work/norec.yaml" \
   > "$work/norec.log" 2>&1 & pids+=($!)
 norec_pid=$!
 wait_port "$norec_port"

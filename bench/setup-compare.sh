@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Connection setup only, several builds of the bastion side by side with an OpenSSH ProxyJump host:
-# one target sshd, one jump sshd, one bastion per jar (all on one data directory). Each iteration
-# times one "ssh HOST true" per path, in rotating order, so that load from other work on the
-# machine hits every path alike; prints medians and the median of the per-iteration ratios.
+# one target sshd, one jump sshd, one bastion per jar (each with its own data directory, all with
+# the same CAs). Each iteration times one "ssh HOST true" per path, in rotating order, so that
+# load from other work on the machine hits every path alike; prints medians and the median of the
+# per-iteration ratios.
 #
 #   bench/setup-compare.sh NEW_WORK_DIR ITERATIONS 1 NAME=JAR [NAME=JAR ...]
 #   e.g. bench/setup-compare.sh /tmp/cmp 40 1 before=/tmp/before.jar after=bastion/target/bastion.jar
@@ -60,7 +61,9 @@ roles:
     targets: ["*"]
     logins: [$login]
 CFG
-  java ${JVM_OPTS:-} -jar "$jar" serve --data-dir "$data" --config "$work/$name.yaml" > "$work/$name.log" 2>&1 & pids+=($!)
+  # Each bastion holds its own audit database; all share the CAs.
+  mkdir -m 700 "$work/$name-data" && cp -a "$data/ca" "$work/$name-data/"
+  java ${JVM_OPTS:-} -jar "$jar" serve --data-dir "$work/$name-data" --config "$work/$name.yaml" > "$work/$name.log" 2>&1 & pids+=($!)
   wait_port "$port"
   echo "@cert-authority [127.0.0.1]:$port $(cat "$data/ca/host_ca.pub")" >> "$work/known_hosts"
   cat >> "$work/ssh_config" <<CFG

@@ -7,6 +7,7 @@ import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
+import dev.bastion.audit.AuditSocket;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -23,6 +24,7 @@ import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
+import dev.bastion.server.PrivateDataDirectory;
 import dev.bastion.upstream.UpstreamConnector;
 import dev.bastion.viewer.ViewerBackend;
 import dev.bastion.web.LoginTokens;
@@ -62,6 +64,7 @@ public final class BastionServer implements AutoCloseable {
   private final Clock clock;
   private final SessionRecorder recorder;
   private volatile WebServer web;
+  private AuditSocket socket;
   private LoginTokens loginTokens;
 
   private BastionServer(
@@ -114,6 +117,7 @@ public final class BastionServer implements AutoCloseable {
           dataDir,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
+    PrivateDataDirectory.check(dataDir);
     CaKeyStore cas = new CaKeyStore(dataDir);
     List<CaKind> created = cas.init();
     if (!created.isEmpty()) {
@@ -213,6 +217,17 @@ public final class BastionServer implements AutoCloseable {
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
+    AuditSocket socket;
+    try {
+      socket = AuditSocket.open(dataDir, new AuditReader(database), audit);
+    } catch (IOException e) {
+      web.close();
+      gateway.close();
+      upstream.close();
+      recorder.close();
+      audit.close();
+      throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
+    }
     audit.record(
         new AuditEvent(
             clock.instant(),
@@ -244,6 +259,7 @@ public final class BastionServer implements AutoCloseable {
             recorder,
             clock);
     server.web = web;
+    server.socket = socket;
     server.loginTokens = loginTokens;
     return server;
   }
@@ -326,6 +342,7 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
+    socket.close();
     audit.record(
         new AuditEvent(
             clock.instant(),

@@ -1,48 +1,143 @@
 package dev.bastion.audit;
 
+import dev.bastion.recorder.OwnerOnly;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
 import org.flywaydb.core.Flyway;
+import org.h2.api.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded H2 database {@code <data-dir>/audit.mv.db}, its schema kept by Flyway migrations.
- * {@code AUTO_SERVER} lets {@code bastion sessions} and {@code bastion audit} read it while the
- * server holds it open.
+ * Nothing listens: no H2 server, so only this process opens it ({@code bastion sessions} and {@code
+ * bastion audit} ask a running bastion through {@link AuditSocket}). Its password is random, kept
+ * in {@code audit.password} (0600); databases made with the former empty password get it on open.
+ * The schema belongs to the user {@code bastion}; the bastion itself reads and writes as {@code
+ * bastion_app}, which may select, insert, update and delete rows and nothing else (no file
+ * functions, no Java aliases, no settings).
  */
 public final class AuditDatabase {
-  private final String url;
+  private static final Logger LOG = LoggerFactory.getLogger(AuditDatabase.class);
+  static final String OWNER = "bastion";
+  static final String APP = "bastion_app";
 
-  private AuditDatabase(String url) {
+  private final String url;
+  private final String password;
+
+  private AuditDatabase(String url, String password) {
     this.url = url;
+    this.password = password;
   }
 
   /** Opens (creating if needed) and migrates the database in the data directory. */
   public static AuditDatabase open(Path dataDir) {
-    // WRITE_DELAY=0: every commit reaches the file at once, so a killed bastion loses no audit row.
+    // DB_CLOSE_ON_EXIT=FALSE: the bastion closes it itself, after its last audit row at shutdown.
     String url =
-        "jdbc:h2:file:"
-            + dataDir.toAbsolutePath().resolve("audit")
-            + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+        "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("audit") + ";DB_CLOSE_ON_EXIT=FALSE";
     try {
-      Flyway.configure()
-          .dataSource(url, "bastion", "")
-          .locations("classpath:db/migration")
-          .load()
-          .migrate();
-    } catch (RuntimeException e) {
+      // The former AUTO_SERVER's address and key; nothing reads it any more.
+      Files.deleteIfExists(dataDir.resolve("audit.lock.db"));
+      String password = password(passwordFile(dataDir));
+      try (Connection owner = ownerConnection(url, password, passwordFile(dataDir));
+          Statement st = owner.createStatement()) {
+        // Every commit reaches the file at once, so a killed bastion loses no audit row.
+        st.execute("SET WRITE_DELAY 0");
+        st.execute("CREATE USER IF NOT EXISTS " + APP + " PASSWORD '" + password + "'");
+        st.execute("ALTER USER " + APP + " SET PASSWORD '" + password + "'");
+        st.execute("ALTER USER " + APP + " ADMIN FALSE");
+        Flyway.configure()
+            .dataSource(url, OWNER, password)
+            .locations("classpath:db/migration")
+            .load()
+            .migrate();
+        st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA PUBLIC TO " + APP);
+      }
+      ownerOnly(dataDir);
+      return new AuditDatabase(url, password);
+    } catch (RuntimeException | SQLException | IOException e) {
       throw new AuditException(
           "cannot open the audit database in " + dataDir + ": " + rootMessage(e), e);
     }
-    return new AuditDatabase(url);
   }
 
   public Connection connect() {
     try {
-      return DriverManager.getConnection(url, "bastion", "");
+      return DriverManager.getConnection(url, APP, password);
     } catch (SQLException e) {
       throw new AuditException("cannot connect to the audit database: " + e.getMessage(), e);
+    }
+  }
+
+  static Path passwordFile(Path dataDir) {
+    return dataDir.resolve("audit.password");
+  }
+
+  /** The database password, made (0600) on first use. */
+  private static String password(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      byte[] random = new byte[32];
+      new SecureRandom().nextBytes(random);
+      String made = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+      Path tmp = Files.createTempFile(file.getParent(), ".audit.password", ".tmp", OwnerOnly.FILE);
+      try {
+        Files.writeString(tmp, made + "\n", StandardCharsets.US_ASCII);
+        Files.createLink(file, tmp); // whole or not at all, and never over an existing one
+        return made;
+      } catch (FileAlreadyExistsException raced) {
+        // another process made it first: use theirs
+      } finally {
+        Files.delete(tmp);
+      }
+    }
+    String password = Files.readString(file, StandardCharsets.US_ASCII).strip();
+    if (!password.matches("[A-Za-z0-9_-]{16,}")) {
+      throw new IOException(file + " does not hold a database password");
+    }
+    return password;
+  }
+
+  /** The schema owner's connection; a database still on the former empty password gets it now. */
+  private static Connection ownerConnection(String url, String password, Path file)
+      throws SQLException {
+    try {
+      return DriverManager.getConnection(url, OWNER, password);
+    } catch (SQLException e) {
+      if (e.getErrorCode() != ErrorCode.WRONG_USER_OR_PASSWORD) {
+        throw e;
+      }
+      Connection owner;
+      try {
+        owner = DriverManager.getConnection(url, OWNER, "");
+      } catch (SQLException again) {
+        throw new AuditException(
+            "it does not accept the password in " + file + " (restore that file from a backup)");
+      }
+      try (Statement st = owner.createStatement()) {
+        st.execute("ALTER USER " + OWNER + " SET PASSWORD '" + password + "'");
+      }
+      LOG.info("the audit database's empty password was replaced by the one in {}", file);
+      return owner;
+    }
+  }
+
+  /** H2 creates its files with the process umask; they are the bastion's alone. */
+  private static void ownerOnly(Path dataDir) throws IOException {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dataDir, "audit.*")) {
+      for (Path file : files) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      }
     }
   }
 

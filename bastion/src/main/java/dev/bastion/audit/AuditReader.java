@@ -11,14 +11,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Queries for {@code bastion sessions}, {@code bastion audit} and the web viewer. */
-public final class AuditReader {
+public final class AuditReader implements AuditAccess {
   private final AuditDatabase database;
 
   public AuditReader(AuditDatabase database) {
     this.database = database;
   }
 
-  /** Sessions, newest first; only live ones if asked. */
+  @Override
   public List<SessionRecord> sessions(boolean liveOnly, int limit) {
     return query(liveOnly ? "WHERE state = 'live'" : "", null, limit);
   }
@@ -78,7 +78,7 @@ public final class AuditReader {
     }
   }
 
-  /** Events in time order, optionally since a time and for one identity. */
+  @Override
   public List<AuditEvent> events(Instant since, String identity, int limit) {
     StringBuilder sql =
         new StringBuilder(
@@ -121,6 +121,13 @@ public final class AuditReader {
       return out;
     } catch (SQLException e) {
       throw new AuditException("cannot read audit events: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void recordReplay(AuditEvent replayed) {
+    try (AuditLog audit = new AuditLog(database)) {
+      audit.record(replayed).join();
     }
   }
 

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bastion.audit.AuditAccess;
 import dev.bastion.audit.AuditDatabase;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditReader;
+import dev.bastion.audit.AuditSocketClient;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.keys.TimeSpans;
 import java.nio.file.Files;
@@ -24,7 +26,12 @@ import picocli.CommandLine.Option;
 final class AuditCommands {
   private AuditCommands() {}
 
-  static AuditReader reader(java.nio.file.Path dataDir) {
+  /** The running bastion's audit log through its socket, else the database itself. */
+  static AuditAccess reader(java.nio.file.Path dataDir) {
+    java.util.Optional<AuditAccess> running = AuditSocketClient.connect(dataDir);
+    if (running.isPresent()) {
+      return running.get();
+    }
     if (!Files.exists(dataDir.resolve("audit.mv.db"))) {
       throw new CommandFailedException(
           "no audit database in " + dataDir + " (has 'bastion serve' run with this --data-dir?)");

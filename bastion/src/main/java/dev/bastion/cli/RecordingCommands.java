@@ -2,8 +2,6 @@ package dev.bastion.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bastion.audit.AuditDatabase;
-import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.recorder.RecordingCheck;
 import dev.bastion.recorder.RecordingKey;
@@ -54,8 +52,7 @@ final class RecordingCommands {
       PublicKey key = RecordingKey.publicKey(keyFile);
       Map<String, SessionRecord> sessions = new LinkedHashMap<>();
       if (Files.exists(dataDir().resolve("audit.mv.db"))) {
-        for (SessionRecord s :
-            new AuditReader(AuditDatabase.open(dataDir())).sessions(false, Integer.MAX_VALUE)) {
+        for (SessionRecord s : AuditCommands.reader(dataDir()).sessions(false, Integer.MAX_VALUE)) {
           if (s.recordingPath() != null) {
             sessions.put(s.id(), s);
           }
@@ -127,23 +124,19 @@ final class RecordingCommands {
       }
       String name = file.getFileName().toString();
       String sessionId = name.endsWith(".cast") ? name.substring(0, name.length() - 5) : null;
-      try (dev.bastion.audit.AuditLog audit =
-          new dev.bastion.audit.AuditLog(AuditDatabase.open(dataDir()))) {
-        audit
-            .record(
-                new dev.bastion.audit.AuditEvent(
-                    java.time.Instant.now(),
-                    dev.bastion.audit.AuditKind.RECORDING_REPLAYED,
-                    "os-user:" + System.getProperty("user.name"),
-                    null,
-                    null,
-                    sessionId,
-                    null,
-                    null,
-                    "cli",
-                    "bastion play " + file))
-            .join();
-      }
+      AuditCommands.reader(dataDir())
+          .recordReplay(
+              new dev.bastion.audit.AuditEvent(
+                  java.time.Instant.now(),
+                  dev.bastion.audit.AuditKind.RECORDING_REPLAYED,
+                  "os-user:" + System.getProperty("user.name"),
+                  null,
+                  null,
+                  sessionId,
+                  null,
+                  null,
+                  "cli",
+                  "bastion play " + file));
     }
 
     @Parameters(paramLabel = "FILE|SESSION_ID", description = "A .cast file or a session id.")
@@ -173,13 +166,11 @@ final class RecordingCommands {
               which + " is neither a file nor a session in " + dataDir());
         }
         file =
-            new AuditReader(AuditDatabase.open(dataDir()))
-                .sessions(false, Integer.MAX_VALUE).stream()
-                    .filter(s -> s.id().equals(which) && s.recordingPath() != null)
-                    .map(s -> dataDir().resolve(s.recordingPath()))
-                    .findFirst()
-                    .orElseThrow(
-                        () -> new CommandFailedException("no recording for session " + which));
+            AuditCommands.reader(dataDir()).sessions(false, Integer.MAX_VALUE).stream()
+                .filter(s -> s.id().equals(which) && s.recordingPath() != null)
+                .map(s -> dataDir().resolve(s.recordingPath()))
+                .findFirst()
+                .orElseThrow(() -> new CommandFailedException("no recording for session " + which));
       }
       auditReplay(file);
       ObjectMapper json = new ObjectMapper();

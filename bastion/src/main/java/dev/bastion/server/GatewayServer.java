@@ -73,7 +73,6 @@ public final class GatewayServer implements AutoCloseable {
     server.setCommandFactory(null);
     server.setSubsystemFactories(List.of());
 
-    CoreModuleProperties.SERVER_IDENTIFICATION.set(server, "bastion");
     CoreModuleProperties.TCP_NODELAY.set(server, true);
     CoreModuleProperties.WINDOW_SIZE.set(server, (long) ProxyTuning.WINDOW_SIZE);
     CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 10);

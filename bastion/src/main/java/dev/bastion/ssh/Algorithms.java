@@ -5,9 +5,11 @@ import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.mac.BuiltinMacs;
 import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 
@@ -16,7 +18,10 @@ import org.apache.sshd.server.SshServer;
  * The client's preference decides, and OpenSSH clients prefer chacha20-poly1305, then AES-CTR with
  * HMAC, both several times the CPU of AES-GCM in Java (docs/BENCHMARKS.md). So the bastion offers
  * engineers AES-GCM only (OpenSSH 6.2+, PuTTY 0.76+), and offers targets AES-GCM first with AES-CTR
- * as fallback. Strict KEX (the Terrapin fix) is negotiated by MINA itself.
+ * as fallback. Strict KEX (the Terrapin fix) is negotiated by MINA itself. Engineers get no NIST
+ * ECDH curves (ssh-audit fails them); MACs are encrypt-then-MAC only, compression only after login
+ * ({@code zlib@openssh.com}), and both legs announce themselves as {@code SSH-2.0-bastion}, without
+ * the library and its version.
  */
 public final class Algorithms {
   private Algorithms() {}
@@ -32,14 +37,29 @@ public final class Algorithms {
           BuiltinCiphers.aes192ctr,
           BuiltinCiphers.aes256ctr);
 
-  static final List<BuiltinMacs> MACS =
-      List.of(
-          BuiltinMacs.hmacsha256etm,
-          BuiltinMacs.hmacsha512etm,
-          BuiltinMacs.hmacsha256,
-          BuiltinMacs.hmacsha512);
+  /** The software version both legs announce: {@code SSH-2.0-bastion}. */
+  static final String IDENTIFICATION = "bastion";
 
-  static final List<BuiltinDHFactories> KEX =
+  static final List<BuiltinMacs> MACS =
+      List.of(BuiltinMacs.hmacsha256etm, BuiltinMacs.hmacsha512etm);
+
+  static final List<BuiltinCompressions> COMPRESSIONS =
+      List.of(BuiltinCompressions.none, BuiltinCompressions.delayedZlib);
+
+  /** Key exchanges engineers' clients may use: no NIST curves. */
+  static final List<BuiltinDHFactories> SERVER_KEX =
+      List.of(
+          BuiltinDHFactories.mlkem768x25519,
+          BuiltinDHFactories.sntrup761x25519,
+          BuiltinDHFactories.sntrup761x25519_openssh,
+          BuiltinDHFactories.curve25519,
+          BuiltinDHFactories.curve25519_libssh,
+          BuiltinDHFactories.dhg16_512,
+          BuiltinDHFactories.dhg18_512,
+          BuiltinDHFactories.dhg14_256);
+
+  /** Key exchanges offered to targets; NIST curves kept for targets without curve25519. */
+  static final List<BuiltinDHFactories> CLIENT_KEX =
       List.of(
           BuiltinDHFactories.mlkem768x25519,
           BuiltinDHFactories.sntrup761x25519,
@@ -74,8 +94,10 @@ public final class Algorithms {
     server.setCipherFactories(supported(SERVER_CIPHERS));
     server.setMacFactories(supported(MACS));
     server.setSignatureFactories(supported(SIGNATURES));
+    server.setCompressionFactories(supported(COMPRESSIONS));
     server.setKeyExchangeFactories(
-        NamedFactory.setUpTransformedFactories(false, KEX, ServerBuilder.DH2KEX));
+        NamedFactory.setUpTransformedFactories(false, SERVER_KEX, ServerBuilder.DH2KEX));
+    CoreModuleProperties.SERVER_IDENTIFICATION.set(server, IDENTIFICATION);
   }
 
   /** The algorithms the bastion offers targets. */
@@ -83,8 +105,10 @@ public final class Algorithms {
     client.setCipherFactories(supported(CLIENT_CIPHERS));
     client.setMacFactories(supported(MACS));
     client.setSignatureFactories(supported(SIGNATURES));
+    client.setCompressionFactories(supported(COMPRESSIONS));
     client.setKeyExchangeFactories(
-        NamedFactory.setUpTransformedFactories(false, KEX, ClientBuilder.DH2KEX));
+        NamedFactory.setUpTransformedFactories(false, CLIENT_KEX, ClientBuilder.DH2KEX));
+    CoreModuleProperties.CLIENT_IDENTIFICATION.set(client, IDENTIFICATION);
   }
 
   /** The factories this JVM supports, in our order of preference. */

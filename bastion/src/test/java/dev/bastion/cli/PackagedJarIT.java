@@ -50,6 +50,25 @@ class PackagedJarIT {
   }
 
   @Test
+  void wrapperAlwaysRunsJavaWithExitOnOutOfMemoryErrorAndHonoursJavaOpts() {
+    // A JVM that ran out of memory must exit so that its supervisor restarts it (issue 11, #3);
+    // JAVA_OPTS is passed on (here it makes the JVM print its final flag values).
+    CommandResult run =
+        ExternalCommand.of(WRAPPER.toString(), "--version")
+            .env("JAVA_OPTS", "-XX:+PrintFlagsFinal -Xmx96m")
+            .run()
+            .orThrow();
+    assertTrue(
+        run.stdout()
+            .lines()
+            .anyMatch(l -> l.matches("\\s*bool ExitOnOutOfMemoryError\\s+= true.*")),
+        run.stdout().lines().filter(l -> l.contains("OutOfMemory")).toList().toString());
+    assertTrue(
+        run.stdout().lines().anyMatch(l -> l.matches("\\s*size_t MaxHeapSize\\s+= 100663296.*")),
+        "JAVA_OPTS -Xmx96m was not passed on");
+  }
+
+  @Test
   void demoPrintsAnSshLineThatWorksAndStopsCleanlyOnSigterm() throws Exception {
     Path data = dir.resolve("demo-data");
     int port = dev.bastion.testsupport.OpenSshServer.freePort();

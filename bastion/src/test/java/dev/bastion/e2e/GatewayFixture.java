@@ -65,7 +65,7 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   /** As {@link #start(Path, String, String)}, holding session setup steps with {@code hold}. */
-  static GatewayFixture start(
+  public static GatewayFixture start(
       Path dir, String extraTargetsYaml, String extraTopLevelYaml, SetupHold hold)
       throws Exception {
     return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC());

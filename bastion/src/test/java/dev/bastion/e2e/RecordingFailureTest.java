@@ -77,8 +77,12 @@ class RecordingFailureTest {
     Assumptions.assumeTrue(
         "root".equals(System.getProperty("user.name")),
         "filling a disk needs a small filesystem, and mounting one needs root (CI runs as root)");
-    Files.createDirectories(at);
-    ExternalCommand.of("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", at.toString())
+    // The bastion refuses a data directory that group or others may open.
+    Files.createDirectories(
+        at,
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    ExternalCommand.of("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", at.toString())
         .run()
         .orThrow();
     return at;

@@ -9,19 +9,23 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.time.Instant;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Revoked serials and identities, kept in {@code <data-dir>/revoked}: one tab-separated line each,
- * {@code kind, revoked-at, value}, appended and fsynced. Lookups re-read the file when it changed,
- * so a revocation made by {@code bastion cert revoke} applies to the next login of a running
- * server. A damaged file is an error, never an empty list.
+ * Revoked serials and identities, kept in {@code <data-dir>/revoked} (mode 0600): one tab-separated
+ * line each, {@code kind, revoked-at, value}, appended and fsynced. An identity with a control
+ * character (a tab, a line break) or a {@code %} is written as kind {@code identity-escaped} with
+ * those characters as {@code %XX} (UTF-8), so any identity can be revoked and read back exactly;
+ * files written before keep their meaning. Lookups re-read the file when it changed, so a
+ * revocation made by {@code bastion cert revoke} applies to the next login of a running server. A
+ * damaged file is an error, never an empty list.
  */
 public final class RevocationList {
   private final Path file;
@@ -63,9 +67,8 @@ public final class RevocationList {
   /** Adds a revocation; returns false when the same serial or identity was already revoked. */
   public synchronized boolean add(Revocation revocation) {
     String value = revocation.value();
-    if (value.isEmpty() || value.chars().anyMatch(c -> c == '\t' || c == '\n' || c == '\r')) {
-      throw new IllegalArgumentException(
-          "cannot revoke an empty value or one with tabs or line breaks");
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("cannot revoke an empty value");
     }
     refresh();
     for (Revocation r : snapshot.entries()) {
@@ -73,15 +76,15 @@ public final class RevocationList {
         return false;
       }
     }
-    String line = revocation.kind().token() + "\t" + revocation.revokedAt() + "\t" + value + "\n";
+    String line = RevocationLine.format(revocation);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       try (FileChannel out =
           FileChannel.open(
               file,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.APPEND,
-              StandardOpenOption.WRITE)) {
+              Set.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
         out.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
         out.force(true);
       }
@@ -125,19 +128,10 @@ public final class RevocationList {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
-      String[] parts = line.split("\t", 3);
-      if (parts.length != 3) {
-        throw damaged(i, "expected kind, time and value separated by tabs");
-      }
-      Revocation.Kind kind;
       try {
-        kind = Revocation.Kind.valueOf(parts[0].toUpperCase(java.util.Locale.ROOT));
-        Instant at = Instant.parse(parts[1]);
-        if (kind == Revocation.Kind.SERIAL) {
-          Long.parseUnsignedLong(parts[2]);
-        }
-        if (seen.putIfAbsent(kind + "\t" + parts[2], true) == null) {
-          entries.add(new Revocation(kind, parts[2], at));
+        Revocation r = RevocationLine.parse(line);
+        if (seen.putIfAbsent(r.kind() + "\t" + r.value(), true) == null) {
+          entries.add(r);
         }
       } catch (IllegalArgumentException | DateTimeParseException e) {
         throw damaged(i, e.getMessage());

@@ -59,10 +59,45 @@ class RevocationListTest {
   }
 
   @Test
-  void identitiesWithLineBreaksCannotBeWrittenIntoTheList() {
+  void anyIdentityCanBeRevokedAndIsReadBackExactly() {
+    // Certificates from other trusted CAs may carry tabs, line breaks or % in their key id; each
+    // must be revocable by identity without forging or damaging another line (issue 11, #10).
+    java.util.List<String> identities =
+        java.util.List.of(
+            "alice\tadmin", "a\nserial\t2026-11-21T12:00:00Z\t5", "100%\r", "%41", "tab\t%09 é");
     RevocationList list = new RevocationList(dataDir);
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> list.add(Revocation.identity("a\nserial", Instant.now())));
+    for (String identity : identities) {
+      assertTrue(list.add(Revocation.identity(identity, Instant.now())), identity);
+      assertFalse(list.add(Revocation.identity(identity, Instant.now())), identity);
+    }
+    RevocationList server = new RevocationList(dataDir);
+    for (String identity : identities) {
+      assertEquals(identity, server.find(1, identity).orElseThrow().value());
+    }
+    assertTrue(server.find(5, "alice").isEmpty(), "no serial 5 revocation was forged");
+    assertTrue(server.find(1, "A").isEmpty());
+    assertTrue(server.find(1, "alice").isEmpty());
+    assertEquals(identities.size(), server.entries().size());
+  }
+
+  @Test
+  void listsWrittenInTheFormerFormatKeepTheirMeaning() throws Exception {
+    Files.writeString(
+        dataDir.resolve("revoked"),
+        "serial\t2026-11-21T12:00:00Z\t42\nidentity\t2026-11-21T12:01:00Z\tbob%41 x\n");
+    RevocationList list = new RevocationList(dataDir);
+    assertTrue(list.find(42, "x").isPresent());
+    assertEquals("bob%41 x", list.find(1, "bob%41 x").orElseThrow().value());
+    assertTrue(list.add(Revocation.identity("carol", Instant.now())));
+    assertEquals(3, new RevocationList(dataDir).entries().size());
+  }
+
+  @Test
+  void theListIsReadableByTheBastionsUserOnly() throws Exception {
+    new RevocationList(dataDir).add(Revocation.serial(1, Instant.now()));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(dataDir.resolve("revoked"))));
   }
 }

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -29,17 +28,16 @@ public final class RecordingKey {
     Path pub = caDir.resolve("recording_key.pub");
     try {
       if (!Files.exists(priv)) {
-        Files.createDirectories(caDir);
+        OwnerOnly.createDirectories(caDir);
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Files.writeString(
             pub, pem("PUBLIC KEY", pair.getPublic().getEncoded()), StandardCharsets.US_ASCII);
+        Files.createFile(priv, OwnerOnly.FILE);
         Files.writeString(
             priv,
             pem("PRIVATE KEY", pair.getPrivate().getEncoded()),
             StandardCharsets.US_ASCII,
-            StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE);
-        Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-------"));
         return pair;
       }
       KeyFactory factory = KeyFactory.getInstance("Ed25519");

@@ -99,9 +99,18 @@ public record Seal(
   public void writeBeside(Path cast) throws IOException {
     Path target = sealFileOf(cast);
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    Files.write(tmp, JSON.writeValueAsBytes(this));
+    Files.deleteIfExists(tmp);
     try (var channel =
-        java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        java.nio.channels.FileChannel.open(
+            tmp,
+            java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE),
+            OwnerOnly.FILE)) {
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(this));
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
       channel.force(true);
     }
     Files.move(

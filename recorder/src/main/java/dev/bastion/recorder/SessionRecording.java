@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -87,13 +86,15 @@ public final class SessionRecording {
   public static SessionRecording create(
       String sessionId, Path file, RecordingHeader header, LineListener listener) {
     try {
-      Files.createDirectories(file.getParent());
+      OwnerOnly.createDirectories(file.getParent());
       FileChannel channel =
           FileChannel.open(
               file,
-              StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.APPEND);
+              java.util.Set.of(
+                  StandardOpenOption.CREATE_NEW,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.APPEND),
+              OwnerOnly.FILE);
       SessionRecording recording = new SessionRecording(sessionId, file, channel, listener);
       recording.writeHeader(header);
       if (recording.failure != null) {

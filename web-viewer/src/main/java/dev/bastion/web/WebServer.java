@@ -85,6 +85,15 @@ public final class WebServer implements AutoCloseable {
       LiveStream live) {
     Router r = Router.router(vertx);
     r.route().handler(WebServer::securityHeaders);
+    if (settings.tls()) {
+      // Browsers that saw the viewer over TLS never try it over plain HTTP again for a year.
+      r.route()
+          .handler(
+              ctx -> {
+                ctx.response().putHeader("Strict-Transport-Security", "max-age=31536000");
+                ctx.next();
+              });
+    }
     r.get("/favicon.ico").handler(ctx -> ctx.response().setStatusCode(204).end());
     r.get("/login").handler(login::login);
     r.post("/logout").handler(login::logout);
