@@ -24,15 +24,15 @@ import java.util.List;
  * bastion's upstream CA, and an engineer's key with a certificate from the user CA. Tests drive it
  * with the real {@code ssh}, {@code scp} and {@code sftp}.
  */
-final class GatewayFixture implements AutoCloseable {
+public final class GatewayFixture implements AutoCloseable {
 
-  final Path dir;
-  final Path dataDir;
-  final String login;
-  final OpenSshServer target;
-  final BastionServer bastion;
-  final Path userKey;
-  final Path knownHosts;
+  public final Path dir;
+  public final Path dataDir;
+  public final String login;
+  public final OpenSshServer target;
+  public final BastionServer bastion;
+  public final Path userKey;
+  public final Path knownHosts;
 
   private GatewayFixture(
       Path dir,
@@ -52,20 +52,20 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /** Starts sshd and the bastion; {@code extraYaml} is appended to the generated configuration. */
-  static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
+  public static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
     return start(dir, extraTargetsYaml, "");
   }
 
   /**
    * As {@link #start(Path, String)}, with more top-level configuration (e.g. {@code recording:}).
    */
-  static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
+  public static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
       throws Exception {
     return start(dir, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE);
   }
 
   /** As {@link #start(Path, String, String)}, holding session setup steps with {@code hold}. */
-  static GatewayFixture start(
+  public static GatewayFixture start(
       Path dir, String extraTargetsYaml, String extraTopLevelYaml, SetupHold hold)
       throws Exception {
     OpenSsh.requireInstalled();
@@ -131,7 +131,7 @@ final class GatewayFixture implements AutoCloseable {
     return new GatewayFixture(dir, dataDir, login, target, bastion, userKey, knownHosts);
   }
 
-  static void issue(
+  public static void issue(
       CaKeyStore cas, Path key, String identity, List<String> principals, Duration ttl) {
     var cert =
         cas.load(CaKind.USER)
@@ -145,21 +145,21 @@ final class GatewayFixture implements AutoCloseable {
     OpenSsh.write(OpenSsh.cert(key), OpenSshKeys.toLine(cert, identity) + "\n");
   }
 
-  int port() {
+  public int port() {
     return bastion.sshPort();
   }
 
   /** {@code ssh} options every call uses: only our key, strict host checking with the host CA. */
-  List<String> sshOptions(Path key) {
+  public List<String> sshOptions(Path key) {
     return OpenSsh.clientOptions(key, knownHosts);
   }
 
   /** Runs the real ssh through the bastion as {@code user} with an optional remote command. */
-  CommandResult ssh(String user, String stdin, String... command) {
+  public CommandResult ssh(String user, String stdin, String... command) {
     return sshWith(userKey, user, stdin, command);
   }
 
-  CommandResult sshWith(Path key, String user, String stdin, String... command) {
+  public CommandResult sshWith(Path key, String user, String stdin, String... command) {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port())));
     cmd.addAll(sshOptions(key));
     cmd.add(user + "@127.0.0.1");
@@ -171,7 +171,7 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /** {@code LOGIN@web01}: the test account on the test sshd. */
-  String onTarget() {
+  public String onTarget() {
     return login + "@web01";
   }
 
