@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** One in-process run of the command line, with what it printed. */
-record CliRun(int exitCode, String stdout, String stderr) {
-  static CliRun of(Path dataDir, String... args) {
+public record CliRun(int exitCode, String stdout, String stderr) {
+  public static CliRun of(Path dataDir, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--data-dir");
     all.add(dataDir.toString());
@@ -24,7 +24,7 @@ record CliRun(int exitCode, String stdout, String stderr) {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
-  CliRun ok() {
+  public CliRun ok() {
     if (exitCode != 0) {
       throw new AssertionError("exit " + exitCode + "\nstdout: " + stdout + "\nstderr: " + stderr);
     }
