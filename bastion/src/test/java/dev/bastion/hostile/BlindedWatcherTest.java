@@ -86,12 +86,11 @@ class BlindedWatcherTest {
       terminal.await(seen -> seen.contains("huge-ready"));
       browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/");
       wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Watch"))).click();
-      wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".ap-term")));
-
-      terminal.resize(-1, -1); // 0xFFFFFFFF x 0xFFFFFFFF
-      terminal.type("after the resize\n");
-      terminal.await(seen -> seen.contains("target got: after the resize"));
       try {
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".ap-term")));
+        terminal.resize(-1, -1); // 0xFFFFFFFF x 0xFFFFFFFF
+        terminal.type("after the resize\n");
+        terminal.await(seen -> seen.contains("target got: after the resize"));
         wait.until(
             driver ->
                 driver
@@ -105,6 +104,7 @@ class BlindedWatcherTest {
             .logs()
             .get("browser")
             .forEach(entry -> System.out.println("browser console: " + entry));
+        System.out.println("player error: " + browser.findElement(By.id("player-error")).getText());
       }
       assertFalse(browser.findElement(By.id("player-error")).isDisplayed());
     }
