@@ -104,7 +104,11 @@ async function liveSessions() {
 // says so, and (live) tells the bastion, which stops counting this watcher as watching. Any
 // uncaught error on the page counts, since the player's own (a wasm trap included) surface as such.
 let playerFailed = null;
-window.addEventListener('error', (event) => playerFailed?.(event.error ?? event.message));
+window.addEventListener('error', (event) => {
+  // Chromium reports a resize that took two frames as an error; nothing failed.
+  if (String(event.message).startsWith('ResizeObserver loop')) return;
+  playerFailed?.(event.error ?? event.message);
+});
 window.addEventListener('unhandledrejection', (event) => playerFailed?.(event.reason));
 
 function player(source, options, onFailure = () => {}) {
