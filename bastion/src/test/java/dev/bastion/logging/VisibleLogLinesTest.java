@@ -19,8 +19,8 @@ class VisibleLogLinesTest {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     PatternLayout layout = new PatternLayout();
     layout.setContext(context);
-    layout.getInstanceConverterMap().put("vmsg", VisibleMessage.class.getName());
-    layout.getInstanceConverterMap().put("vex", VisibleThrowable.class.getName());
+    layout.getInstanceConverterMap().put("vmsg", VisibleMessage::new);
+    layout.getInstanceConverterMap().put("vex", VisibleThrowable::new);
     layout.setPattern("%level %vmsg%n%vex");
     layout.start();
     Logger logger = context.getLogger("test");
