@@ -6,15 +6,16 @@ import org.apache.sshd.common.channel.PtyMode;
 /**
  * The terminal the client asked for, forwarded to the target and recorded with its size held to
  * sane bounds. Sizes are unsigned 32-bit numbers on the wire (MINA hands them over as signed ints),
- * and a client may send anything: 0xFFFFFFFF columns would be recorded as -1 and a 65535-wide
+ * and a client may send anything: 0xFFFFFFFF columns would be recorded as -1, and a 65535-wide
  * terminal breaks the watchers' player, so an engineer could blind them. Columns and rows are held
- * to 1..{@link #MAX_COLUMNS} and 1..{@link #MAX_ROWS} (0, "not given" in RFC 4254, becomes 80x24);
- * pixel sizes to 0..{@link #MAX_PIXELS}.
+ * to 1..{@link #MAX_COLUMNS} and 1..{@link #MAX_ROWS} (0, "not given" in RFC 4254, becomes 80x24),
+ * pixel sizes to 0..{@link #MAX_PIXELS}. Why 500x300: at 1000x1000, output full of huge-count CSI
+ * sequences stalled the player in Chromium; at 500x300 it keeps up.
  */
 public record PtyRequest(
     String term, int columns, int rows, int width, int height, Map<PtyMode, Integer> modes) {
-  public static final int MAX_COLUMNS = 1000;
-  public static final int MAX_ROWS = 1000;
+  public static final int MAX_COLUMNS = 500;
+  public static final int MAX_ROWS = 300;
   public static final int MAX_PIXELS = 65535;
 
   public PtyRequest {

@@ -74,13 +74,17 @@ class BlindedWatcherTest {
     }
   }
 
+  /**
+   * A 65535x65535 terminal, a 0xFFFFFFFF resize, then output full of sequences with huge counts (a
+   * full-screen job for the player at the largest size): the live view still shows what follows.
+   */
   @Test
   void theLivePlayerKeepsShowingTheSessionAfterAHugeTerminalAndResize() throws Exception {
     WebDriverWait wait = HeadlessChromium.logIn(browser, gw, bobKey, "bob@example.com");
     try (HostileClient engineer = HostileClient.login(gw.port(), gw.onTarget(), gw.userKey)) {
       HostileClient.Terminal terminal =
           engineer.exec(
-              "echo huge-ready; while read line; do echo \"target got: $line\"; done",
+              "echo huge-ready; while read -r line; do printf \"$line\"; echo; echo printed; done",
               65535,
               65535);
       terminal.await(seen -> seen.contains("huge-ready"));
@@ -89,14 +93,31 @@ class BlindedWatcherTest {
       try {
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".ap-term")));
         terminal.resize(-1, -1); // 0xFFFFFFFF x 0xFFFFFFFF
-        terminal.type("after the resize\n");
-        terminal.await(seen -> seen.contains("target got: after the resize"));
+        List<String> sequences =
+            List.of(
+                "4294967295;4294967295H",
+                "99999999@",
+                "99999999L",
+                "99999999S",
+                "99999999T",
+                "1;99999999r",
+                "99999999X",
+                "99999999b",
+                "8;65535;65535t",
+                "?99999999h",
+                "99999999;99999999;99999999m",
+                "99999999P",
+                "99999999M",
+                "99999999G");
+        for (int i = 0; i < sequences.size(); i++) {
+          String marker = "sequence-" + i + "-done";
+          terminal.type("\\033[" + sequences.get(i) + marker + "\n");
+          terminal.await(seen -> seen.contains(marker));
+        }
+        terminal.type("\\033[0m\\033[2J\\033[Hafter the resize\n");
+        terminal.await(seen -> seen.contains("after the resize"));
         wait.until(
-            driver ->
-                driver
-                    .findElement(By.id("player"))
-                    .getText()
-                    .contains("target got: after the resize"));
+            driver -> driver.findElement(By.id("player")).getText().contains("after the resize"));
       } finally {
         HeadlessChromium.screenshot(browser, "hostile-1-huge-terminal");
         browser

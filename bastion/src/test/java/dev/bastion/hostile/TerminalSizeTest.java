@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An engineer cannot blind the watchers with a terminal size: whatever a pty request or a window
  * change says (uint32 on the wire, 0xFFFFFFFF included), the target and the recording (which the
- * watchers' player reads) get a size within 1..1000 columns and rows.
+ * watchers' player reads) get a size within 1..500 columns and 1..300 rows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TerminalSizeTest {
@@ -50,15 +50,15 @@ class TerminalSizeTest {
     String command = "stty size; while read line && [ \"$line\" != q ]; do stty size; done";
     try (HostileClient engineer = HostileClient.login(gw.port(), gw.onTarget(), gw.userKey)) {
       HostileClient.Terminal terminal = engineer.exec(command, 65535, 70000);
-      terminal.await(seen -> seen.contains("1000 1000"));
+      terminal.await(seen -> seen.contains("300 500"));
 
       terminal.resize(-1, 0); // 0xFFFFFFFF columns; 0 rows means "not given"
       // The window change and the typed line travel apart: type until the target reports it.
-      for (int i = 0; i < 100 && !terminal.seen().contains("24 1000"); i++) {
+      for (int i = 0; i < 100 && !terminal.seen().contains("24 500"); i++) {
         terminal.type("\n");
-        terminal.awaitWithin(seen -> seen.contains("24 1000"), 200);
+        terminal.awaitWithin(seen -> seen.contains("24 500"), 200);
       }
-      terminal.await(seen -> seen.contains("24 1000"));
+      terminal.await(seen -> seen.contains("24 500"));
       terminal.type("q\n");
       terminal.channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), HostileClient.TIMEOUT);
       assertTrue(
@@ -70,8 +70,8 @@ class TerminalSizeTest {
         Files.newBufferedReader(
             gw.dataDir.resolve(session.recordingPath()), StandardCharsets.UTF_8)) {
       JsonNode header = JSON.readTree(reader.readLine());
-      assertEquals(1000, header.get("width").asInt(), header.toString());
-      assertEquals(1000, header.get("height").asInt(), header.toString());
+      assertEquals(500, header.get("width").asInt(), header.toString());
+      assertEquals(300, header.get("height").asInt(), header.toString());
       List<String> resizes = new ArrayList<>();
       for (String line; (line = reader.readLine()) != null; ) {
         JsonNode event = JSON.readTree(line);
@@ -79,7 +79,7 @@ class TerminalSizeTest {
           resizes.add(event.get(2).asText());
         }
       }
-      assertEquals(List.of("1000x24"), resizes);
+      assertEquals(List.of("500x24"), resizes);
     }
   }
 
