@@ -100,10 +100,45 @@ async function liveSessions() {
   setInterval(() => refresh().catch(() => {}), 2000);
 }
 
-function player(source, options) {
+// A player that failed shows nothing more, so it must never look like a quiet session: the page
+// says so, and (live) tells the bastion, which stops counting this watcher as watching. Any
+// uncaught error on the page counts, since the player's own (a wasm trap included) surface as such.
+let playerFailed = null;
+window.addEventListener('error', (event) => {
+  // Chromium reports a resize that took two frames as an error; nothing failed.
+  if (String(event.message).startsWith('ResizeObserver loop')) return;
+  playerFailed?.(event.error ?? event.message);
+});
+window.addEventListener('unhandledrejection', (event) => playerFailed?.(event.reason));
+
+function player(source, options, onFailure = () => {}) {
   const el = $('#player');
   el.replaceChildren();
-  return AsciinemaPlayer.create(source, el, { fit: 'width', terminalFontSize: '14px', ...options });
+  const shown = $('#player-error');
+  shown.hidden = true;
+  let created = null;
+  let failed = false;
+  const fail = (error) => {
+    if (failed) return;
+    failed = true;
+    const message = String(error?.message ?? error ?? 'unknown error').slice(0, 200);
+    shown.textContent = `The player failed (${message}): it no longer shows the session. Reload the page to watch again.`;
+    shown.hidden = false;
+    try {
+      created?.dispose();
+    } catch (e) {
+      // already broken: what matters is that it is said and reported
+    }
+    onFailure(message);
+  };
+  playerFailed = fail;
+  try {
+    created = AsciinemaPlayer.create(source, el, { fit: 'width', terminalFontSize: '14px', ...options });
+    created.addEventListener('error', (event) => fail(event?.message ?? 'player error'));
+  } catch (error) {
+    fail(error);
+  }
+  return created;
 }
 
 async function liveSession(me) {
@@ -119,7 +154,10 @@ async function liveSession(me) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const watch = () => player(
     { driver: 'websocket', url: `${scheme}://${location.host}/api/sessions/${encodeURIComponent(id)}/live`, bufferTime: 0 },
-    { autoPlay: true });
+    { autoPlay: true },
+    (error) => api(`/api/sessions/${encodeURIComponent(id)}/player-failed`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error }),
+    }).catch(() => {}));
   const approver = Boolean(s.approval) && me.identity !== s.identity && me.roles.some((r) => s.approval.from.includes(r));
   if (s.approval) fourEyes(me, s, approver);
   if (approver && s.approval.state === 'waiting') {
@@ -141,11 +179,15 @@ async function liveSession(me) {
       const reason = $('#reason').value.trim();
       if (!reason) return;
       if (!window.confirm(`End ${s.identity}'s session on ${s.target}? They will see your name and reason.`)) return;
-      await api(`/api/sessions/${encodeURIComponent(id)}/terminate`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ reason }),
-      });
+      try {
+        await api(`/api/sessions/${encodeURIComponent(id)}/terminate`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ reason }),
+        });
+      } catch (error) {
+        return; // api() shows why
+      }
       status('Session ended.');
       form.hidden = true;
     });
@@ -180,9 +222,13 @@ function fourEyes(me, s, approver) {
     event.preventDefault();
     const reason = $('#decline-reason').value.trim();
     if (!reason) return;
-    await api(`/api/sessions/${encodeURIComponent(id)}/decline`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason }),
-    });
+    try {
+      await api(`/api/sessions/${encodeURIComponent(id)}/decline`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ reason }),
+      });
+    } catch (error) {
+      return; // api() shows why
+    }
     status('Request declined.');
     decline.hidden = true;
   });

@@ -31,7 +31,8 @@ public enum AuditKind {
   APPROVER_LEFT,
   WEB_LOGIN,
   WATCH_STARTED,
-  WATCH_ENDED;
+  WATCH_ENDED,
+  WATCH_FAILED;
 
   private final String code = name().toLowerCase(Locale.ROOT);
 

@@ -1,5 +1,6 @@
 package dev.bastion.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +12,7 @@ import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.AuditSocketClient;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.keys.TimeSpans;
+import dev.bastion.recorder.VisibleText;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,7 +41,10 @@ final class AuditCommands {
     return new AuditReader(AuditDatabase.open(dataDir));
   }
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** JSON for scripts, every control character escaped ({@link JsonEscapes}). */
+  static final ObjectMapper JSON =
+      new ObjectMapper(new JsonFactory().setCharacterEscapes(new JsonEscapes()))
+          .enable(SerializationFeature.INDENT_OUTPUT);
 
   @Command(
       name = "sessions",
@@ -108,13 +113,13 @@ final class AuditCommands {
                 "%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s@%s %s%n",
                 s.id(),
                 s.startedAt().toString().substring(0, 19) + "Z",
-                s.identity(),
+                VisibleText.escape(s.identity()),
                 s.kind(),
                 s.state(),
                 TimeSpans.describe(Duration.between(s.startedAt(), end)),
-                s.login(),
-                s.target(),
-                exit);
+                VisibleText.escape(s.login()),
+                VisibleText.escape(s.target()),
+                VisibleText.escape(exit));
       }
     }
   }
@@ -171,12 +176,12 @@ final class AuditCommands {
         append(line, "identity", e.identity());
         append(line, "from", e.sourceAddress());
         if (e.target() != null) {
-          line.append("  ").append(e.login()).append('@').append(e.target());
+          line.append("  ").append(VisibleText.escape(e.login() + "@" + e.target()));
         }
         append(line, "session", e.sessionId());
         append(line, "code", e.code());
         if (e.detail() != null) {
-          line.append("  -- ").append(e.detail());
+          line.append("  -- ").append(VisibleText.escape(e.detail()));
         }
         out().println(line);
       }
@@ -184,7 +189,7 @@ final class AuditCommands {
 
     private static void append(StringBuilder line, String name, String value) {
       if (value != null) {
-        line.append("  ").append(name).append('=').append(value);
+        line.append("  ").append(name).append('=').append(VisibleText.escape(value));
       }
     }
 

@@ -1,6 +1,7 @@
 package dev.bastion.cli;
 
 import dev.bastion.keys.KeyFileException;
+import dev.bastion.recorder.VisibleText;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -84,7 +85,7 @@ public final class BastionCommand {
     cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);
     cli.setParameterExceptionHandler(
         (ex, arguments) -> {
-          errWriter.println("bastion: " + ex.getMessage());
+          errWriter.println("bastion: " + VisibleText.escape(ex.getMessage()));
           CommandLine.UnmatchedArgumentException.printSuggestions(ex, errWriter);
           errWriter.println(
               "Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
@@ -101,10 +102,10 @@ public final class BastionCommand {
               || ex instanceof dev.bastion.audit.AuditException
               || ex instanceof java.io.IOException
               || ex instanceof IllegalArgumentException) {
-            errWriter.println("bastion: " + ex.getMessage());
+            errWriter.println("bastion: " + VisibleText.escape(ex.getMessage()));
             return EXIT_FAILED;
           }
-          errWriter.println("bastion: unexpected error: " + ex);
+          errWriter.println("bastion: unexpected error: " + VisibleText.escape(ex.toString()));
           ex.printStackTrace(errWriter);
           return EXIT_FAILED;
         });

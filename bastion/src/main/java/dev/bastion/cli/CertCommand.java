@@ -10,6 +10,7 @@ import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.keys.Revocation;
 import dev.bastion.keys.RevocationList;
 import dev.bastion.keys.TimeSpans;
+import dev.bastion.recorder.VisibleText;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -110,6 +111,8 @@ final class CertCommand {
 
     @Override
     protected void run() {
+      printable("--identity", identity);
+      principals.forEach(principal -> printable("--principals", principal));
       Duration longest = ConfigLoader.load(root().configFile()).ssh().maxCertificateLifetime();
       if (ttl.compareTo(longest) > 0) {
         throw new IllegalArgumentException(
@@ -194,6 +197,7 @@ final class CertCommand {
 
     @Override
     protected void run() {
+      hostnames.forEach(hostname -> printable("--hostnames", hostname));
       CertificateAuthority ca = new CaKeyStore(dataDir()).load(CaKind.HOST);
       CertificateRequest request =
           CertificateRequest.host(
@@ -223,7 +227,7 @@ final class CertCommand {
     @Override
     protected void run() {
       OpenSshCertificate cert = OpenSshKeys.readCertificate(file);
-      out().print(CertificateDescription.describe(file.toString(), cert));
+      out().print(CertificateDescription.describe(file.toString(), cert, VisibleText::escape));
       out().println("        Signed by: " + signer(cert));
       out()
           .println(
@@ -286,7 +290,9 @@ final class CertCommand {
       if (list.add(revocation)) {
         out()
             .println(
-                "revoked " + revocation.describe() + "; logins with it are refused from now on");
+                "revoked "
+                    + VisibleText.escape(revocation.describe())
+                    + "; logins with it are refused from now on");
       } else {
         Optional<Revocation> earlier =
             list.entries().stream()
@@ -294,7 +300,7 @@ final class CertCommand {
                 .findFirst();
         out()
             .println(
-                revocation.describe()
+                VisibleText.escape(revocation.describe())
                     + " was already revoked"
                     + earlier.map(r -> " at " + r.revokedAt()).orElse(""));
       }
@@ -315,8 +321,24 @@ final class CertCommand {
         out()
             .printf(
                 "%-24s %-9s %s%n",
-                r.revokedAt(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.value());
+                r.revokedAt(),
+                r.kind().name().toLowerCase(java.util.Locale.ROOT),
+                VisibleText.escape(r.value()));
       }
+    }
+  }
+
+  /**
+   * Refuses control characters in a name a certificate carries: it is shown in logs, audit rows and
+   * terminals, where a newline could forge a line and an escape sequence drive a terminal.
+   */
+  static void printable(String option, String value) {
+    if (VisibleText.hasControl(value)) {
+      throw new IllegalArgumentException(
+          option
+              + " \""
+              + VisibleText.escape(value)
+              + "\" holds control characters (shown escaped); use printable text");
     }
   }
 

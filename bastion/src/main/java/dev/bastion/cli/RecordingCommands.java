@@ -6,6 +6,7 @@ import dev.bastion.audit.SessionRecord;
 import dev.bastion.recorder.RecordingCheck;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recorder.RecordingStore;
+import dev.bastion.recorder.VisibleText;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -181,7 +182,7 @@ final class RecordingCommands {
             .getErr()
             .println(
                 "bastion: playing "
-                    + header.path("title").asText(file.toString())
+                    + VisibleText.escape(header.path("title").asText(file.toString()))
                     + " ("
                     + header.path("width").asInt()
                     + "x"

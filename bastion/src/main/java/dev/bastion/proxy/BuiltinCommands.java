@@ -1,6 +1,7 @@
 package dev.bastion.proxy;
 
 import dev.bastion.keys.CertifiedUser;
+import dev.bastion.recorder.VisibleText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -50,7 +51,7 @@ final class BuiltinCommands {
   private String help() {
     return String.join(
         "\n",
-        "bastion: you are logged in as " + user.identity() + ".",
+        "bastion: you are logged in as " + VisibleText.escape(user.identity()) + ".",
         "",
         "Reach a target by naming it in the user name:",
         "  ssh -p PORT LOGIN@TARGET@BASTION [command]",
@@ -90,9 +91,9 @@ final class BuiltinCommands {
     List<String> roles = services.policy().rolesOf(user);
     return String.join(
         "\n",
-        "identity:    " + user.identity(),
+        "identity:    " + VisibleText.escape(user.identity()),
         "roles:       " + (roles.isEmpty() ? "(none)" : String.join(",", roles)),
-        "principals:  " + String.join(",", user.principals()),
+        "principals:  " + VisibleText.escape(String.join(",", user.principals())),
         "certificate: serial "
             + user.serialText()
             + ", signed by "

@@ -1,5 +1,6 @@
 package dev.bastion.proxy;
 
+import dev.bastion.recorder.VisibleText;
 import java.nio.charset.StandardCharsets;
 import org.apache.sshd.common.io.IoOutputStream;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
@@ -20,10 +21,13 @@ interface ClientChannel {
 
   /**
    * Writes one line on stderr ({@code bastion: ...}), then runs {@code then} with nothing pending.
+   * Control characters in the message (a reason someone typed, a name from a certificate) become
+   * visible escapes: what reaches the engineer's terminal cannot drive it.
    */
   default void tell(String message, Runnable then) {
     String eol = hasPty() ? "\r\n" : "\n";
-    byte[] bytes = ("bastion: " + message + eol).getBytes(StandardCharsets.UTF_8);
+    byte[] bytes =
+        ("bastion: " + VisibleText.escape(message) + eol).getBytes(StandardCharsets.UTF_8);
     try {
       err().writeBuffer(new ByteArrayBuffer(bytes)).addListener(done -> then.run());
     } catch (Exception e) {

@@ -73,7 +73,8 @@ public final class ProxyChannelSession extends ChannelSession {
       return RequestHandler.Result.ReplyFailure;
     }
     pty = new PtyRequest(term, columns, rows, width, height, modes);
-    return super.handlePtyReqParsed(term, columns, rows, width, height, modes);
+    return super.handlePtyReqParsed(
+        term, pty.columns(), pty.rows(), pty.width(), pty.height(), modes);
   }
 
   @Override

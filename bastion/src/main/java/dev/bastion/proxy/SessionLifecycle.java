@@ -226,8 +226,8 @@ final class SessionLifecycle {
     if (terminal == null || state == SessionState.ENDED) {
       return;
     }
-    terminal = terminal.resized(columns, rows, width, height);
-    recording.resize(columns, rows);
+    terminal = terminal.resized(columns, rows, width, height); // held to sane bounds
+    recording.resize(terminal.columns(), terminal.rows());
     if (target != null) {
       target.resize(terminal);
     }

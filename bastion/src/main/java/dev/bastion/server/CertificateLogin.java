@@ -153,7 +153,8 @@ final class CertificateLogin extends UserAuthPublicKey {
     if (refused.reason() != Refusal.NOT_A_CERTIFICATE && session.getAttribute(TOLD_WHY) == null) {
       session.setAttribute(TOLD_WHY, Boolean.TRUE);
       Buffer banner = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_BANNER);
-      banner.putString("bastion: " + refused.message() + "\n");
+      banner.putString(
+          "bastion: " + dev.bastion.recorder.VisibleText.escape(refused.message()) + "\n");
       banner.putString("");
       session.writePacket(banner);
     }

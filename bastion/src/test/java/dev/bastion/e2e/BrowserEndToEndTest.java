@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.keys.CaKeyStore;
-import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.OpenSsh;
-import java.io.File;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,13 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -39,10 +32,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BrowserEndToEndTest {
-  static final Path SCREENSHOTS = Path.of("target", "browser-screenshots");
-  static final String CHROMIUM = "/usr/bin/chromium";
-  static final String CHROMEDRIVER = "/usr/bin/chromedriver";
-
   Path dir;
   GatewayFixture gw;
   WebDriver browser;
@@ -50,9 +39,6 @@ class BrowserEndToEndTest {
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
-    assertTrue(
-        new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
-        "Chromium and ChromeDriver are needed (apt-get install chromium chromium-driver; .ci/run does)");
     dir = tempDir;
     String login = dev.bastion.testsupport.LoginAccount.name();
     gw =
@@ -72,24 +58,7 @@ class BrowserEndToEndTest {
         "bob@example.com",
         List.of("approver"),
         Duration.ofHours(1));
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,900",
-        "--user-data-dir=" + dir.resolve("chromium-profile"));
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
-    browser = new ChromeDriver(service, options);
-    Files.createDirectories(SCREENSHOTS);
+    browser = HeadlessChromium.start(dir);
   }
 
   @AfterAll
@@ -232,14 +201,8 @@ class BrowserEndToEndTest {
         ended.contains("bastion: session terminated by bob@example.com: seen enough"), ended);
   }
 
-  /** Logs the browser in with a one-time link printed by the real ssh client for {@code key}. */
-  private WebDriverWait logIn(Path key, String identity) throws Exception {
-    CommandResult link = gw.sshWith(key, "me", null, "web-login");
-    assertEquals(0, link.exitCode(), link.toString());
-    browser.get(link.stdout().strip());
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("me"), identity));
-    return wait;
+  private WebDriverWait logIn(Path key, String identity) {
+    return HeadlessChromium.logIn(browser, gw, key, identity);
   }
 
   /** Alice's ssh client running {@code command} on {@code target} through the bastion. */
@@ -279,7 +242,6 @@ class BrowserEndToEndTest {
   }
 
   private void screenshot(String name) throws Exception {
-    byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
-    Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+    HeadlessChromium.screenshot(browser, name);
   }
 }

@@ -18,14 +18,14 @@ import java.util.concurrent.TimeUnit;
  * A web viewer user driven from tests: logs in with a link from the real ssh client, calls the API,
  * watches live.
  */
-final class WebClient {
-  final GatewayFixture gw;
-  final String base;
-  final String cookie;
-  final HttpClient http =
+public final class WebClient {
+  public final GatewayFixture gw;
+  public final String base;
+  public final String cookie;
+  public final HttpClient http =
       HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
-  WebClient(GatewayFixture gw, Path key) throws Exception {
+  public WebClient(GatewayFixture gw, Path key) throws Exception {
     this.gw = gw;
     this.base = "http://127.0.0.1:" + gw.bastion.webPort();
     CommandResult link = gw.sshWith(key, "me", null, "web-login");
@@ -39,13 +39,13 @@ final class WebClient {
     this.cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
   }
 
-  HttpResponse<String> get(String path) throws Exception {
+  public HttpResponse<String> get(String path) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(base + path)).header("Cookie", cookie).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<String> post(String path, String json) throws Exception {
+  public HttpResponse<String> post(String path, String json) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(base + path))
             .header("Cookie", cookie)
@@ -57,7 +57,7 @@ final class WebClient {
   }
 
   /** A live view of a session; messages are collected, the socket answers pings. */
-  Live watch(String sessionId) throws Exception {
+  public Live watch(String sessionId) throws Exception {
     Live live = new Live();
     live.socket =
         http.newWebSocketBuilder()
@@ -71,10 +71,10 @@ final class WebClient {
     return live;
   }
 
-  static final class Live implements WebSocket.Listener {
-    final List<String> messages = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    WebSocket socket;
+  public static final class Live implements WebSocket.Listener {
+    public final List<String> messages = new CopyOnWriteArrayList<>();
+    public final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    public WebSocket socket;
     private StringBuilder partial = new StringBuilder();
 
     @Override
@@ -97,7 +97,7 @@ final class WebClient {
     /**
      * Closes the live view (nothing to do if the server closed it already, e.g. the session ended).
      */
-    void leave() throws Exception {
+    public void leave() throws Exception {
       if (closed.isDone() || socket.isOutputClosed()) {
         return;
       }
@@ -112,7 +112,7 @@ final class WebClient {
     }
   }
 
-  static Duration seconds(int n) {
+  public static Duration seconds(int n) {
     return Duration.ofSeconds(n);
   }
 }

@@ -2,6 +2,7 @@ package dev.bastion.keys;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 
 /** A certificate's fields as text, laid out like {@code ssh-keygen -L} but with times in UTC. */
@@ -9,6 +10,16 @@ public final class CertificateDescription {
   private CertificateDescription() {}
 
   public static String describe(String title, OpenSshCertificate cert) {
+    return describe(title, cert, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #describe(String, OpenSshCertificate)}, with the texts the certificate's issuer chose
+   * (key id, principals, options) passed through {@code visible} (e.g. to escape control characters
+   * before they reach a terminal).
+   */
+  public static String describe(
+      String title, OpenSshCertificate cert, UnaryOperator<String> visible) {
     StringBuilder out = new StringBuilder();
     out.append(title).append(":\n");
     String typeWord = cert.getType() == OpenSshCertificate.Type.USER ? "user" : "host";
@@ -26,12 +37,12 @@ public final class CertificateDescription {
             + " (using "
             + cert.getSignatureAlgorithm()
             + ")");
-    field(out, "Key ID", "\"" + cert.getId() + "\"");
+    field(out, "Key ID", "\"" + visible.apply(cert.getId()) + "\"");
     field(out, "Serial", Long.toUnsignedString(cert.getSerial()));
     field(out, "Valid", validity(cert));
-    list(out, "Principals", cert.getPrincipals());
-    options(out, "Critical Options", cert.getCriticalOptionsMap());
-    options(out, "Extensions", cert.getExtensionsMap());
+    list(out, "Principals", cert.getPrincipals(), visible);
+    options(out, "Critical Options", cert.getCriticalOptionsMap(), visible);
+    options(out, "Extensions", cert.getExtensionsMap(), visible);
     return out.toString();
   }
 
@@ -61,18 +72,23 @@ public final class CertificateDescription {
     out.append("        ").append(name).append(": ").append(value).append('\n');
   }
 
-  private static void list(StringBuilder out, String name, java.util.Collection<String> values) {
+  private static void list(
+      StringBuilder out,
+      String name,
+      java.util.Collection<String> values,
+      UnaryOperator<String> visible) {
     if (values == null || values.isEmpty()) {
       out.append("        ").append(name).append(": (none)\n");
       return;
     }
     out.append("        ").append(name).append(": \n");
     for (String value : values) {
-      out.append("                ").append(value).append('\n');
+      out.append("                ").append(visible.apply(value)).append('\n');
     }
   }
 
-  private static void options(StringBuilder out, String name, Map<String, String> options) {
+  private static void options(
+      StringBuilder out, String name, Map<String, String> options, UnaryOperator<String> visible) {
     if (options == null || options.isEmpty()) {
       out.append("        ").append(name).append(": (none)\n");
       return;
@@ -80,9 +96,9 @@ public final class CertificateDescription {
     out.append("        ").append(name).append(": \n");
     options.forEach(
         (key, value) -> {
-          out.append("                ").append(key);
+          out.append("                ").append(visible.apply(key));
           if (value != null && !value.isEmpty()) {
-            out.append(' ').append(value);
+            out.append(' ').append(visible.apply(value));
           }
           out.append('\n');
         });

@@ -1,9 +1,11 @@
 package dev.bastion.web;
 
 import dev.bastion.recorder.LiveHub;
+import dev.bastion.recorder.VisibleText;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -53,6 +55,38 @@ final class LiveStream {
               .onFailure(e -> Reply.error(ctx, 400, "not a WebSocket request: " + e.getMessage()))
               .onSuccess(socket -> join(socket, user, session));
         });
+  }
+
+  /**
+   * {@code POST /api/sessions/:id/player-failed {"error": "..."}}: the page's player failed, so
+   * what the watcher sees is no longer the session. The watcher stops counting as watching (see
+   * {@link LiveWatchers#playerFailed}); audited as {@code watch_failed} with the player's error.
+   */
+  void playerFailed(RoutingContext ctx) {
+    String error = ctx.body().asJsonObject() == null ? null : errorOf(ctx);
+    lookup.find(
+        ctx,
+        (user, session) -> {
+          boolean dropped = watchers.playerFailed(session.id(), user.identity());
+          Reply.offLoop(
+              ctx,
+              () -> {
+                backend.audit(
+                    "watch_failed",
+                    user.identity(),
+                    session.id(),
+                    "the player failed ("
+                        + VisibleText.fit(error == null ? "no details" : error, 200)
+                        + "); no longer counted as watching");
+                return dropped;
+              },
+              done -> Reply.json(ctx, 200, Map.of("id", session.id(), "watching", false)));
+        });
+  }
+
+  private static String errorOf(RoutingContext ctx) {
+    Object error = ctx.body().asJsonObject().getValue("error");
+    return error == null ? null : String.valueOf(error);
   }
 
   private void join(ServerWebSocket socket, WebUser user, SessionView session) {

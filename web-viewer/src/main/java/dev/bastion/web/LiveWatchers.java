@@ -63,6 +63,29 @@ final class LiveWatchers {
     }
   }
 
+  /**
+   * The page of {@code identity} reported that its player failed on this session: that person's
+   * live views of it no longer count as watching (four-eyes acts on it at once) and are closed with
+   * 1000, which the player takes as the end of the stream rather than a reason to reconnect.
+   *
+   * @return whether any live view was dropped
+   */
+  boolean playerFailed(String sessionId, String identity) {
+    Map<ServerWebSocket, Watch> sockets = watching.getOrDefault(sessionId, Map.of());
+    boolean dropped = false;
+    for (var entry : sockets.entrySet()) {
+      if (entry.getValue().user.identity().equals(identity)
+          && sockets.remove(entry.getKey()) != null) {
+        dropped = true;
+        entry.getKey().close((short) 1000, "player failed");
+      }
+    }
+    if (dropped) {
+      announce(sessionId);
+    }
+    return dropped;
+  }
+
   /** Closes the live views of the users {@code which} matches (revoked certificates). */
   void close(Predicate<WebUser> which, short code, String reason) {
     watching.forEach(

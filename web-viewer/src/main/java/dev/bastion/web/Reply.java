@@ -3,6 +3,7 @@ package dev.bastion.web;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.bastion.recorder.VisibleText;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.Map;
@@ -45,7 +46,13 @@ final class Reply {
         .onFailure(e -> error(ctx, 500, "internal error: " + e.getMessage()));
   }
 
-  /** The required {"reason": "..."} of a POST, at most 500 characters; null after answering 400. */
+  /** The longest reason a terminate or decline may give: it is one line on a terminal. */
+  static final int MAX_REASON = 200;
+
+  /**
+   * The required {"reason": "..."} of a POST: printable text of at most {@link #MAX_REASON}
+   * characters, as it reaches the engineer's terminal; null after answering 400.
+   */
   static String reason(RoutingContext ctx) {
     String reason;
     try {
@@ -59,6 +66,22 @@ final class Reply {
       error(ctx, 400, "a reason is required");
       return null;
     }
-    return reason.strip().length() > 500 ? reason.strip().substring(0, 500) : reason.strip();
+    String stripped = reason.strip();
+    if (VisibleText.hasControl(stripped)) {
+      error(ctx, 400, "a reason must be printable text: no control characters or line breaks");
+      return null;
+    }
+    if (stripped.length() > MAX_REASON) {
+      error(
+          ctx,
+          400,
+          "a reason must be at most "
+              + MAX_REASON
+              + " characters ("
+              + stripped.length()
+              + " given)");
+      return null;
+    }
+    return stripped;
   }
 }

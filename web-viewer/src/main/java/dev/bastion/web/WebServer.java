@@ -113,6 +113,7 @@ public final class WebServer implements AutoCloseable {
     r.get("/api/sessions/:id").handler(sessionsApi::get);
     r.post("/api/sessions/:id/terminate").handler(sessionsApi::terminate);
     r.post("/api/sessions/:id/decline").handler(approvals::decline);
+    r.post("/api/sessions/:id/player-failed").handler(live::playerFailed);
     r.get("/api/recordings").handler(recordings::list);
     r.get("/api/recordings/:file").handler(recordings::file);
     r.get("/api/audit").handler(audit::events);
