@@ -13,7 +13,18 @@ record RawConfig(
     Map<String, Role> roles,
     Recording recording,
     Upstream upstream,
-    Approvals approvals) {
+    Approvals approvals,
+    Audit audit) {
+
+  record Audit(
+      @JsonProperty("disk_reserve_mib") Long diskReserveMib,
+      @JsonProperty("disk_floor_mib") Long diskFloorMib) {}
+
+  record Throttle(
+      String window,
+      Integer connections,
+      @JsonProperty("failed_logins") Integer failedLogins,
+      Integer unauthenticated) {}
 
   record Approvals(@JsonProperty("webhook_url") String webhookUrl) {}
 
@@ -22,7 +33,8 @@ record RawConfig(
       List<String> hostnames,
       @JsonProperty("idle_timeout") String idleTimeout,
       @JsonProperty("clock_skew") String clockSkew,
-      @JsonProperty("max_sessions") Integer maxSessions) {}
+      @JsonProperty("max_sessions") Integer maxSessions,
+      Throttle throttle) {}
 
   record Web(
       String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}

@@ -140,6 +140,7 @@ public final class ViewerBackend implements BastionBackend {
               m.put("login", e.login());
               m.put("code", e.code());
               m.put("detail", e.detail());
+              m.put("count", e.count());
               return m;
             })
         .toList();
