@@ -59,8 +59,25 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   @Override
   public void start(ChannelSession ignored, Environment env) {
     CertifiedUser user = channel.getServerSession().getAttribute(LoginAttributes.USER);
-    if (user == null) {
+    CompletableFuture<Void> audited =
+        channel.getServerSession().getAttribute(LoginAttributes.LOGIN_AUDITED);
+    if (user == null || audited == null) {
       refuse("not logged in with a certificate", 1);
+      return;
+    }
+    if (audited.isDone()) {
+      loginAudited(user, audited);
+    } else {
+      // Off the audit writer's thread, which completes the future.
+      audited.whenCompleteAsync((ok, failure) -> loginAudited(user, audited));
+    }
+  }
+
+  private void loginAudited(CertifiedUser user, CompletableFuture<Void> audited) {
+    if (audited.isCompletedExceptionally()) {
+      refuse(
+          "the audit log cannot be written, so no session may start; tell the bastion's operators",
+          1);
       return;
     }
     Iterator<String> notices = channel.notices().iterator();

@@ -15,10 +15,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.util.buffer.Buffer;
-import org.apache.sshd.server.auth.AsyncAuthException;
 import org.apache.sshd.server.auth.UserAuth;
 import org.apache.sshd.server.auth.UserAuthFactory;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKey;
@@ -106,13 +106,15 @@ final class CertificateLogin extends UserAuthPublicKey {
     if (!Boolean.TRUE.equals(result)) {
       return result; // a query (no signature yet): MINA answers that the key would do
     }
-    // Accepted only once the row is written: MINA holds the answer until setAuthed.
-    AsyncAuthException pending = new AsyncAuthException();
+    // Sessions wait for the login's row (see LoginAttributes.LOGIN_AUDITED).
+    session.setAttribute(LoginAttributes.USER, user);
+    CompletableFuture<Void> audited = new CompletableFuture<>();
+    session.setAttribute(LoginAttributes.LOGIN_AUDITED, audited);
     String userName = VisibleText.fit(getUsername(), USER_NAME_BOUND);
     audit
         .record(accepted(session, user, userName))
-        .whenComplete((ok, failure) -> written(session, user, userName, failure, pending));
-    throw pending;
+        .whenComplete((ok, failure) -> written(session, user, userName, failure, audited));
+    return result;
   }
 
   private AuditEvent accepted(ServerSession session, CertifiedUser user, String userName) {
@@ -142,21 +144,17 @@ final class CertificateLogin extends UserAuthPublicKey {
       CertifiedUser user,
       String userName,
       Throwable failure,
-      AsyncAuthException pending) {
+      CompletableFuture<Void> audited) {
     String identity = VisibleText.fit(user.identity(), TEXT_BOUND);
     if (failure != null) {
       LOG.error(
-          "login of {} from {} refused: its audit row cannot be written ({})",
+          "login of {} from {}: its audit row cannot be written, so it may start nothing ({})",
           identity,
           sourceText(session),
           VisibleText.fit(failure.getMessage(), TEXT_BOUND));
-      tell(
-          session,
-          "the audit log cannot be written, so no login is possible; tell the bastion's operators");
-      pending.setAuthed(false);
+      audited.completeExceptionally(failure);
       return;
     }
-    session.setAttribute(LoginAttributes.USER, user);
     LOG.info(
         "login accepted: {} (serial {}) from {} as {}",
         identity,
@@ -168,7 +166,7 @@ final class CertificateLogin extends UserAuthPublicKey {
     } catch (RuntimeException e) {
       LOG.warn("after the login of {}: {}", identity, VisibleText.fit(e.toString(), TEXT_BOUND));
     }
-    pending.setAuthed(true);
+    audited.complete(null);
   }
 
   private void refuse(ServerSession session, CertificateCheck.Refused refused, boolean hasSignature)

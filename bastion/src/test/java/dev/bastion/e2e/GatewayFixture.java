@@ -1,6 +1,7 @@
 package dev.bastion.e2e;
 
 import dev.bastion.BastionServer;
+import dev.bastion.audit.DiskReserve;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigLoader;
 import dev.bastion.keys.CaKeyStore;
@@ -24,15 +25,15 @@ import java.util.List;
  * bastion's upstream CA, and an engineer's key with a certificate from the user CA. Tests drive it
  * with the real {@code ssh}, {@code scp} and {@code sftp}.
  */
-final class GatewayFixture implements AutoCloseable {
+public final class GatewayFixture implements AutoCloseable {
 
-  final Path dir;
-  final Path dataDir;
-  final String login;
-  final OpenSshServer target;
-  final BastionServer bastion;
-  final Path userKey;
-  final Path knownHosts;
+  public final Path dir;
+  public final Path dataDir;
+  public final String login;
+  public final OpenSshServer target;
+  public final BastionServer bastion;
+  public final Path userKey;
+  public final Path knownHosts;
 
   private GatewayFixture(
       Path dir,
@@ -52,21 +53,35 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /** Starts sshd and the bastion; {@code extraYaml} is appended to the generated configuration. */
-  static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
+  public static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
     return start(dir, extraTargetsYaml, "");
   }
 
   /**
    * As {@link #start(Path, String)}, with more top-level configuration (e.g. {@code recording:}).
    */
-  static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
+  public static GatewayFixture start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
       throws Exception {
     return start(dir, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE);
   }
 
   /** As {@link #start(Path, String, String)}, holding session setup steps with {@code hold}. */
-  static GatewayFixture start(
+  public static GatewayFixture start(
       Path dir, String extraTargetsYaml, String extraTopLevelYaml, SetupHold hold)
+      throws Exception {
+    return start(dir, extraTargetsYaml, extraTopLevelYaml, hold, null);
+  }
+
+  /**
+   * As {@link #start(Path, String, String, SetupHold)}, with the free space of the data directory's
+   * disk given by {@code freeSpace} (null: the real one).
+   */
+  public static GatewayFixture start(
+      Path dir,
+      String extraTargetsYaml,
+      String extraTopLevelYaml,
+      SetupHold hold,
+      DiskReserve.FreeSpace freeSpace)
       throws Exception {
     OpenSsh.requireInstalled();
     String login = LoginAccount.name();
@@ -79,9 +94,24 @@ final class GatewayFixture implements AutoCloseable {
             .config("AcceptEnv LANG LC_*")
             .start();
     int webPort = OpenSshServer.freePort();
+    // Tests log in from 127.0.0.1 many times, refused on purpose: a throttle that would not get in
+    // their way, unless a test sets its own (extraTopLevelYaml starting with "ssh:" adds to ssh).
+    String sshYaml =
+        "  throttle: {connections: 100000, failed_logins: 100000, unauthenticated: 1000}\n";
+    if (extraTopLevelYaml.startsWith("ssh:\n")) {
+      String rest = extraTopLevelYaml.substring("ssh:\n".length());
+      int end = 0;
+      while (end < rest.length() && rest.startsWith("  ", end)) {
+        int newline = rest.indexOf('\n', end);
+        end = newline < 0 ? rest.length() : newline + 1;
+      }
+      sshYaml = rest.substring(0, end);
+      extraTopLevelYaml = rest.substring(end);
+    }
     String yaml =
         "ssh:\n"
             + "  listen: 127.0.0.1:0\n"
+            + sshYaml
             + "web:\n"
             + "  listen: 127.0.0.1:"
             + webPort
@@ -117,7 +147,8 @@ final class GatewayFixture implements AutoCloseable {
             + "]\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
-    BastionServer bastion = BastionServer.start(dataDir, config, Clock.systemUTC(), hold);
+    BastionServer bastion =
+        BastionServer.start(dataDir, config, Clock.systemUTC(), hold, freeSpace);
     Path userKey = OpenSsh.keygen(dir, "id_engineer");
     issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
     Path knownHosts = dir.resolve("known_hosts");
@@ -131,7 +162,7 @@ final class GatewayFixture implements AutoCloseable {
     return new GatewayFixture(dir, dataDir, login, target, bastion, userKey, knownHosts);
   }
 
-  static void issue(
+  public static void issue(
       CaKeyStore cas, Path key, String identity, List<String> principals, Duration ttl) {
     var cert =
         cas.load(CaKind.USER)
@@ -145,21 +176,21 @@ final class GatewayFixture implements AutoCloseable {
     OpenSsh.write(OpenSsh.cert(key), OpenSshKeys.toLine(cert, identity) + "\n");
   }
 
-  int port() {
+  public int port() {
     return bastion.sshPort();
   }
 
   /** {@code ssh} options every call uses: only our key, strict host checking with the host CA. */
-  List<String> sshOptions(Path key) {
+  public List<String> sshOptions(Path key) {
     return OpenSsh.clientOptions(key, knownHosts);
   }
 
   /** Runs the real ssh through the bastion as {@code user} with an optional remote command. */
-  CommandResult ssh(String user, String stdin, String... command) {
+  public CommandResult ssh(String user, String stdin, String... command) {
     return sshWith(userKey, user, stdin, command);
   }
 
-  CommandResult sshWith(Path key, String user, String stdin, String... command) {
+  public CommandResult sshWith(Path key, String user, String stdin, String... command) {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port())));
     cmd.addAll(sshOptions(key));
     cmd.add(user + "@127.0.0.1");
@@ -171,7 +202,7 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   /** {@code LOGIN@web01}: the test account on the test sshd. */
-  String onTarget() {
+  public String onTarget() {
     return login + "@web01";
   }
 
