@@ -2,42 +2,26 @@ package dev.bastion.server;
 
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
-import org.apache.sshd.common.io.IoAcceptor;
-import org.apache.sshd.common.io.IoServiceEventListener;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where {@link SourceThrottle} meets MINA: a throttled address's connection is closed as it is
- * accepted, before key exchange costs anything (MINA calls {@link #connectionAccepted} before it
- * creates the session, and accepts the next connection only after this one's session exists); the
- * refusal goes to the {@link RefusalTally}, so a flood is counted rather than written one by one.
+ * Where {@link SourceThrottle} meets MINA: a throttled address's connection is closed as its
+ * session is created, before key exchange costs anything (MINA accepts the next connection only
+ * after this one's session exists, so the counts cannot race); the refusal goes to the {@link
+ * RefusalTally}, so a flood is counted rather than written one by one.
  */
-final class FrontDoor implements IoServiceEventListener, SessionListener {
+final class FrontDoor implements SessionListener {
   private static final Logger LOG = LoggerFactory.getLogger(FrontDoor.class);
 
   /** Set while the session counts as unauthenticated; cleared once, by login or close. */
   private static final AttributeKey<AtomicBoolean> UNAUTHENTICATED = new AttributeKey<>();
-
-  /** Thrown to make MINA close a connection at once. */
-  private static final class Closed extends IOException {
-    Closed(String message) {
-      super(message);
-    }
-
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this; // expected, and cheap under a flood
-    }
-  }
 
   private final SourceThrottle throttle;
   private final RefusalTally tally;
@@ -49,18 +33,20 @@ final class FrontDoor implements IoServiceEventListener, SessionListener {
     this.clock = clock;
   }
 
+  /**
+   * Right after the connection is accepted, before any key exchange work. (MINA also offers {@code
+   * IoServiceEventListener.connectionAccepted}, but 2.20 leaves the socket open when it refuses.)
+   */
   @Override
-  public void connectionAccepted(
-      IoAcceptor acceptor, SocketAddress local, SocketAddress remote, SocketAddress service)
-      throws IOException {
-    InetAddress address = CertificateLogin.address(remote);
-    if (address == null) {
-      return;
-    }
-    SourceThrottle.Refusal refusal = throttle.admit(address);
+  public void sessionCreated(Session session) {
+    InetAddress address = CertificateLogin.address(session.getIoSession().getRemoteAddress());
+    SourceThrottle.Refusal refusal = address == null ? null : throttle.admit(address);
     if (refusal == null) {
+      // The throttle counts it as unauthenticated until it logs in or closes.
+      session.setAttribute(UNAUTHENTICATED, new AtomicBoolean(address != null));
       return;
     }
+    session.close(true);
     String source = address.getHostAddress();
     boolean first =
         tally.refused(
@@ -78,13 +64,6 @@ final class FrontDoor implements IoServiceEventListener, SessionListener {
     if (first) {
       LOG.warn("connections from {} closed before key exchange: {}", source, refusal.text);
     }
-    throw new Closed(refusal.text);
-  }
-
-  @Override
-  public void sessionCreated(Session session) {
-    // The throttle counted this connection as unauthenticated when it admitted it.
-    session.setAttribute(UNAUTHENTICATED, new AtomicBoolean(true));
   }
 
   @Override

@@ -53,7 +53,6 @@ public final class GatewayServer implements AutoCloseable {
     BastionConfig.Throttle limits = config.ssh().throttle();
     RefusalTally refusals = new RefusalTally(audit, limits.window(), clock);
     FrontDoor door = new FrontDoor(new SourceThrottle(limits, System::nanoTime), refusals, clock);
-    server.setIoServiceEventListener(door);
     server.addSessionListener(door);
     server.setUserAuthFactories(
         List.of(

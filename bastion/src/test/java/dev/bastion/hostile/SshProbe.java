@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
@@ -33,10 +37,16 @@ final class SshProbe implements AutoCloseable {
 
   /** One login attempt with {@code key}; true if it logged in. Never throws. */
   boolean tryLogin(int port, String user, KeyPair key) {
-    try (ClientSession session = login(port, user, key)) {
+    ClientSession session = null;
+    try {
+      session = login(port, user, key);
       return true;
     } catch (IOException | RuntimeException e) {
       return false;
+    } finally {
+      if (session != null) {
+        session.close(true);
+      }
     }
   }
 
@@ -45,11 +55,20 @@ final class SshProbe implements AutoCloseable {
     ClientSession session = client.connect(user, "127.0.0.1", port).verify(WAIT).getSession();
     try {
       session.addPublicKeyIdentity(key);
-      session.auth().verify(WAIT);
+      // A connection the bastion closes early does not fail the auth future; its close tells.
+      CompletableFuture<Boolean> done = new CompletableFuture<>();
+      session.auth().addListener(auth -> done.complete(auth.isSuccess()));
+      session.addCloseFutureListener(closed -> done.complete(false));
+      if (!done.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IOException("not logged in");
+      }
       return session;
     } catch (IOException | RuntimeException e) {
       session.close(true);
       throw e;
+    } catch (ExecutionException | TimeoutException | InterruptedException e) {
+      session.close(true);
+      throw new IOException(e);
     }
   }
 
