@@ -64,6 +64,7 @@ public final class AuditLog implements AutoCloseable {
   public CompletableFuture<Void> record(AuditEvent event) {
     return submit(
         weight(event.kind()),
+        event.count(),
         "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login, code, detail,"
             + " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         st -> bindEvent(st, event));
@@ -95,6 +96,7 @@ public final class AuditLog implements AutoCloseable {
   public CompletableFuture<Void> sessionStarted(SessionRecord s) {
     return submit(
         DiskReserve.Weight.START,
+        1,
         "INSERT INTO sessions (id, identity, roles, target, login, kind, command, source_address, started_at, state,"
             + " recording_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         st -> {
@@ -123,6 +125,7 @@ public final class AuditLog implements AutoCloseable {
       String reason) {
     return submit(
         DiskReserve.Weight.ESSENTIAL,
+        1,
         "UPDATE sessions SET ended_at = ?, state = ?, exit_status = ?, exit_signal = ?, bytes_in = ?, bytes_out = ?,"
             + " end_reason = ? WHERE id = ?",
         st -> {
@@ -145,6 +148,7 @@ public final class AuditLog implements AutoCloseable {
   public CompletableFuture<Void> recordingSealed(String id, long size, String sha256) {
     return submit(
         DiskReserve.Weight.ESSENTIAL,
+        1,
         "UPDATE sessions SET recording_size = ?, recording_sha256 = ? WHERE id = ?",
         st -> {
           st.setLong(1, size);
@@ -214,11 +218,12 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /** {@code count}: how many events the write stands for, counted if it is dropped. */
   private CompletableFuture<Void> submit(
-      DiskReserve.Weight weight, String sql, AuditConnection.Binder binder) {
+      DiskReserve.Weight weight, long count, String sql, AuditConnection.Binder binder) {
     CompletableFuture<Void> result = new CompletableFuture<>();
     try {
-      writer.execute(() -> write(weight, sql, binder, result));
+      writer.execute(() -> write(weight, count, sql, binder, result));
     } catch (RejectedExecutionException e) {
       LOG.error("audit queue is full or closed; write dropped");
       result.completeExceptionally(new AuditException("audit queue is full or closed", e));
@@ -229,12 +234,13 @@ public final class AuditLog implements AutoCloseable {
   /** On the writer thread. */
   private void write(
       DiskReserve.Weight weight,
+      long count,
       String sql,
       AuditConnection.Binder binder,
       CompletableFuture<Void> result) {
     DiskReserve.Verdict verdict = disk.admit(weight);
     if (verdict == DiskReserve.Verdict.DROP) {
-      if (dropped++ == 0) {
+      if (dropped == 0) {
         droppedSince = clock.instant();
         LOG.warn(
             "the data directory has {} MiB free, below the reserve of {} MiB: refused logins are"
@@ -242,6 +248,7 @@ public final class AuditLog implements AutoCloseable {
             disk.free() >> 20,
             disk.reserve() >> 20);
       }
+      dropped += count;
       result.complete(null);
       return;
     }
