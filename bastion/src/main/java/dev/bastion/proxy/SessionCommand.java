@@ -5,6 +5,7 @@ import dev.bastion.audit.AuditKind;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
+import dev.bastion.recorder.VisibleText;
 import dev.bastion.ssh.LoginAttributes;
 import dev.bastion.upstream.TargetConnection;
 import java.io.IOException;
@@ -146,7 +147,12 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
                     + kind.code()
                     + (commandLine == null ? "" : ": " + commandLine)
                     + ")"));
-    LOG.info("session refused for {}: {}@{}: {}", user.identity(), login, target, message);
+    LOG.info(
+        "session refused for {}: {}@{}: {}",
+        VisibleText.fit(user.identity(), 256),
+        VisibleText.fit(login, 64),
+        VisibleText.fit(target, 255),
+        VisibleText.fit(message, 512));
     refuse(message, 1);
   }
 
