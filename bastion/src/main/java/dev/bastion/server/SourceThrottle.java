@@ -87,11 +87,6 @@ final class SourceThrottle {
     source.failures = Math.max(0, source.failures - 1);
   }
 
-  synchronized int unauthenticated(InetAddress address) {
-    Source source = sources.get(address);
-    return source == null ? 0 : source.unauthenticated;
-  }
-
   private Source refilled(InetAddress address) {
     long now = nanos.getAsLong();
     if (sources.size() >= PURGE_AT) {
