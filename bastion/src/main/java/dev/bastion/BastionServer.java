@@ -8,6 +8,7 @@ import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.AuditSocket;
+import dev.bastion.audit.DiskReserve;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -112,6 +113,20 @@ public final class BastionServer implements AutoCloseable {
    */
   public static BastionServer start(Path dataDir, BastionConfig config, Clock clock, SetupHold hold)
       throws IOException {
+    return start(dataDir, config, clock, hold, null);
+  }
+
+  /**
+   * As {@link #start(Path, BastionConfig, Clock, SetupHold)}; tests give the free space of the data
+   * directory's disk with {@code freeSpace} (null: ask the file system).
+   */
+  public static BastionServer start(
+      Path dataDir,
+      BastionConfig config,
+      Clock clock,
+      SetupHold hold,
+      DiskReserve.FreeSpace freeSpace)
+      throws IOException {
     if (!Files.isDirectory(dataDir)) {
       Files.createDirectories(
           dataDir,
@@ -124,7 +139,15 @@ public final class BastionServer implements AutoCloseable {
       LOG.info("created certificate authorities {} in {}", created, cas.directory());
     }
     AuditDatabase database = AuditDatabase.open(dataDir);
-    AuditLog audit = new AuditLog(database);
+    BastionConfig.AuditDisk disk = config.audit();
+    AuditLog audit =
+        new AuditLog(
+            database,
+            new DiskReserve(
+                freeSpace != null ? freeSpace : DiskReserve.of(dataDir),
+                disk.reserveBytes(),
+                disk.floorBytes()),
+            clock);
     List<AuditLog.Interrupted> interrupted = audit.markInterrupted(clock.instant()).join();
     if (!interrupted.isEmpty()) {
       LOG.warn(

@@ -298,7 +298,7 @@ async function audit() {
     for (const e of events.reverse()) {
       const row = document.createElement('tr');
       cell(row, new Date(e.at).toLocaleString());
-      cell(row, e.kind);
+      cell(row, e.count > 1 ? `${e.kind} ×${e.count}` : e.kind);
       cell(row, e.identity);
       cell(row, e.source_address);
       cell(row, e.target ? `${e.login}@${e.target}` : '');

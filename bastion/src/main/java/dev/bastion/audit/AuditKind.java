@@ -13,6 +13,13 @@ public enum AuditKind {
   LOGIN_ACCEPTED,
   LOGIN_REFUSED,
   CONNECTION_CLOSED,
+  /**
+   * Closed before key exchange: the source address is throttled or has too many unauthenticated
+   * connections.
+   */
+  CONNECTION_REFUSED,
+  /** Refusals counted but not written one by one while the data directory's disk was low. */
+  REFUSALS_DROPPED,
   SESSION_REFUSED,
   SESSION_STARTED,
   SESSION_ENDED,

@@ -1,11 +1,15 @@
 package dev.bastion.audit;
 
+import dev.bastion.recorder.VisibleText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,17 +22,30 @@ import org.slf4j.LoggerFactory;
  * Writes the audit log on its own thread, never on MINA's or Vert.x's event threads. Every write
  * returns a future: a session starts only after its start row is written, so a broken database
  * refuses sessions rather than running them unaudited. The queue is bounded; when it is full the
- * write fails instead of memory growing.
+ * write fails instead of memory growing. Every value is fitted to its column here, with a visible
+ * marker where it was cut, so no row is lost to its length; a failed write reconnects, so the log
+ * recovers by itself; and {@link DiskReserve} keeps pre-login noise from taking the last space.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final int QUEUE_LIMIT = 10_000;
 
-  private final Connection connection;
+  private final AuditConnection connection;
+  private final DiskReserve disk;
   private final ThreadPoolExecutor writer;
+  private final Clock clock;
+  // Written only on the writer thread.
+  private long dropped;
+  private Instant droppedSince;
 
   public AuditLog(AuditDatabase database) {
-    this.connection = database.connect();
+    this(database, DiskReserve.NONE, Clock.systemUTC());
+  }
+
+  public AuditLog(AuditDatabase database, DiskReserve disk, Clock clock) {
+    this.connection = new AuditConnection(database);
+    this.disk = disk;
+    this.clock = clock;
     this.writer =
         new ThreadPoolExecutor(
             1,
@@ -46,36 +63,51 @@ public final class AuditLog implements AutoCloseable {
   /** Appends an event. */
   public CompletableFuture<Void> record(AuditEvent event) {
     return submit(
-        "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login, code, detail)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        st -> {
-          st.setTimestamp(1, Timestamp.from(event.at()));
-          st.setString(2, event.kind().code());
-          st.setString(3, event.identity());
-          st.setString(4, event.serial());
-          st.setString(5, event.sourceAddress());
-          st.setString(6, event.sessionId());
-          st.setString(7, event.target());
-          st.setString(8, event.login());
-          st.setString(9, event.code());
-          st.setString(10, truncate(event.detail(), 8192));
-        });
+        weight(event.kind()),
+        event.count(),
+        "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login, code, detail,"
+            + " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        st -> bindEvent(st, event));
+  }
+
+  private static void bindEvent(PreparedStatement st, AuditEvent event) throws SQLException {
+    st.setTimestamp(1, Timestamp.from(event.at()));
+    st.setString(2, event.kind().code());
+    st.setString(3, fit(event.identity(), 1024));
+    st.setString(4, fit(event.serial(), 32));
+    st.setString(5, fit(event.sourceAddress(), 64));
+    st.setString(6, fit(event.sessionId(), 64));
+    st.setString(7, fit(event.target(), 255));
+    st.setString(8, fit(event.login(), 64));
+    st.setString(9, fit(event.code(), 64));
+    st.setString(10, fit(event.detail(), 8192));
+    st.setLong(11, event.count());
+  }
+
+  private static DiskReserve.Weight weight(AuditKind kind) {
+    return switch (kind) {
+      case LOGIN_REFUSED, CONNECTION_REFUSED -> DiskReserve.Weight.NOISE;
+      case LOGIN_ACCEPTED, WEB_LOGIN -> DiskReserve.Weight.START;
+      default -> DiskReserve.Weight.ESSENTIAL;
+    };
   }
 
   /** Writes the row of a session that is starting, state {@code live}. */
   public CompletableFuture<Void> sessionStarted(SessionRecord s) {
     return submit(
+        DiskReserve.Weight.START,
+        1,
         "INSERT INTO sessions (id, identity, roles, target, login, kind, command, source_address, started_at, state,"
             + " recording_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         st -> {
           st.setString(1, s.id());
-          st.setString(2, s.identity());
-          st.setString(3, String.join(",", s.roles()));
-          st.setString(4, s.target());
-          st.setString(5, s.login());
+          st.setString(2, fit(s.identity(), 1024));
+          st.setString(3, fit(String.join(",", s.roles()), 4096));
+          st.setString(4, fit(s.target(), 255));
+          st.setString(5, fit(s.login(), 64));
           st.setString(6, s.kind());
-          st.setString(7, truncate(s.command(), 8192));
-          st.setString(8, s.sourceAddress());
+          st.setString(7, fit(s.command(), 8192));
+          st.setString(8, fit(s.sourceAddress(), 64));
           st.setTimestamp(9, Timestamp.from(s.startedAt()));
           st.setString(10, SessionRecord.LIVE);
           st.setString(11, s.recordingPath());
@@ -92,6 +124,8 @@ public final class AuditLog implements AutoCloseable {
       long bytesOut,
       String reason) {
     return submit(
+        DiskReserve.Weight.ESSENTIAL,
+        1,
         "UPDATE sessions SET ended_at = ?, state = ?, exit_status = ?, exit_signal = ?, bytes_in = ?, bytes_out = ?,"
             + " end_reason = ? WHERE id = ?",
         st -> {
@@ -102,10 +136,10 @@ public final class AuditLog implements AutoCloseable {
           } else {
             st.setInt(3, exitStatus);
           }
-          st.setString(4, exitSignal);
+          st.setString(4, fit(exitSignal, 32));
           st.setLong(5, bytesIn);
           st.setLong(6, bytesOut);
-          st.setString(7, truncate(reason, 4096));
+          st.setString(7, fit(reason, 4096));
           st.setString(8, id);
         });
   }
@@ -113,6 +147,8 @@ public final class AuditLog implements AutoCloseable {
   /** Stores the sealed size and digest of a session's recording. */
   public CompletableFuture<Void> recordingSealed(String id, long size, String sha256) {
     return submit(
+        DiskReserve.Weight.ESSENTIAL,
+        1,
         "UPDATE sessions SET recording_size = ?, recording_sha256 = ? WHERE id = ?",
         st -> {
           st.setLong(1, size);
@@ -128,44 +164,16 @@ public final class AuditLog implements AutoCloseable {
    * At start: sessions still {@code live} belong to a process that died; mark them {@code
    * interrupted} and log one event each. Returns how many there were.
    */
-  public CompletableFuture<java.util.List<Interrupted>> markInterrupted(Instant now) {
-    CompletableFuture<java.util.List<Interrupted>> result = new CompletableFuture<>();
+  public CompletableFuture<List<Interrupted>> markInterrupted(Instant now) {
+    CompletableFuture<List<Interrupted>> result = new CompletableFuture<>();
     try {
       writer.execute(
           () -> {
-            try (PreparedStatement select =
-                    connection.prepareStatement(
-                        "SELECT id, identity, target, login, recording_path FROM sessions WHERE state = ?");
-                PreparedStatement update =
-                    connection.prepareStatement(
-                        "UPDATE sessions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?");
-                PreparedStatement event =
-                    connection.prepareStatement(
-                        "INSERT INTO events (at, kind, identity, session_id, target, login, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-              select.setString(1, SessionRecord.LIVE);
-              java.util.List<Interrupted> found = new java.util.ArrayList<>();
-              try (var rows = select.executeQuery()) {
-                while (rows.next()) {
-                  update.setString(1, SessionRecord.INTERRUPTED);
-                  update.setTimestamp(2, Timestamp.from(now));
-                  update.setString(3, "the bastion stopped without ending the session");
-                  update.setString(4, rows.getString(1));
-                  update.executeUpdate();
-                  event.setTimestamp(1, Timestamp.from(now));
-                  event.setString(2, AuditKind.SESSION_INTERRUPTED.code());
-                  event.setString(3, rows.getString(2));
-                  event.setString(4, rows.getString(1));
-                  event.setString(5, rows.getString(3));
-                  event.setString(6, rows.getString(4));
-                  event.setString(7, "the bastion stopped without ending the session");
-                  event.executeUpdate();
-                  found.add(new Interrupted(rows.getString(1), rows.getString(5)));
-                }
-              }
-              result.complete(found);
+            try {
+              result.complete(connection.run(c -> markInterrupted(c, now)));
             } catch (SQLException e) {
               result.completeExceptionally(
-                  new AuditException("audit write failed: " + e.getMessage(), e));
+                  new AuditException("audit write failed: " + AuditConnection.message(e), e));
             }
           });
     } catch (RejectedExecutionException e) {
@@ -174,34 +182,132 @@ public final class AuditLog implements AutoCloseable {
     return result;
   }
 
-  private interface Binder {
-    void bind(PreparedStatement statement) throws SQLException;
+  private static List<Interrupted> markInterrupted(Connection connection, Instant now)
+      throws SQLException {
+    String why = "the bastion stopped without ending the session";
+    try (PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT id, identity, target, login, recording_path FROM sessions WHERE state = ?");
+        PreparedStatement update =
+            connection.prepareStatement(
+                "UPDATE sessions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?");
+        PreparedStatement event =
+            connection.prepareStatement(
+                "INSERT INTO events (at, kind, identity, session_id, target, login, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      select.setString(1, SessionRecord.LIVE);
+      List<Interrupted> found = new ArrayList<>();
+      try (var rows = select.executeQuery()) {
+        while (rows.next()) {
+          update.setString(1, SessionRecord.INTERRUPTED);
+          update.setTimestamp(2, Timestamp.from(now));
+          update.setString(3, why);
+          update.setString(4, rows.getString(1));
+          update.executeUpdate();
+          event.setTimestamp(1, Timestamp.from(now));
+          event.setString(2, AuditKind.SESSION_INTERRUPTED.code());
+          event.setString(3, rows.getString(2));
+          event.setString(4, rows.getString(1));
+          event.setString(5, rows.getString(3));
+          event.setString(6, rows.getString(4));
+          event.setString(7, why);
+          event.executeUpdate();
+          found.add(new Interrupted(rows.getString(1), rows.getString(5)));
+        }
+      }
+      return found;
+    }
   }
 
-  private CompletableFuture<Void> submit(String sql, Binder binder) {
+  /** {@code count}: how many events the write stands for, counted if it is dropped. */
+  private CompletableFuture<Void> submit(
+      DiskReserve.Weight weight, long count, String sql, AuditConnection.Binder binder) {
     CompletableFuture<Void> result = new CompletableFuture<>();
     try {
-      writer.execute(
-          () -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-              binder.bind(statement);
-              statement.executeUpdate();
-              result.complete(null);
-            } catch (SQLException | RuntimeException e) {
-              LOG.error("audit write failed: {}", e.toString());
-              result.completeExceptionally(
-                  new AuditException("audit write failed: " + e.getMessage(), e));
-            }
-          });
+      writer.execute(() -> write(weight, count, sql, binder, result));
     } catch (RejectedExecutionException e) {
-      LOG.error("audit queue is full or closed; write dropped: {}", sql);
+      LOG.error("audit queue is full or closed; write dropped");
       result.completeExceptionally(new AuditException("audit queue is full or closed", e));
     }
     return result;
   }
 
-  private static String truncate(String text, int max) {
-    return text == null || text.length() <= max ? text : text.substring(0, max - 3) + "...";
+  /** On the writer thread. */
+  private void write(
+      DiskReserve.Weight weight,
+      long count,
+      String sql,
+      AuditConnection.Binder binder,
+      CompletableFuture<Void> result) {
+    DiskReserve.Verdict verdict = disk.admit(weight);
+    if (verdict == DiskReserve.Verdict.DROP) {
+      if (dropped == 0) {
+        droppedSince = clock.instant();
+        LOG.warn(
+            "the data directory has {} MiB free, below the reserve of {} MiB: refused logins are"
+                + " counted, not written, until space returns",
+            disk.free() >> 20,
+            disk.reserve() >> 20);
+      }
+      dropped += count;
+      result.complete(null);
+      return;
+    }
+    if (verdict == DiskReserve.Verdict.REFUSE) {
+      String why =
+          "the data directory has "
+              + (disk.free() >> 20)
+              + " MiB free, below the floor of "
+              + (disk.floor() >> 20)
+              + " MiB";
+      LOG.error("audit write refused: {}", why);
+      result.completeExceptionally(new AuditException("audit write refused: " + why, null));
+      return;
+    }
+    try {
+      if (dropped > 0 && disk.aboveReserve()) {
+        writeDropped();
+      }
+      connection.update(sql, binder);
+      result.complete(null);
+    } catch (SQLException | RuntimeException e) {
+      String message = AuditConnection.message(e);
+      LOG.error("audit write failed: {}", message);
+      result.completeExceptionally(new AuditException("audit write failed: " + message, e));
+    }
+  }
+
+  /** One row for the refusals not written while the disk was low. */
+  private void writeDropped() throws SQLException {
+    AuditEvent summary =
+        new AuditEvent(
+            clock.instant(),
+            AuditKind.REFUSALS_DROPPED,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "disk_reserve",
+            dropped
+                + " refused logins or connections were not written one by one: the data"
+                + " directory had less than "
+                + (disk.reserve() >> 20)
+                + " MiB free from "
+                + droppedSince,
+            dropped);
+    connection.update(
+        "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login, code, detail,"
+            + " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        st -> bindEvent(st, summary));
+    LOG.info(
+        "space returned; {} refusals not written one by one are summed up in one row", dropped);
+    dropped = 0;
+  }
+
+  /** {@code value} fitted to a column of {@code size} characters, cut with a visible marker. */
+  static String fit(String value, int size) {
+    return VisibleText.fit(value, size);
   }
 
   /** Finishes every queued write, then closes the database connection. */
@@ -215,10 +321,6 @@ public final class AuditLog implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      connection.close();
-    } catch (SQLException e) {
-      LOG.warn("closing the audit database: {}", e.getMessage());
-    }
+    connection.close();
   }
 }

@@ -82,7 +82,8 @@ public final class AuditReader implements AuditAccess {
   public List<AuditEvent> events(Instant since, String identity, int limit) {
     StringBuilder sql =
         new StringBuilder(
-            "SELECT at, kind, identity, serial, source_address, session_id, target, login, code, detail FROM events WHERE 1=1");
+            "SELECT at, kind, identity, serial, source_address, session_id, target, login, code, detail, count"
+                + " FROM events WHERE 1=1");
     if (since != null) {
       sql.append(" AND at >= ?");
     }
@@ -114,7 +115,8 @@ public final class AuditReader implements AuditAccess {
                   rs.getString(7),
                   rs.getString(8),
                   rs.getString(9),
-                  rs.getString(10)));
+                  rs.getString(10),
+                  rs.getLong(11)));
         }
       }
       java.util.Collections.reverse(out);

@@ -166,6 +166,7 @@ final class AuditCommands {
           o.put("login", e.login());
           o.put("code", e.code());
           o.put("detail", e.detail());
+          o.put("count", e.count());
         }
         out().println(JSON.writeValueAsString(array));
         return;
@@ -173,6 +174,9 @@ final class AuditCommands {
       for (AuditEvent e : events) {
         StringBuilder line = new StringBuilder();
         line.append(e.at()).append("  ").append(e.kind().code());
+        if (e.count() > 1) {
+          line.append(" x").append(e.count());
+        }
         append(line, "identity", e.identity());
         append(line, "from", e.sourceAddress());
         if (e.target() != null) {

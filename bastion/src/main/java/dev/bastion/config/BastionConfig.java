@@ -17,7 +17,20 @@ public record BastionConfig(
     Map<String, Role> roles,
     Recording recording,
     Upstream upstream,
-    Approvals approvals) {
+    Approvals approvals,
+    AuditDisk audit) {
+
+  /**
+   * Free space kept on the data directory's disk: below {@code reserveBytes} refused logins are
+   * counted, not written; below {@code floorBytes} logins and sessions are refused.
+   */
+  public record AuditDisk(long reserveBytes, long floorBytes) {}
+
+  /**
+   * Per source address, before login: {@code connections} and {@code failedLogins} per {@code
+   * window} (token buckets), and at most {@code unauthenticated} connections not yet logged in.
+   */
+  public record Throttle(Duration window, int connections, int failedLogins, int unauthenticated) {}
 
   /** Where new approval requests are announced (a chat bot), if anywhere. */
   public record Approvals(Optional<java.net.URI> webhookUrl) {}
@@ -30,7 +43,8 @@ public record BastionConfig(
       int maxSessions,
       int maxSessionsPerIdentity,
       int maxPendingApprovalsPerIdentity,
-      Duration maxCertificateLifetime) {}
+      Duration maxCertificateLifetime,
+      Throttle throttle) {}
 
   public record Web(
       InetSocketAddress listen, String publicUrl, Optional<Tls> tls, boolean insecure) {}

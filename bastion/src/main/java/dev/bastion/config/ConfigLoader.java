@@ -36,7 +36,7 @@ public final class ConfigLoader extends ConfigValues {
   public static BastionConfig load(Optional<Path> file) {
     if (file.isEmpty()) {
       return new ConfigLoader("defaults")
-          .validate(new RawConfig(null, null, null, null, null, null, null, null));
+          .validate(new RawConfig(null, null, null, null, null, null, null, null, null));
     }
     Path path = file.get();
     String text;
@@ -57,7 +57,7 @@ public final class ConfigLoader extends ConfigValues {
     BastionConfig.Ssh ssh =
         ssh(
             raw.ssh() == null
-                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null)
+                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null, null)
                 : raw.ssh());
     BastionConfig.Web web =
         web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
@@ -112,7 +112,39 @@ public final class ConfigLoader extends ConfigValues {
         java.util.Collections.unmodifiableMap(roles),
         new BastionConfig.Recording(Boolean.TRUE.equals(rec.input()), mode),
         upstream,
-        new BastionConfig.Approvals(webhook));
+        new BastionConfig.Approvals(webhook),
+        auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()));
+  }
+
+  private BastionConfig.AuditDisk auditDisk(RawConfig.Audit raw) {
+    long reserve = raw.diskReserveMib() == null ? 256 : raw.diskReserveMib();
+    long floor = raw.diskFloorMib() == null ? Math.min(64, reserve) : raw.diskFloorMib();
+    if (floor < 0 || floor > reserve) {
+      throw fail(
+          "audit.disk_floor_mib",
+          Long.toString(floor),
+          "must be from 0 to audit.disk_reserve_mib (" + reserve + ")");
+    }
+    return new BastionConfig.AuditDisk(reserve << 20, floor << 20);
+  }
+
+  private BastionConfig.Throttle throttle(RawConfig.Throttle raw) {
+    if (raw == null) {
+      raw = new RawConfig.Throttle(null, null, null, null);
+    }
+    return new BastionConfig.Throttle(
+        duration("ssh.throttle.window", raw.window(), Duration.ofMinutes(1), false),
+        atLeastOne("ssh.throttle.connections", raw.connections(), 600),
+        atLeastOne("ssh.throttle.failed_logins", raw.failedLogins(), 20),
+        atLeastOne("ssh.throttle.unauthenticated", raw.unauthenticated(), 10));
+  }
+
+  private int atLeastOne(String at, Integer value, int fallback) {
+    int v = value == null ? fallback : value;
+    if (v < 1) {
+      throw fail(at, Integer.toString(v), "must be at least 1");
+    }
+    return v;
   }
 
   private BastionConfig.Ssh ssh(RawConfig.Ssh raw) {
@@ -150,17 +182,8 @@ public final class ConfigLoader extends ConfigValues {
             "ssh.max_certificate_lifetime",
             raw.maxCertificateLifetime(),
             Duration.ofDays(7),
-            false));
-  }
-
-  private int atLeastOne(String at, Integer value, int fallback) {
-    if (value == null) {
-      return fallback;
-    }
-    if (value < 1) {
-      throw fail(at, Integer.toString(value), "must be at least 1");
-    }
-    return value;
+            false),
+        throttle(raw.throttle()));
   }
 
   private BastionConfig.Web web(RawConfig.Web raw) {

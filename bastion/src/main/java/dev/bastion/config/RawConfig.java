@@ -13,7 +13,18 @@ record RawConfig(
     Map<String, Role> roles,
     Recording recording,
     Upstream upstream,
-    Approvals approvals) {
+    Approvals approvals,
+    Audit audit) {
+
+  record Audit(
+      @JsonProperty("disk_reserve_mib") Long diskReserveMib,
+      @JsonProperty("disk_floor_mib") Long diskFloorMib) {}
+
+  record Throttle(
+      String window,
+      Integer connections,
+      @JsonProperty("failed_logins") Integer failedLogins,
+      Integer unauthenticated) {}
 
   record Approvals(@JsonProperty("webhook_url") String webhookUrl) {}
 
@@ -25,7 +36,8 @@ record RawConfig(
       @JsonProperty("max_sessions") Integer maxSessions,
       @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
       @JsonProperty("max_pending_approvals_per_identity") Integer maxPendingApprovalsPerIdentity,
-      @JsonProperty("max_certificate_lifetime") String maxCertificateLifetime) {}
+      @JsonProperty("max_certificate_lifetime") String maxCertificateLifetime,
+      Throttle throttle) {}
 
   record Web(
       String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}

@@ -6,6 +6,8 @@ import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.policy.AccessDenied;
 import dev.bastion.policy.Grant;
+import dev.bastion.recorder.VisibleText;
+import dev.bastion.ssh.LoginAttributes;
 import dev.bastion.upstream.TargetConnection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,25 +61,51 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
 
   @Override
   public void start(ChannelSession ignored, Environment env) {
-    Optional<EngineerConnection> connection = EngineerConnection.of(channel.getServerSession());
-    if (connection.isEmpty()) {
+    CompletableFuture<Void> audited =
+        channel.getServerSession().getAttribute(LoginAttributes.LOGIN_AUDITED);
+    if (audited == null) {
       refuse("not logged in with a certificate", 1);
       return;
     }
-    CertifiedUser user = connection.get().user();
+    if (audited.isDone()) {
+      loginAudited(audited);
+    } else {
+      // Off the audit writer's thread, which completes the future.
+      audited.whenCompleteAsync((ok, failure) -> loginAudited(audited));
+    }
+  }
+
+  /**
+   * Goes on once the connection's login_accepted row is written (the connection is registered just
+   * before); refuses if the row cannot be written.
+   */
+  private void loginAudited(CompletableFuture<Void> audited) {
+    if (audited.isCompletedExceptionally()) {
+      refuse(
+          "the audit log cannot be written, so no session may start; tell the bastion's operators",
+          1);
+      return;
+    }
+    Optional<EngineerConnection> found = EngineerConnection.of(channel.getServerSession());
+    if (found.isEmpty()) {
+      refuse("not logged in with a certificate", 1);
+      return;
+    }
+    EngineerConnection connection = found.get();
+    CertifiedUser user = connection.user();
     // The certificate may have expired or been revoked since this (shared) connection logged in.
-    Optional<CertificateCheck.Refused> stale = connection.get().recheck();
+    Optional<CertificateCheck.Refused> stale = connection.recheck();
     if (stale.isPresent()) {
       ConnectAhead.close(ConnectAhead.take(channel.getServerSession()));
       refuseSession(user, stale.get().reason().code(), stale.get().message());
-      channel.addCloseFutureListener(closed -> connection.get().refusedFor(stale.get()));
+      channel.addCloseFutureListener(closed -> connection.refusedFor(stale.get()));
       return;
     }
-    if (!connection.get().track(this)) {
-      refuseSession(user, "connection_closing", connection.get().endedFor());
+    if (!connection.track(this)) {
+      refuseSession(user, "connection_closing", connection.endedFor());
       return;
     }
-    channel.addCloseFutureListener(closed -> connection.get().untrack(this));
+    channel.addCloseFutureListener(closed -> connection.untrack(this));
     Iterator<String> notices = channel.notices().iterator();
     announce(notices, () -> dispatch(user));
   }
@@ -159,7 +187,12 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
                     + kind.code()
                     + (commandLine == null ? "" : ": " + commandLine)
                     + ")"));
-    LOG.info("session refused for {}: {}@{}: {}", user.identity(), login, target, message);
+    LOG.info(
+        "session refused for {}: {}@{}: {}",
+        VisibleText.fit(user.identity(), 256),
+        VisibleText.fit(login, 64),
+        VisibleText.fit(target, 255),
+        VisibleText.fit(message, 512));
     refuse(message, 1);
   }
 

@@ -7,6 +7,7 @@ import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.keys.Refusal;
+import dev.bastion.recorder.VisibleText;
 import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.util.buffer.Buffer;
@@ -27,26 +29,38 @@ import org.slf4j.LoggerFactory;
 /**
  * Public key authentication that accepts certificates only, decided by {@link CertificateValidator}
  * before MINA's own checks, so that every refusal has its precise reason: one line to the user (an
- * SSH banner, which {@code ssh} prints on stderr) and the full facts in the audit log.
+ * SSH banner, which {@code ssh} prints on stderr) and the full facts in the audit log. A login is
+ * accepted only once its {@code login_accepted} row is written (MINA's asynchronous authentication,
+ * so no event thread waits); refusals go through the {@link RefusalTally}. Text from the client is
+ * cut to a bound before it reaches a log line or a row.
  */
 final class CertificateLogin extends UserAuthPublicKey {
   /** Whether this connection was already told why a key was refused (one line is enough). */
   private static final AttributeKey<Boolean> TOLD_WHY = new AttributeKey<>();
 
+  private static final AttributeKey<Boolean> PLAIN_KEY_LOGGED = new AttributeKey<>();
   private static final Logger LOG = LoggerFactory.getLogger(CertificateLogin.class);
 
-  private static final org.apache.sshd.common.AttributeRepository.AttributeKey<Boolean>
-      PLAIN_KEY_LOGGED = new org.apache.sshd.common.AttributeRepository.AttributeKey<>();
+  /** Bounds of client text in log lines and audit details. */
+  static final int USER_NAME_BOUND = 128;
+
+  static final int TEXT_BOUND = 512;
 
   private final CertificateValidator validator;
   private final AuditLog audit;
+  private final RefusalTally refusals;
   private final Clock clock;
   private final LoginListener loggedIn;
 
   CertificateLogin(
-      CertificateValidator validator, AuditLog audit, Clock clock, LoginListener loggedIn) {
+      CertificateValidator validator,
+      AuditLog audit,
+      RefusalTally refusals,
+      Clock clock,
+      LoginListener loggedIn) {
     this.validator = validator;
     this.audit = audit;
+    this.refusals = refusals;
     this.clock = clock;
     this.loggedIn = loggedIn;
   }
@@ -55,7 +69,11 @@ final class CertificateLogin extends UserAuthPublicKey {
    * @param loggedIn told of each accepted login (the session may connect to its target ahead)
    */
   static UserAuthFactory factory(
-      CertificateValidator validator, AuditLog audit, Clock clock, LoginListener loggedIn) {
+      CertificateValidator validator,
+      AuditLog audit,
+      RefusalTally refusals,
+      Clock clock,
+      LoginListener loggedIn) {
     return new UserAuthFactory() {
       @Override
       public String getName() {
@@ -64,7 +82,7 @@ final class CertificateLogin extends UserAuthPublicKey {
 
       @Override
       public UserAuth createUserAuth(ServerSession session) {
-        return new CertificateLogin(validator, audit, clock, loggedIn);
+        return new CertificateLogin(validator, audit, refusals, clock, loggedIn);
       }
     };
   }
@@ -85,40 +103,70 @@ final class CertificateLogin extends UserAuthPublicKey {
     }
     CertifiedUser user = ((CertificateCheck.Accepted) check).user();
     Boolean result = super.doAuth(buffer, init);
-    if (Boolean.TRUE.equals(result)) {
-      session.setAttribute(LoginAttributes.USER, user);
-      audit.record(
-          new AuditEvent(
-              clock.instant(),
-              AuditKind.LOGIN_ACCEPTED,
-              user.identity(),
-              user.serialText(),
-              sourceText(session),
-              null,
-              null,
-              null,
-              null,
-              "user "
-                  + getUsername()
-                  + ", principals "
-                  + String.join(",", user.principals())
-                  + ", CA "
-                  + user.caFingerprint()
-                  + ", key "
-                  + user.keyFingerprint()));
-      LOG.info(
-          "login accepted: {} (serial {}) from {} as {}",
-          user.identity(),
-          user.serialText(),
-          sourceText(session),
-          getUsername());
-      try {
-        loggedIn.loggedIn(session, getUsername(), user);
-      } catch (RuntimeException e) {
-        LOG.warn("after the login of {}: {}", user.identity(), e.toString());
-      }
+    if (!Boolean.TRUE.equals(result)) {
+      return result; // a query (no signature yet): MINA answers that the key would do
     }
+    // Sessions wait for the login's row (see LoginAttributes.LOGIN_AUDITED).
+    session.setAttribute(LoginAttributes.USER, user);
+    CompletableFuture<Void> audited = new CompletableFuture<>();
+    session.setAttribute(LoginAttributes.LOGIN_AUDITED, audited);
+    String userName = VisibleText.fit(getUsername(), USER_NAME_BOUND);
+    audit
+        .record(accepted(session, user, userName))
+        .whenComplete((ok, failure) -> written(session, user, userName, failure, audited));
     return result;
+  }
+
+  private AuditEvent accepted(ServerSession session, CertifiedUser user, String userName) {
+    return new AuditEvent(
+        clock.instant(),
+        AuditKind.LOGIN_ACCEPTED,
+        user.identity(),
+        user.serialText(),
+        sourceText(session),
+        null,
+        null,
+        null,
+        null,
+        "user "
+            + userName
+            + ", principals "
+            + String.join(",", user.principals())
+            + ", CA "
+            + user.caFingerprint()
+            + ", key "
+            + user.keyFingerprint());
+  }
+
+  /** On the audit writer's thread, once the login's row is written or has failed. */
+  private void written(
+      ServerSession session,
+      CertifiedUser user,
+      String userName,
+      Throwable failure,
+      CompletableFuture<Void> audited) {
+    String identity = VisibleText.fit(user.identity(), TEXT_BOUND);
+    if (failure != null) {
+      LOG.error(
+          "login of {} from {}: its audit row cannot be written, so it may start nothing ({})",
+          identity,
+          sourceText(session),
+          VisibleText.fit(failure.getMessage(), TEXT_BOUND));
+      audited.completeExceptionally(failure);
+      return;
+    }
+    LOG.info(
+        "login accepted: {} (serial {}) from {} as {}",
+        identity,
+        user.serialText(),
+        sourceText(session),
+        userName);
+    try {
+      loggedIn.loggedIn(session, getUsername(), user);
+    } catch (RuntimeException e) {
+      LOG.warn("after the login of {}: {}", identity, VisibleText.fit(e.toString(), TEXT_BOUND));
+    }
+    audited.complete(null);
   }
 
   private void refuse(ServerSession session, CertificateCheck.Refused refused, boolean hasSignature)
@@ -130,33 +178,41 @@ final class CertificateLogin extends UserAuthPublicKey {
     if (refused.reason() == Refusal.NOT_A_CERTIFICATE) {
       session.setAttribute(PLAIN_KEY_LOGGED, Boolean.TRUE);
     }
-    audit.record(
-        new AuditEvent(
-            clock.instant(),
-            AuditKind.LOGIN_REFUSED,
-            refused.claimedIdentity(),
-            refused.claimedSerial(),
-            sourceText(session),
-            null,
-            null,
-            null,
-            refused.reason().code(),
-            refused.message()
-                + " (user "
-                + getUsername()
-                + (hasSignature ? ", signed" : "")
-                + ")"));
-    LOG.info(
-        "login refused from {} as {}: {}", sourceText(session), getUsername(), refused.message());
+    String userName = VisibleText.fit(getUsername(), USER_NAME_BOUND);
+    String message = VisibleText.fit(refused.message(), TEXT_BOUND);
+    boolean first =
+        refusals.refused(
+            new AuditEvent(
+                clock.instant(),
+                AuditKind.LOGIN_REFUSED,
+                refused.claimedIdentity(),
+                refused.claimedSerial(),
+                sourceText(session),
+                null,
+                null,
+                null,
+                refused.reason().code(),
+                message + " (user " + userName + (hasSignature ? ", signed" : "") + ")"));
+    if (first) {
+      LOG.info("login refused from {} as {}: {}", sourceText(session), userName, message);
+    }
     // Clients offer plain keys before certificates (and agents hold many), so a plain key's
     // refusal is no reason to complain to the user; the audit log has it.
     if (refused.reason() != Refusal.NOT_A_CERTIFICATE && session.getAttribute(TOLD_WHY) == null) {
       session.setAttribute(TOLD_WHY, Boolean.TRUE);
+      tell(session, message);
+    }
+  }
+
+  /** One line to the user, before the login goes on or fails (an SSH banner). */
+  private static void tell(ServerSession session, String message) {
+    try {
       Buffer banner = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_BANNER);
-      banner.putString(
-          "bastion: " + dev.bastion.recorder.VisibleText.escape(refused.message()) + "\n");
+      banner.putString("bastion: " + message + "\n");
       banner.putString("");
       session.writePacket(banner);
+    } catch (IOException e) {
+      LOG.debug("cannot tell {} why: {}", sourceText(session), e.toString());
     }
   }
 

@@ -27,9 +27,11 @@ import org.apache.sshd.server.forward.RejectAllForwardingFilter;
  */
 public final class GatewayServer implements AutoCloseable {
   private final SshServer server;
+  private final RefusalTally refusals;
 
-  private GatewayServer(SshServer server) {
+  private GatewayServer(SshServer server, RefusalTally refusals) {
     this.server = server;
+    this.refusals = refusals;
   }
 
   public static GatewayServer start(
@@ -50,6 +52,10 @@ public final class GatewayServer implements AutoCloseable {
     server.setHostKeyCertificateProvider(
         session -> List.<OpenSshCertificate>of(hostKey.certificate()));
 
+    BastionConfig.Throttle limits = config.ssh().throttle();
+    RefusalTally refusals = new RefusalTally(audit, limits.window(), clock);
+    FrontDoor door = new FrontDoor(new SourceThrottle(limits, System::nanoTime), refusals, clock);
+    server.addSessionListener(door);
     ConnectAhead connectAhead = new ConnectAhead(services);
     LoginListener loggedIn =
         (session, name, user) -> {
@@ -57,7 +63,7 @@ public final class GatewayServer implements AutoCloseable {
           connectAhead.loggedIn(session, name, user);
         };
     server.setUserAuthFactories(
-        List.of(CertificateLogin.factory(validator, audit, clock, loggedIn)));
+        List.of(CertificateLogin.factory(validator, audit, refusals, clock, loggedIn)));
     // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
     server.setPublickeyAuthenticator((user, key, session) -> key instanceof OpenSshCertificate);
     server.setPasswordAuthenticator(null);
@@ -78,8 +84,13 @@ public final class GatewayServer implements AutoCloseable {
     CoreModuleProperties.MAX_AUTH_REQUESTS.set(server, 10);
     CoreModuleProperties.AUTH_TIMEOUT.set(server, Duration.ofSeconds(30));
     CoreModuleProperties.IDLE_TIMEOUT.set(server, config.ssh().idleTimeout());
-    server.start();
-    return new GatewayServer(server);
+    try {
+      server.start();
+    } catch (IOException e) {
+      refusals.close();
+      throw e;
+    }
+    return new GatewayServer(server, refusals);
   }
 
   public int port() {
@@ -88,6 +99,10 @@ public final class GatewayServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    server.stop(false);
+    try {
+      server.stop(false);
+    } finally {
+      refusals.close();
+    }
   }
 }

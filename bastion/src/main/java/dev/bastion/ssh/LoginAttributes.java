@@ -1,12 +1,21 @@
 package dev.bastion.ssh;
 
 import dev.bastion.keys.CertifiedUser;
+import java.util.concurrent.CompletableFuture;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 
 /** What the bastion keeps on an engineer's SSH connection once they are logged in. */
 public final class LoginAttributes {
   /** The person proven by their certificate; set only after the signature was verified. */
   public static final AttributeKey<CertifiedUser> USER = new AttributeKey<>();
+
+  /**
+   * Completes once the login's {@code login_accepted} row is written, or fails if it cannot be: no
+   * session, command or web login of the connection starts before, and none after a failure. (MINA
+   * 2.20 allows asynchronous authentication only for password and keyboard-interactive, so the
+   * login itself cannot wait for the row.)
+   */
+  public static final AttributeKey<CompletableFuture<Void>> LOGIN_AUDITED = new AttributeKey<>();
 
   private LoginAttributes() {}
 }

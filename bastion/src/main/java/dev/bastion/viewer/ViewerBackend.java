@@ -140,6 +140,7 @@ public final class ViewerBackend implements BastionBackend {
               m.put("login", e.login());
               m.put("code", e.code());
               m.put("detail", e.detail());
+              m.put("count", e.count());
               return m;
             })
         .toList();
@@ -147,18 +148,14 @@ public final class ViewerBackend implements BastionBackend {
 
   @Override
   public void audit(String kind, String identity, String sessionId, String detail) {
-    audit.record(
-        new AuditEvent(
-            clock.instant(),
-            AuditKind.of(kind),
-            identity,
-            null,
-            null,
-            sessionId,
-            null,
-            null,
-            "web",
-            detail));
+    AuditKind what = AuditKind.of(kind);
+    var written =
+        audit.record(
+            new AuditEvent(
+                clock.instant(), what, identity, null, null, sessionId, null, null, "web", detail));
+    if (what == AuditKind.WEB_LOGIN) {
+      written.join(); // off the event loop: no web session without its row
+    }
   }
 
   @Override

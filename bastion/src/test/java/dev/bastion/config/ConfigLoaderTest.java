@@ -38,6 +38,34 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void preLoginLimitsAndDiskReserveHaveDefaultsAndAreChecked() {
+    BastionConfig defaults = ConfigLoader.load(Optional.empty());
+    assertEquals(
+        new BastionConfig.Throttle(Duration.ofMinutes(1), 600, 20, 10), defaults.ssh().throttle());
+    assertEquals(new BastionConfig.AuditDisk(256L << 20, 64L << 20), defaults.audit());
+    BastionConfig set =
+        ConfigLoader.parse(
+            "t.yaml",
+            "ssh:\n  throttle: {window: 30s, failed_logins: 5, unauthenticated: 2}\n"
+                + "audit: {disk_reserve_mib: 1024, disk_floor_mib: 100}\n");
+    assertEquals(
+        new BastionConfig.Throttle(Duration.ofSeconds(30), 600, 5, 2), set.ssh().throttle());
+    assertEquals(new BastionConfig.AuditDisk(1024L << 20, 100L << 20), set.audit());
+    ConfigException zero =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.parse("t.yaml", "ssh:\n  throttle: {unauthenticated: 0}\n"));
+    assertEquals("t.yaml: ssh.throttle.unauthenticated: '0' must be at least 1", zero.getMessage());
+    ConfigException floor =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.parse(
+                    "t.yaml", "audit: {disk_reserve_mib: 10, disk_floor_mib: 20}\n"));
+    assertTrue(floor.getMessage().contains("audit.disk_floor_mib: '20'"), floor.getMessage());
+  }
+
+  @Test
   void fullExampleFromTheInterfaceParses() {
     BastionConfig config =
         ConfigLoader.parse(

@@ -1,6 +1,7 @@
 package dev.bastion.e2e;
 
 import dev.bastion.BastionServer;
+import dev.bastion.audit.DiskReserve;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigLoader;
 import dev.bastion.keys.CaKeyStore;
@@ -68,7 +69,21 @@ public final class GatewayFixture implements AutoCloseable {
   public static GatewayFixture start(
       Path dir, String extraTargetsYaml, String extraTopLevelYaml, SetupHold hold)
       throws Exception {
-    return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC());
+    return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC(), null);
+  }
+
+  /**
+   * As {@link #start(Path, String, String, SetupHold)}, with the free space of the data directory's
+   * disk given by {@code freeSpace} (null: the real one).
+   */
+  public static GatewayFixture start(
+      Path dir,
+      String extraTargetsYaml,
+      String extraTopLevelYaml,
+      SetupHold hold,
+      DiskReserve.FreeSpace freeSpace)
+      throws Exception {
+    return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC(), freeSpace);
   }
 
   /**
@@ -78,7 +93,8 @@ public final class GatewayFixture implements AutoCloseable {
   public static GatewayFixture start(
       Path dir, String extraSshYaml, String extraTargetsYaml, String extraTopLevelYaml, Clock clock)
       throws Exception {
-    return start(dir, extraSshYaml, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE, clock);
+    return start(
+        dir, extraSshYaml, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE, clock, null);
   }
 
   private static GatewayFixture start(
@@ -87,7 +103,8 @@ public final class GatewayFixture implements AutoCloseable {
       String extraTargetsYaml,
       String extraTopLevelYaml,
       SetupHold hold,
-      Clock clock)
+      Clock clock,
+      DiskReserve.FreeSpace freeSpace)
       throws Exception {
     OpenSsh.requireInstalled();
     String login = LoginAccount.name();
@@ -100,9 +117,24 @@ public final class GatewayFixture implements AutoCloseable {
             .config("AcceptEnv LANG LC_*")
             .start();
     int webPort = OpenSshServer.freePort();
+    // Tests log in from 127.0.0.1 many times, refused on purpose: a throttle that would not get in
+    // their way, unless a test sets its own (extraTopLevelYaml starting with "ssh:" adds to ssh).
+    String sshYaml =
+        "  throttle: {connections: 100000, failed_logins: 100000, unauthenticated: 1000}\n";
+    if (extraTopLevelYaml.startsWith("ssh:\n")) {
+      String rest = extraTopLevelYaml.substring("ssh:\n".length());
+      int end = 0;
+      while (end < rest.length() && rest.startsWith("  ", end)) {
+        int newline = rest.indexOf('\n', end);
+        end = newline < 0 ? rest.length() : newline + 1;
+      }
+      sshYaml = rest.substring(0, end);
+      extraTopLevelYaml = rest.substring(end);
+    }
     String yaml =
         "ssh:\n"
             + "  listen: 127.0.0.1:0\n"
+            + sshYaml
             + extraSshYaml
             + "web:\n"
             + "  listen: 127.0.0.1:"
@@ -139,7 +171,7 @@ public final class GatewayFixture implements AutoCloseable {
             + "]\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
-    BastionServer bastion = BastionServer.start(dataDir, config, clock, hold);
+    BastionServer bastion = BastionServer.start(dataDir, config, clock, hold, freeSpace);
     Path userKey = OpenSsh.keygen(dir, "id_engineer");
     issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
     Path knownHosts = dir.resolve("known_hosts");

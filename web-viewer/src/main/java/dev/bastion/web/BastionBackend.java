@@ -25,7 +25,10 @@ public interface BastionBackend {
   /** Audit events, oldest first, as flat maps (at, kind, identity, ...). */
   List<Map<String, Object>> auditEvents(Instant since, String identity, int limit);
 
-  /** Records what web users do: watching, replaying, terminating. */
+  /**
+   * Records what web users do: watching, replaying, terminating. A {@code web_login} is called off
+   * the event loop and returns only once written, failing if it cannot be.
+   */
   void audit(String kind, String identity, String sessionId, String detail);
 
   /** Puts a marker into a live session's recording (a viewer joined or left). */

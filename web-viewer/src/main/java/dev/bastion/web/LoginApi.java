@@ -37,7 +37,7 @@ final class LoginApi {
                   + "Get a new one with: ssh -p PORT you@BASTION web-login\n");
       return;
     }
-    ctx.response().addCookie(sessions.start(user.get()));
+    // The web session starts only once its web_login row is written (audit waits for it here).
     Reply.offLoop(
         ctx,
         () -> {
@@ -48,7 +48,10 @@ final class LoginApi {
               "web session until " + user.get().expiresAt());
           return null;
         },
-        ignored -> ctx.response().setStatusCode(303).putHeader("Location", "/").end());
+        ignored -> {
+          ctx.response().addCookie(sessions.start(user.get()));
+          ctx.response().setStatusCode(303).putHeader("Location", "/").end();
+        });
   }
 
   void logout(RoutingContext ctx) {

@@ -1,0 +1,104 @@
+package dev.bastion.hostile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
+import dev.bastion.e2e.GatewayFixture;
+import dev.bastion.keys.OpenSshKeys;
+import dev.bastion.proxy.SetupHold;
+import dev.bastion.testsupport.CommandResult;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Finding 2, the disk: pre-login noise is dropped (and counted) long before session rows are; below
+ * the floor sessions are refused with a clear message; and the audit log recovers by itself when
+ * space returns or the database comes back, without a restart.
+ */
+class AuditSurvivesFullDiskTest {
+  private static final long MIB = 1L << 20;
+
+  @TempDir Path dir;
+
+  @Test
+  void refusalsAreDroppedBelowTheReserveAndSessionsRefusedBelowTheFloorUntilSpaceReturns()
+      throws Exception {
+    AtomicLong free = new AtomicLong(10_000 * MIB);
+    try (GatewayFixture gw =
+            GatewayFixture.start(
+                dir,
+                "",
+                "ssh:\n"
+                    + "  throttle: {window: 1s, connections: 1000, failed_logins: 1000,"
+                    + " unauthenticated: 100}\n"
+                    + "audit: {disk_reserve_mib: 256, disk_floor_mib: 64}\n",
+                SetupHold.NONE,
+                free::get);
+        SshProbe probe = new SshProbe()) {
+      KeyPair plain = OpenSshKeys.generateEd25519();
+      assertFalse(probe.tryLogin(gw.port(), "root@web01", plain));
+      SshProbe.await(
+          () -> SshProbe.events(gw, AuditKind.LOGIN_REFUSED).size() == 1, "the first refusal");
+
+      // Below the reserve: twenty refusals are counted, not written; sessions still run.
+      free.set(100 * MIB);
+      for (int i = 0; i < 20; i++) {
+        assertFalse(probe.tryLogin(gw.port(), "root@web01", OpenSshKeys.generateEd25519()));
+      }
+      CommandResult session = gw.ssh(gw.onTarget(), null, "echo", "low");
+      assertEquals(0, session.exitCode(), session.toString());
+      // The session's rows come after the refusals in the writer's queue.
+      assertEquals(1, SshProbe.events(gw, AuditKind.LOGIN_REFUSED).size());
+
+      // Below the floor: no session starts, and the engineer is told why.
+      free.set(10 * MIB);
+      CommandResult refused = gw.ssh(gw.onTarget(), null, "echo", "floor");
+      assertNotEquals(0, refused.exitCode(), refused.toString());
+      assertTrue(refused.stderr().contains("the audit log cannot be written"), refused.stderr());
+
+      // Space returns: sessions start again; the refusals not written are one counted row, and
+      // every refusal is accounted for.
+      free.set(10_000 * MIB);
+      CommandResult back = gw.ssh(gw.onTarget(), null, "echo", "back");
+      assertEquals(0, back.exitCode(), back.toString());
+      List<AuditEvent> dropped = SshProbe.events(gw, AuditKind.REFUSALS_DROPPED);
+      assertEquals(1, dropped.size(), dropped.toString());
+      assertTrue(dropped.get(0).count() >= 1, dropped.toString());
+      SshProbe.await(() -> counted(gw) >= 21, "all 21 refusals counted (ssh adds its plain key)");
+    }
+  }
+
+  private static long counted(GatewayFixture gw) {
+    return SshProbe.events(gw).stream()
+        .filter(e -> e.kind() == AuditKind.LOGIN_REFUSED || e.kind() == AuditKind.REFUSALS_DROPPED)
+        .mapToLong(AuditEvent::count)
+        .sum();
+  }
+
+  @Test
+  void theAuditLogRecoversWhenItsDatabaseIsClosedUnderneath() throws Exception {
+    try (GatewayFixture gw = GatewayFixture.start(dir, "")) {
+      assertEquals(0, gw.ssh(gw.onTarget(), null, "true").exitCode());
+      try (Connection c = gw.bastion.database().connect();
+          Statement st = c.createStatement()) {
+        st.execute("SHUTDOWN");
+      }
+      CommandResult after = gw.ssh(gw.onTarget(), null, "echo", "recovered");
+      assertEquals(0, after.exitCode(), after.toString());
+      assertEquals("recovered", after.stdout().strip());
+      assertTrue(
+          SshProbe.events(gw, AuditKind.SESSION_STARTED).size() >= 2,
+          "the session after the failure is audited");
+    }
+  }
+}
