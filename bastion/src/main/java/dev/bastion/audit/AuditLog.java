@@ -305,9 +305,12 @@ public final class AuditLog implements AutoCloseable {
     dropped = 0;
   }
 
-  /** {@code value} fitted to a column of {@code size} characters, cut with a visible marker. */
+  /**
+   * {@code value} as given (control characters are escaped when shown, not stored escaped), cut to
+   * a column of {@code size} characters with a visible marker.
+   */
   static String fit(String value, int size) {
-    return VisibleText.fit(value, size);
+    return VisibleText.cut(value, size);
   }
 
   /** Finishes every queued write, then closes the database connection. */

@@ -11,9 +11,11 @@ import dev.bastion.e2e.GatewayFixture;
 import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.proxy.SetupHold;
 import dev.bastion.testsupport.CommandResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,7 +91,16 @@ class AuditSurvivesFullDiskTest {
   void theAuditLogRecoversWhenItsDatabaseIsClosedUnderneath() throws Exception {
     try (GatewayFixture gw = GatewayFixture.start(dir, "")) {
       assertEquals(0, gw.ssh(gw.onTarget(), null, "true").exitCode());
-      try (Connection c = gw.bastion.database().connect();
+      // SHUTDOWN needs the schema owner (the bastion itself connects as a user without admin
+      // rights).
+      String password = Files.readString(gw.dataDir.resolve("audit.password")).strip();
+      try (Connection c =
+              DriverManager.getConnection(
+                  "jdbc:h2:file:"
+                      + gw.dataDir.toAbsolutePath().resolve("audit")
+                      + ";DB_CLOSE_ON_EXIT=FALSE",
+                  "bastion",
+                  password);
           Statement st = c.createStatement()) {
         st.execute("SHUTDOWN");
       }

@@ -61,25 +61,41 @@ public final class VisibleText {
   }
 
   /**
+   * {@code text} as it is, cut so that the result including the cut marker fits {@code max}
+   * characters (a database column that keeps the text faithfully; escape it when showing it).
+   */
+  public static String cut(String text, int max) {
+    if (text == null || text.length() <= max) {
+      return text;
+    }
+    return text.substring(0, room(text, max)) + String.format(CUT, text.length() - room(text, max));
+  }
+
+  /**
    * {@code text} escaped, then bounded so that the result including the cut marker fits {@code max}
-   * characters (a database column, a log field).
+   * characters (a log field, a line for a terminal).
    */
   public static String fit(String text, int max) {
     String escaped = escape(text);
     if (escaped == null || escaped.length() <= max) {
       return escaped;
     }
-    int room = max - String.format(CUT, escaped.length()).length();
-    int end = Math.max(0, room);
-    if (end > 0 && Character.isHighSurrogate(escaped.charAt(end - 1))) {
-      end--;
-    }
+    int end = room(escaped, max);
     // An escape such as "\x1b" is never cut in half: back up to before its backslash.
     int backslash = escaped.lastIndexOf('\\', end - 1);
     if (backslash >= 0 && backslash > end - 6 && !isWholeEscape(escaped, backslash, end)) {
       end = backslash;
     }
     return escaped.substring(0, end) + String.format(CUT, escaped.length() - end);
+  }
+
+  /** How much of {@code text} fits before the cut marker within {@code max}; no pair split. */
+  private static int room(String text, int max) {
+    int end = Math.max(0, max - String.format(CUT, text.length()).length());
+    if (end > 0 && Character.isHighSurrogate(text.charAt(end - 1))) {
+      end--;
+    }
+    return end;
   }
 
   /** Whether {@code text} holds any character {@link #escape} would rewrite. */

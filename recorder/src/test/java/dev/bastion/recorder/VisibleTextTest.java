@@ -51,6 +51,15 @@ class VisibleTextTest {
   }
 
   @Test
+  void cutKeepsTheTextFaithfulWithinTheBound() {
+    String cut = VisibleText.cut("\u001b" + "a".repeat(2000), 1024);
+    assertTrue(cut.length() <= 1024, "length " + cut.length());
+    assertTrue(cut.startsWith("\u001baaa"));
+    assertTrue(cut.endsWith("…[+" + (2001 - cut.indexOf('…')) + " chars]"), cut);
+    assertEquals("as is\n", VisibleText.cut("as is\n", 10));
+  }
+
+  @Test
   void surrogatePairsAreNotSplit() {
     String text = "a" + "😀".repeat(10);
     String cut = VisibleText.bound(text, 2);
