@@ -69,6 +69,8 @@ ssh:
   listen: 127.0.0.1:$bastion_port
   max_sessions: $((sessions + 100))
   max_sessions_per_identity: $((sessions + 100))
+  # every simulated engineer connects from 127.0.0.1 at once
+  throttle: {connections: 100000, failed_logins: 100000, unauthenticated: $((sessions + 100))}
 web:
   listen: 127.0.0.1:$web_port
 targets:

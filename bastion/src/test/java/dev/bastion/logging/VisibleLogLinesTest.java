@@ -46,4 +46,26 @@ class VisibleLogLinesTest {
       assertFalse(line.startsWith("INFO"), line);
     }
   }
+
+  @Test
+  void aMessageNoCallerBoundedIsCutWithAMarker() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    PatternLayout layout = new PatternLayout();
+    layout.setContext(context);
+    layout.getInstanceConverterMap().put("vmsg", VisibleMessage::new);
+    layout.setPattern("%vmsg");
+    layout.start();
+    LoggingEvent event =
+        new LoggingEvent(
+            Logger.class.getName(),
+            context.getLogger("test"),
+            Level.INFO,
+            "user {}",
+            null,
+            new Object[] {"a".repeat(200_000)});
+
+    String line = layout.doLayout(event);
+    assertTrue(line.length() <= VisibleMessage.LIMIT, "length " + line.length());
+    assertTrue(line.endsWith(" chars]"), line.substring(line.length() - 40));
+  }
 }
