@@ -208,6 +208,7 @@ public final class BastionServer implements AutoCloseable {
       upstream.close();
       recorder.close();
       audit.close();
+      database.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
     WebServer web;
@@ -237,6 +238,7 @@ public final class BastionServer implements AutoCloseable {
       upstream.close();
       recorder.close();
       audit.close();
+      database.close();
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
@@ -249,6 +251,7 @@ public final class BastionServer implements AutoCloseable {
       upstream.close();
       recorder.close();
       audit.close();
+      database.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
     }
     audit.record(
@@ -379,5 +382,6 @@ public final class BastionServer implements AutoCloseable {
             null,
             null));
     audit.close();
+    database.close();
   }
 }

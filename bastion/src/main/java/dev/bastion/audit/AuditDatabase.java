@@ -28,13 +28,14 @@ import org.slf4j.LoggerFactory;
  * bastion_app}, which may select, insert, update and delete rows and nothing else (no file
  * functions, no Java aliases, no settings).
  */
-public final class AuditDatabase {
+public final class AuditDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditDatabase.class);
   static final String OWNER = "bastion";
   static final String APP = "bastion_app";
 
   private final String url;
   private final String password;
+  private Connection keeper;
 
   private AuditDatabase(String url, String password) {
     this.url = url;
@@ -52,8 +53,6 @@ public final class AuditDatabase {
       String password = password(passwordFile(dataDir));
       try (Connection owner = ownerConnection(url, password, passwordFile(dataDir));
           Statement st = owner.createStatement()) {
-        // Every commit reaches the file at once, so a killed bastion loses no audit row.
-        st.execute("SET WRITE_DELAY 0");
         st.execute("CREATE USER IF NOT EXISTS " + APP + " PASSWORD '" + password + "'");
         st.execute("ALTER USER " + APP + " SET PASSWORD '" + password + "'");
         st.execute("ALTER USER " + APP + " ADMIN FALSE");
@@ -72,11 +71,42 @@ public final class AuditDatabase {
     }
   }
 
-  public Connection connect() {
+  /**
+   * A connection as the bastion's SQL user. The schema owner's connection is kept open beside it:
+   * H2 forgets {@code WRITE_DELAY} when the database closes and only an admin may set it, so that
+   * connection holds the database open with every commit reaching the file at once (a killed
+   * bastion loses no audit row). After the database was closed underneath, it is opened again.
+   */
+  public synchronized Connection connect() {
     try {
+      if (keeper == null || !keeper.isValid(5)) {
+        closeKeeper();
+        keeper = DriverManager.getConnection(url, OWNER, password);
+        try (Statement st = keeper.createStatement()) {
+          st.execute("SET WRITE_DELAY 0");
+        }
+      }
       return DriverManager.getConnection(url, APP, password);
     } catch (SQLException e) {
+      closeKeeper();
       throw new AuditException("cannot connect to the audit database: " + e.getMessage(), e);
+    }
+  }
+
+  /** Lets the database close once the last connection of the bastion's SQL user is closed. */
+  @Override
+  public synchronized void close() {
+    closeKeeper();
+  }
+
+  private void closeKeeper() {
+    if (keeper != null) {
+      try {
+        keeper.close();
+      } catch (SQLException e) {
+        LOG.debug("closing the audit database's owner connection: {}", e.getMessage());
+      }
+      keeper = null;
     }
   }
 
