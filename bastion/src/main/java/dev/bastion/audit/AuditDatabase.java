@@ -53,6 +53,7 @@ public final class AuditDatabase implements AutoCloseable {
       String password = password(passwordFile(dataDir));
       try (Connection owner = ownerConnection(url, password, passwordFile(dataDir));
           Statement st = owner.createStatement()) {
+        settings(st);
         st.execute("CREATE USER IF NOT EXISTS " + APP + " PASSWORD '" + password + "'");
         st.execute("ALTER USER " + APP + " SET PASSWORD '" + password + "'");
         st.execute("ALTER USER " + APP + " ADMIN FALSE");
@@ -83,7 +84,7 @@ public final class AuditDatabase implements AutoCloseable {
         closeKeeper();
         keeper = DriverManager.getConnection(url, OWNER, password);
         try (Statement st = keeper.createStatement()) {
-          st.execute("SET WRITE_DELAY 0");
+          settings(st);
         }
       }
       return DriverManager.getConnection(url, APP, password);
@@ -91,6 +92,16 @@ public final class AuditDatabase implements AutoCloseable {
       closeKeeper();
       throw new AuditException("cannot connect to the audit database: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What H2 forgets when the database closes: every commit reaches the file at once, and no trace
+   * file (H2 would create it with the process umask and write statements with their values in it;
+   * errors reach the bastion's log as exceptions instead).
+   */
+  private static void settings(Statement owner) throws SQLException {
+    owner.execute("SET WRITE_DELAY 0");
+    owner.execute("SET TRACE_LEVEL_FILE 0");
   }
 
   /** Lets the database close once the last connection of the bastion's SQL user is closed. */

@@ -1,6 +1,7 @@
 package dev.bastion.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,6 +146,9 @@ class LocalUserAccessTest {
       }
       assertEquals(1, new AuditReader(database).events(null, null, 10).size());
     }
+    // H2 would have traced those refusals, statements included, into a file made with the umask.
+    assertFalse(Files.exists(data.resolve("audit.trace.db")), "no H2 trace file");
+    database.close();
   }
 
   @Test
