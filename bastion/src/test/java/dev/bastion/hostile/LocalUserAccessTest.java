@@ -128,6 +128,9 @@ class LocalUserAccessTest {
         "old row",
         new AuditReader(database).events(null, null, 10).get(0).detail(),
         "migrating the password keeps the rows");
+    // The refused empty password above reached a database nobody held open (H2 traced it with its
+    // defaults); from here on the bastion holds it, and what it refuses leaves no trace file.
+    Files.deleteIfExists(data.resolve("audit.trace.db"));
     Files.writeString(data.resolve("secret"), "the user CA's key");
     try (Connection app = database.connect();
         Statement st = app.createStatement()) {
