@@ -11,6 +11,7 @@ import dev.bastion.e2e.GatewayFixture;
 import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.proxy.SetupHold;
 import dev.bastion.testsupport.CommandResult;
+import dev.bastion.testsupport.ExternalCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -19,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,6 +112,57 @@ class AuditSurvivesFullDiskTest {
       assertTrue(
           SshProbe.events(gw, AuditKind.SESSION_STARTED).size() >= 2,
           "the session after the failure is audited");
+    }
+  }
+
+  /**
+   * The finding as it happened, on a real disk: the data directory on a small filesystem that fills
+   * up completely (the database cannot write at all), then gets its space back. Sessions are
+   * refused with the reason meanwhile, and start again afterwards without a restart.
+   */
+  @Test
+  void aDataDiskThatReallyFillsUpRefusesSessionsAndRecoversWhenSpaceReturns() throws Exception {
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "filling a disk needs a small filesystem, and mounting one needs root (CI runs as root)");
+    Path data = Files.createDirectories(dir.resolve("data"));
+    ExternalCommand.of("mount", "-t", "tmpfs", "-o", "size=32m,mode=0700", "tmpfs", data.toString())
+        .run()
+        .orThrow();
+    try (GatewayFixture gw =
+        GatewayFixture.start(dir, "", "audit: {disk_reserve_mib: 8, disk_floor_mib: 4}\n")) {
+      CommandResult before = gw.ssh(gw.onTarget(), null, "echo", "before");
+      assertEquals(0, before.exitCode(), before.toString());
+
+      Path filler = data.resolve("filler");
+      fillUp(filler);
+      CommandResult full = gw.ssh(gw.onTarget(), null, "echo", "full");
+      assertNotEquals(0, full.exitCode(), full.toString());
+      assertTrue(full.stderr().contains("the audit log cannot be written"), full.stderr());
+
+      Files.delete(filler);
+      CommandResult back = gw.ssh(gw.onTarget(), null, "echo", "back");
+      assertEquals(0, back.exitCode(), back.toString());
+      assertEquals("back", back.stdout().strip());
+      SshProbe.await(
+          () ->
+              SshProbe.events(gw, AuditKind.SESSION_STARTED).stream()
+                  .anyMatch(e -> e.detail() != null && e.detail().contains("echo back")),
+          "the session after the disk was full is audited");
+    } finally {
+      ExternalCommand.of("umount", "-l", data.toString()).run();
+    }
+  }
+
+  /** Writes zeros to {@code file} until the filesystem has no byte left. */
+  private static void fillUp(Path file) throws Exception {
+    byte[] block = new byte[1 << 16];
+    try (var out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(block);
+      }
+    } catch (java.io.IOException full) {
+      // "No space left on device": the disk is full
     }
   }
 }
