@@ -1,7 +1,10 @@
 package dev.bastion.server;
 
 import dev.bastion.config.BastionConfig;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -13,7 +16,8 @@ import java.util.function.LongSupplier;
  * connections that have not authenticated yet. Authenticated connections count against none of
  * them, so an engineer who logs in quickly is not held up by a scanner on the same address once the
  * scanner's buckets refill; behind NAT or a TCP load balancer everyone shares one address, so raise
- * the limits there.
+ * the limits there. An IPv6 source is its /64 (one host or site usually holds a whole /64, so
+ * counting single addresses would let it take a fresh one for every connection).
  */
 final class SourceThrottle {
   /** Why a connection is closed before key exchange; stored as the audit row's code. */
@@ -55,7 +59,7 @@ final class SourceThrottle {
    * as unauthenticated until {@link #authenticated} or {@link #closed}), or why it is closed.
    */
   synchronized Refusal admit(InetAddress address) {
-    Source source = refilled(address);
+    Source source = refilled(source(address));
     if (source.unauthenticated >= limits.unauthenticated()) {
       return Refusal.TOO_MANY_UNAUTHENTICATED;
     }
@@ -72,7 +76,7 @@ final class SourceThrottle {
 
   /** The connection logged in: it no longer counts as unauthenticated. */
   synchronized void authenticated(InetAddress address) {
-    Source source = sources.get(address);
+    Source source = sources.get(source(address));
     if (source != null && source.unauthenticated > 0) {
       source.unauthenticated--;
     }
@@ -80,11 +84,25 @@ final class SourceThrottle {
 
   /** The connection closed without logging in: one failed login. */
   synchronized void closedUnauthenticated(InetAddress address) {
-    Source source = refilled(address);
+    Source source = refilled(source(address));
     if (source.unauthenticated > 0) {
       source.unauthenticated--;
     }
     source.failures = Math.max(0, source.failures - 1);
+  }
+
+  /** What is counted as one source: an IPv4 address, or the /64 of an IPv6 address. */
+  static InetAddress source(InetAddress address) {
+    if (!(address instanceof Inet6Address)) {
+      return address;
+    }
+    byte[] prefix = Arrays.copyOf(address.getAddress(), 16);
+    Arrays.fill(prefix, 8, 16, (byte) 0);
+    try {
+      return InetAddress.getByAddress(prefix);
+    } catch (UnknownHostException impossible) {
+      throw new IllegalStateException(impossible); // 16 bytes are always an address
+    }
   }
 
   private Source refilled(InetAddress address) {
