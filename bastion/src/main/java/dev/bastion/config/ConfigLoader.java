@@ -231,9 +231,10 @@ public final class ConfigLoader extends ConfigValues {
           at, name, "role names are certificate principals: letters, digits, '.', '_' and '-'");
     }
     if (raw == null) {
-      throw fail(at, "(empty)", "needs targets and logins");
+      throw fail(at, "(empty)", "needs targets and logins, or web rights under can");
     }
-    List<String> targets = nonEmpty(at + ".targets", raw.targets());
+    List<String> targets =
+        raw.targets() == null ? List.of() : notBlank(at + ".targets", raw.targets());
     for (String glob : targets) {
       if (!GLOB.matcher(glob).matches()) {
         throw fail(
@@ -242,8 +243,7 @@ public final class ConfigLoader extends ConfigValues {
             "is not a target name glob (letters, digits, . _ - and * ? [ ])");
       }
     }
-    List<String> logins = nonEmpty(at + ".logins", raw.logins());
-    logins.forEach(login -> checkLogin(at + ".logins", login));
+    List<String> logins = roleLogins(at, targets, raw.logins());
     Set<WebRight> can = new LinkedHashSet<>();
     for (String word : raw.can() == null ? List.<String>of() : raw.can()) {
       can.add(
@@ -251,7 +251,32 @@ public final class ConfigLoader extends ConfigValues {
               .orElseThrow(
                   () -> fail(at + ".can", word, "is not a right; use " + WebRight.words())));
     }
+    if (targets.isEmpty() && can.isEmpty()) {
+      throw fail(
+          at + ".targets",
+          "(empty)",
+          "the role grants nothing: give targets and logins, or web rights under can");
+    }
     return new BastionConfig.Role(name, targets, logins, Set.copyOf(can));
+  }
+
+  /**
+   * A role with targets needs logins; a role without targets (web rights only, a reviewer who
+   * approves and watches but logs in nowhere) may not list logins, which would reach nothing.
+   */
+  private List<String> roleLogins(String at, List<String> targets, List<String> raw) {
+    if (targets.isEmpty()) {
+      if (raw != null && !raw.isEmpty()) {
+        throw fail(
+            at + ".logins",
+            String.join(",", raw),
+            "reach nothing without targets; add targets or remove logins");
+      }
+      return List.of();
+    }
+    List<String> logins = nonEmpty(at + ".logins", raw);
+    logins.forEach(login -> checkLogin(at + ".logins", login));
+    return logins;
   }
 
   private BastionConfig.Target target(

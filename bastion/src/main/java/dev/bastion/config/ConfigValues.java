@@ -55,6 +55,11 @@ abstract class ConfigValues {
     if (values == null || values.isEmpty()) {
       throw fail(at, "(empty)", "needs at least one entry");
     }
+    return notBlank(at, values);
+  }
+
+  /** The entries, none of them blank; the list itself may be empty. */
+  List<String> notBlank(String at, List<String> values) {
     for (String value : values) {
       if (value == null || value.isBlank()) {
         throw fail(at, "(blank)", "entries may not be blank");

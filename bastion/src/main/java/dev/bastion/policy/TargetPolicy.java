@@ -58,6 +58,13 @@ public final class TargetPolicy {
         reaching.add(role);
       }
     }
+    if (reaching.isEmpty() && reachesNoTarget(held)) {
+      throw new AccessDenied(
+          "target_not_allowed",
+          "your roles ("
+              + String.join(",", held)
+              + ") grant web rights only and reach no target; ask for a role with targets");
+    }
     if (reaching.isEmpty()) {
       throw new AccessDenied(
           "target_not_allowed",
@@ -111,6 +118,11 @@ public final class TargetPolicy {
       }
     }
     return result;
+  }
+
+  /** True when none of these roles lists a target: they grant web rights only. */
+  public boolean reachesNoTarget(List<String> heldRoles) {
+    return heldRoles.stream().allMatch(role -> roles.get(role).targets().isEmpty());
   }
 
   static boolean matchesAny(List<String> globs, String name) {

@@ -2,10 +2,12 @@ package dev.bastion.proxy;
 
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.recorder.VisibleText;
+import dev.bastion.web.WebRight;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
@@ -69,9 +71,18 @@ final class BuiltinCommands {
   private String targets() {
     Map<String, List<String>> reachable = services.policy().reachable(user);
     if (reachable.isEmpty()) {
+      List<String> roles = services.policy().rolesOf(user);
       return "no targets for your roles ("
-          + String.join(",", services.policy().rolesOf(user))
-          + ")\n";
+          + String.join(",", roles)
+          + ")"
+          + (!roles.isEmpty() && services.policy().reachesNoTarget(roles)
+              ? "; they grant web rights only ("
+                  + services.policy().rightsOf(user).stream()
+                      .map(WebRight::word)
+                      .collect(Collectors.joining(","))
+                  + "): 'web-login' opens the web viewer"
+              : "")
+          + "\n";
     }
     int width = Math.max(6, reachable.keySet().stream().mapToInt(String::length).max().orElse(6));
     StringBuilder out =

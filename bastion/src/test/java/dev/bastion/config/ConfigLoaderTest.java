@@ -132,6 +132,29 @@ class ConfigLoaderTest {
     assertEquals(Duration.ofMinutes(5), approval.timeout());
   }
 
+  @Test
+  void aRoleMayGrantWebRightsOnlyAndReachNoTarget() {
+    BastionConfig config =
+        ConfigLoader.parse(
+            "t.yaml",
+            String.join(
+                "\n",
+                "roles:",
+                "  reviewer: {targets: [], can: [approve, shadow]}",
+                "  auditor: {can: [audit]}",
+                "targets:",
+                "  web01: {address: 'h', host_key: '"
+                    + KEY
+                    + "', logins: [deploy],"
+                    + " require_approval: {from: [reviewer]}}",
+                ""));
+    BastionConfig.Role reviewer = config.roles().get("reviewer");
+    assertEquals(List.of(), reviewer.targets());
+    assertEquals(List.of(), reviewer.logins());
+    assertEquals(Set.of(WebRight.APPROVE, WebRight.SHADOW), reviewer.can());
+    assertEquals(List.of(), config.roles().get("auditor").targets());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
@@ -142,6 +165,9 @@ class ConfigLoaderTest {
         "bad host key | targets: {web01: {address: '10.0.0.5', host_key: 'ssh-ed25519 nope', logins: [deploy]}} | t.yaml: targets.web01.host_key: 'ssh-ed25519 nope' is not an OpenSSH public key line",
         "no logins | targets: {web01: {address: '10.0.0.5', host_key: 'KEY', logins: []}} | t.yaml: targets.web01.logins: '(empty)' needs at least one entry",
         "typo in key | targets: {web01: {adress: '10.0.0.5'}} | t.yaml: unknown key 'targets.web01.adress'",
+        "role granting nothing | roles: {idle: {targets: []}} | t.yaml: roles.idle.targets: '(empty)' the role grants nothing: give targets and logins, or web rights under can",
+        "logins without targets | roles: {rev: {targets: [], logins: [deploy], can: [approve]}} | t.yaml: roles.rev.logins: 'deploy' reach nothing without targets; add targets or remove logins",
+        "targets without logins | roles: {ops: {targets: ['*']}} | t.yaml: roles.ops.logins: '(empty)' needs at least one entry",
         "unknown right | roles: {ops: {targets: ['*'], logins: [deploy], can: [root]}} | t.yaml: roles.ops.can: 'root' is not a right",
         "approval from unknown role | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [nobody]}}} | t.yaml: targets.web01.require_approval.from: 'nobody' is not a role defined under roles",
         "approver role without the right | roles: {lead: {targets: ['*'], logins: [deploy], can: [shadow]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {from: [lead]}}} | t.yaml: targets.web01.require_approval.from: 'lead' does not have the approve right; add approve to roles.lead.can",

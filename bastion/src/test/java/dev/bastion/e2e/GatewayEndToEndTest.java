@@ -285,6 +285,32 @@ class GatewayEndToEndTest {
   }
 
   @Test
+  void aWebOnlyRoleLogsInNowhereButKeepsItsWebRights() throws Exception {
+    Path key = OpenSsh.keygen(Files.createDirectories(dir.resolve("reviewer")), "id_reviewer");
+    GatewayFixture.issue(
+        new CaKeyStore(gw.dataDir),
+        key,
+        "rita@example.com",
+        List.of("reviewer"),
+        Duration.ofHours(1));
+    CommandResult login = gw.sshWith(key, gw.onTarget(), null, "true");
+    assertEquals(1, login.exitCode(), login.toString());
+    assertEquals(
+        "bastion: your roles (reviewer) grant web rights only and reach no target;"
+            + " ask for a role with targets",
+        login.stderr().strip());
+    CommandResult targets = gw.sshWith(key, "me", null, "targets");
+    assertEquals(0, targets.exitCode(), targets.toString());
+    assertEquals(
+        "no targets for your roles (reviewer); they grant web rights only (shadow):"
+            + " 'web-login' opens the web viewer",
+        targets.stdout().strip());
+    WebClient web = new WebClient(gw, key);
+    String me = web.get("/api/me").body();
+    assertTrue(me.contains("rita@example.com") && me.contains("shadow"), me);
+  }
+
+  @Test
   void portForwardingIsRefused() {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
     cmd.addAll(gw.sshOptions(gw.userKey));

@@ -169,6 +169,7 @@ public final class GatewayFixture implements AutoCloseable {
             + "    logins: ["
             + login
             + "]\n"
+            + "  reviewer: {targets: [], can: [shadow]}\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
     BastionServer bastion = BastionServer.start(dataDir, config, clock, hold, freeSpace);

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigLoader;
 import dev.bastion.keys.CertifiedUser;
+import dev.bastion.web.WebRight;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,7 @@ class TargetPolicyTest {
               "  ops: {targets: ['web*'], logins: [deploy]}",
               "  dba: {targets: ['db?1'], logins: [postgres]}",
               "  admin: {targets: ['web0[1]'], logins: [root]}",
+              "  reviewer: {targets: [], can: [approve, shadow]}",
               ""));
   final TargetPolicy policy = new TargetPolicy(CONFIG);
 
@@ -62,6 +65,27 @@ class TargetPolicyTest {
     assertEquals(
         "login 'root' is not allowed on web01 for your roles (ops); allowed: deploy",
         login.getMessage());
+  }
+
+  @Test
+  void aWebOnlyRoleReachesNoTargetAndSaysSoButKeepsItsRights() throws Exception {
+    AccessDenied refused =
+        assertThrows(
+            AccessDenied.class, () -> policy.authorize(user("reviewer"), "deploy", "web01"));
+    assertEquals(
+        "your roles (reviewer) grant web rights only and reach no target;"
+            + " ask for a role with targets",
+        refused.getMessage());
+    assertEquals(Map.of(), policy.reachable(user("reviewer")));
+    assertEquals(Set.of(WebRight.APPROVE, WebRight.SHADOW), policy.rightsOf(user("reviewer")));
+    assertEquals(
+        List.of("ops"), policy.authorize(user("reviewer", "ops"), "deploy", "web01").roles());
+    assertEquals(
+        "target db01 is not allowed for your roles (reviewer,ops)",
+        assertThrows(
+                AccessDenied.class,
+                () -> policy.authorize(user("reviewer", "ops"), "deploy", "db01"))
+            .getMessage());
   }
 
   @Test
