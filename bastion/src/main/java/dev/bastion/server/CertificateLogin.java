@@ -204,6 +204,11 @@ final class CertificateLogin extends UserAuthPublicKey {
     }
   }
 
+  /** Whether this connection was told why a certificate was refused (see {@link RefusalNotice}). */
+  static boolean toldWhy(ServerSession session) {
+    return session.getAttribute(TOLD_WHY) != null;
+  }
+
   /** One line to the user, before the login goes on or fails (an SSH banner). */
   private static void tell(ServerSession session, String message) {
     try {

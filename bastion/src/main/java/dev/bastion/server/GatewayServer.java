@@ -63,11 +63,13 @@ public final class GatewayServer implements AutoCloseable {
           connectAhead.loggedIn(session, name, user);
         };
     server.setUserAuthFactories(
-        List.of(CertificateLogin.factory(validator, audit, refusals, clock, loggedIn)));
+        List.of(
+            CertificateLogin.factory(validator, audit, refusals, clock, loggedIn),
+            RefusalNotice.factory()));
     // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
     server.setPublickeyAuthenticator((user, key, session) -> key instanceof OpenSshCertificate);
     server.setPasswordAuthenticator(null);
-    server.setKeyboardInteractiveAuthenticator(null);
+    server.setKeyboardInteractiveAuthenticator(null); // RefusalNotice only says why, needs none
     server.setGSSAuthenticator(null);
     server.setHostBasedAuthenticator(null);
 

@@ -245,21 +245,62 @@ class GatewayEndToEndTest {
             .withValidity(now.minus(Duration.ofHours(2)), now.minus(Duration.ofMinutes(5)));
     OpenSsh.write(
         OpenSsh.cert(key), OpenSshKeys.toLine(cas.load(CaKind.USER).sign(request), null) + "\n");
-    CommandResult r = gw.sshWith(key, gw.onTarget(), null, "true");
-    assertEquals(255, r.exitCode(), r.toString());
-    assertTrue(r.stderr().contains("bastion: certificate expired at "), r.stderr());
-    assertTrue(r.stderr().contains("(5 minutes ago); get a new one"), r.stderr());
-    assertTrue(r.stderr().contains("Permission denied (publickey)"), r.stderr());
+    for (boolean batch : new boolean[] {true, false}) {
+      CommandResult r = sshAsked(key, batch);
+      assertEquals(255, r.exitCode(), r.toString());
+      assertEquals(1, bastionLines(r).size(), "the reason once, batch " + batch + ": " + r);
+      assertTrue(bastionLines(r).get(0).startsWith("bastion: certificate expired at "), r.stderr());
+      assertTrue(r.stderr().contains("(5 minutes ago); get a new one"), r.stderr());
+      assertTrue(r.stderr().contains(DENIED), r.stderr());
+    }
     awaitEvent(AuditKind.LOGIN_REFUSED, "expired", "bob@example.com");
   }
 
   @Test
   void plainKeyWithoutCertificateIsRefusedAndAudited() throws Exception {
     Path key = OpenSsh.keygen(Files.createDirectories(dir.resolve("plain")), "id_plain");
-    CommandResult r = gw.sshWith(key, gw.onTarget(), null, "true");
+    CommandResult r = sshAsked(key, false);
     assertEquals(255, r.exitCode(), r.toString());
-    assertTrue(r.stderr().contains("Permission denied (publickey)"), r.stderr());
+    assertEquals(
+        List.of(
+            "bastion: no certificate was offered; this bastion accepts only OpenSSH user"
+                + " certificates signed by its CA (ask its admin for one and keep it next to your"
+                + " key as <key>-cert.pub)"),
+        bastionLines(r),
+        r.toString());
+    assertTrue(r.stderr().contains(DENIED), r.stderr());
     awaitEvent(AuditKind.LOGIN_REFUSED, "not_a_certificate", null);
+  }
+
+  @Test
+  void batchModeClientWithPlainKeyFailsFastWithoutTheExplanation() throws Exception {
+    Path key = OpenSsh.keygen(Files.createDirectories(dir.resolve("batch")), "id_batch");
+    CommandResult r = sshAsked(key, true);
+    assertEquals(255, r.exitCode(), r.toString());
+    assertEquals(List.of(), bastionLines(r), r.toString());
+    assertTrue(r.stderr().contains(DENIED), r.stderr());
+  }
+
+  @Test
+  void goodCertificateLoginPrintsNothingExtraWhenPromptsAreAllowed() {
+    CommandResult r = sshAsked(gw.userKey, false, "echo", "in");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("in", r.stdout().strip());
+    assertEquals("", r.stderr(), r.toString());
+  }
+
+  private static final String DENIED = "Permission denied (publickey,keyboard-interactive)";
+
+  /** The real ssh to web01, in batch mode or (as a person at a terminal runs it) not. */
+  private CommandResult sshAsked(Path key, boolean batch, String... command) {
+    String[] run = command.length == 0 ? new String[] {"true"} : command;
+    return batch
+        ? gw.sshWith(key, gw.onTarget(), null, run)
+        : gw.sshNotBatch(key, gw.onTarget(), run);
+  }
+
+  static List<String> bastionLines(CommandResult r) {
+    return r.stderr().lines().filter(l -> l.startsWith("bastion:")).toList();
   }
 
   @Test

@@ -215,8 +215,22 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   public CommandResult sshWith(Path key, String user, String stdin, String... command) {
+    return ssh(sshOptions(key), user, stdin, command);
+  }
+
+  /**
+   * As {@link #sshWith} but without batch mode, as a person at a terminal runs ssh: it also tries
+   * keyboard-interactive once public key authentication has failed.
+   */
+  public CommandResult sshNotBatch(Path key, String user, String... command) {
+    List<String> options = new ArrayList<>(sshOptions(key));
+    options.replaceAll(o -> o.equals("BatchMode=yes") ? "BatchMode=no" : o);
+    return ssh(options, user, null, command);
+  }
+
+  private CommandResult ssh(List<String> options, String user, String stdin, String... command) {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port())));
-    cmd.addAll(sshOptions(key));
+    cmd.addAll(options);
     cmd.add(user + "@127.0.0.1");
     cmd.addAll(List.of(command));
     return ExternalCommand.of(cmd)
