@@ -328,11 +328,13 @@ public final class BastionServer implements AutoCloseable {
    */
   private void endRevokedSessions() {
     try {
+      // One look at the file per sweep, however many connections and web sessions are checked.
+      RevocationList.Lookup revoked = revocations.current();
       if (web != null) {
         int ended =
             web.endSessions(
                 user ->
-                    revocations
+                    revoked
                         .find(
                             user.serial() == null ? 0 : Long.parseUnsignedLong(user.serial()),
                             user.identity())
@@ -344,7 +346,7 @@ public final class BastionServer implements AutoCloseable {
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
       }
-      int closed = connections.endRevoked(revocations);
+      int closed = connections.endRevoked(revoked);
       if (closed > 0) {
         LOG.info("closing {} connections of revoked certificates", closed);
       }

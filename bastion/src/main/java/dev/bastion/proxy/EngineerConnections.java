@@ -40,10 +40,10 @@ public final class EngineerConnections {
   }
 
   /**
-   * Ends every connection whose certificate is now revoked, sessions first (each told why); returns
-   * how many. Throws {@link dev.bastion.keys.KeyFileException} for an unreadable list.
+   * Ends every connection whose certificate is revoked in {@code revocations}, sessions first (each
+   * told why); returns how many.
    */
-  public int endRevoked(RevocationList revocations) {
+  public int endRevoked(RevocationList.Lookup revocations) {
     int ended = 0;
     for (EngineerConnection connection : open) {
       CertifiedUser user = connection.user();

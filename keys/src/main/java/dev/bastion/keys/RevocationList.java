@@ -31,7 +31,11 @@ public final class RevocationList {
   private final Path file;
   private Snapshot snapshot = new Snapshot(null, -1, List.of());
 
-  private record Snapshot(FileTime modified, long size, List<Revocation> entries) {}
+  private record Snapshot(FileTime modified, long size, List<Revocation> entries, Lookup lookup) {
+    Snapshot(FileTime modified, long size, List<Revocation> entries) {
+      this(modified, size, entries, new Lookup(entries));
+    }
+  }
 
   public RevocationList(Path dataDir) {
     this.file = dataDir.resolve("revoked");
@@ -49,19 +53,34 @@ public final class RevocationList {
 
   /** The revocation that covers this serial or identity, if any. */
   public synchronized Optional<Revocation> find(long serial, String identity) {
+    return current().find(serial, identity);
+  }
+
+  /**
+   * The list as it is now, read (or found unchanged) once: for checking many certificates in one
+   * sweep without looking at the file for each.
+   */
+  public synchronized Lookup current() {
     refresh();
-    String serialText = Long.toUnsignedString(serial);
-    for (Revocation r : snapshot.entries()) {
-      if (r.kind() == Revocation.Kind.SERIAL && r.value().equals(serialText)) {
-        return Optional.of(r);
+    return snapshot.lookup();
+  }
+
+  /** Revocations by serial and by identity; the first revocation of each value wins. */
+  public static final class Lookup {
+    private final Map<String, Revocation> bySerial = new HashMap<>();
+    private final Map<String, Revocation> byIdentity = new HashMap<>();
+
+    private Lookup(List<Revocation> entries) {
+      for (Revocation r : entries) {
+        (r.kind() == Revocation.Kind.SERIAL ? bySerial : byIdentity).putIfAbsent(r.value(), r);
       }
     }
-    for (Revocation r : snapshot.entries()) {
-      if (r.kind() == Revocation.Kind.IDENTITY && r.value().equals(identity)) {
-        return Optional.of(r);
-      }
+
+    /** The revocation that covers this serial or identity (a serial first), if any. */
+    public Optional<Revocation> find(long serial, String identity) {
+      Revocation hit = bySerial.get(Long.toUnsignedString(serial));
+      return Optional.ofNullable(hit != null ? hit : byIdentity.get(identity));
     }
-    return Optional.empty();
   }
 
   /** Adds a revocation; returns false when the same serial or identity was already revoked. */
