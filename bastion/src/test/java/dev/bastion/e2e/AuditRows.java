@@ -1,18 +1,17 @@
-package dev.bastion.hostile;
+package dev.bastion.e2e;
 
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditReader;
-import dev.bastion.e2e.GatewayFixture;
 import java.util.List;
 import java.util.Optional;
 
 /** Waits for the audit row a refusal or an ending must leave (rows are written asynchronously). */
-final class AuditRows {
+public final class AuditRows {
   private AuditRows() {}
 
   /** The newest row of this kind and code for {@code identity}, within about ten seconds. */
-  static AuditEvent await(GatewayFixture gw, AuditKind kind, String code, String identity)
+  public static AuditEvent await(GatewayFixture gw, AuditKind kind, String code, String identity)
       throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
     for (int i = 0; i < 200; i++) {
@@ -33,7 +32,7 @@ final class AuditRows {
             + reader.events(null, null, 50));
   }
 
-  static Optional<AuditEvent> find(List<AuditEvent> events, AuditKind kind, String code) {
+  public static Optional<AuditEvent> find(List<AuditEvent> events, AuditKind kind, String code) {
     return events.stream().filter(e -> e.kind() == kind && code.equals(e.code())).findFirst();
   }
 }

@@ -253,7 +253,7 @@ class GatewayEndToEndTest {
       assertTrue(r.stderr().contains("(5 minutes ago); get a new one"), r.stderr());
       assertTrue(r.stderr().contains(DENIED), r.stderr());
     }
-    awaitEvent(AuditKind.LOGIN_REFUSED, "expired", "bob@example.com");
+    AuditRows.await(gw, AuditKind.LOGIN_REFUSED, "expired", "bob@example.com");
   }
 
   @Test
@@ -269,7 +269,7 @@ class GatewayEndToEndTest {
         bastionLines(r),
         r.toString());
     assertTrue(r.stderr().contains(DENIED), r.stderr());
-    awaitEvent(AuditKind.LOGIN_REFUSED, "not_a_certificate", null);
+    AuditRows.await(gw, AuditKind.LOGIN_REFUSED, "not_a_certificate", null);
   }
 
   @Test
@@ -468,29 +468,6 @@ class GatewayEndToEndTest {
             + reader.events(null, null, 30).stream()
                 .filter(e -> e.kind().equals(AuditKind.FILE_OPERATION))
                 .toList());
-  }
-
-  private void awaitEvent(AuditKind kind, String code, String identity)
-      throws InterruptedException {
-    AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 100; i++) {
-      boolean found =
-          reader.events(null, identity, 1000).stream()
-              .anyMatch(e -> e.kind().equals(kind) && code.equals(e.code()));
-      if (found) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(
-        "no audit event "
-            + kind
-            + "/"
-            + code
-            + " for "
-            + identity
-            + ": "
-            + reader.events(null, null, 50));
   }
 
   private SessionRecord awaitSession(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.cli.BastionCommand;
+import dev.bastion.e2e.AuditRows;
 import dev.bastion.e2e.GatewayFixture;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.ExternalCommand;

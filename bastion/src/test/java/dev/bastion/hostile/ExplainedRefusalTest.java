@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.audit.AuditKind;
+import dev.bastion.e2e.AuditRows;
 import dev.bastion.e2e.GatewayFixture;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.OpenSsh;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.audit.AuditKind;
+import dev.bastion.e2e.AuditRows;
 import dev.bastion.e2e.GatewayFixture;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.testsupport.CommandResult;
