@@ -18,7 +18,42 @@ public record BastionConfig(
     Recording recording,
     Upstream upstream,
     Approvals approvals,
-    AuditDisk audit) {
+    AuditDisk audit,
+    Optional<Oidc> oidc) {
+
+  /**
+   * Single sign-on with an OpenID provider: where it is ({@code issuer}, discovered from its {@code
+   * /.well-known/openid-configuration}), what it is called on the login page, this bastion's client
+   * there, which claims name the person and their groups, how long a sign-in (and the certificate
+   * it may get) lasts, and how often the discovery document is fetched again.
+   */
+  public record Oidc(
+      java.net.URI issuer,
+      String name,
+      String clientId,
+      Optional<Secret> clientSecret,
+      String identityClaim,
+      String groupsClaim,
+      Duration certificateTtl,
+      Duration refresh) {}
+
+  /** A value that must never reach a log line or an error message: it prints as a mask. */
+  public static final class Secret {
+    private final String value;
+
+    public Secret(String value) {
+      this.value = value;
+    }
+
+    public String reveal() {
+      return value;
+    }
+
+    @Override
+    public String toString() {
+      return "(secret)";
+    }
+  }
 
   /**
    * Free space kept on the data directory's disk: below {@code reserveBytes} refused logins are
@@ -86,9 +121,14 @@ public record BastionConfig(
 
   /**
    * What holders of a principal may do: reach targets matching globs, as some logins; web rights.
+   * With single sign-on, members of {@code oidcGroups} (directory groups) hold the role too.
    */
   public record Role(
-      String name, List<String> targets, List<String> logins, Set<dev.bastion.web.WebRight> can) {}
+      String name,
+      List<String> targets,
+      List<String> logins,
+      Set<dev.bastion.web.WebRight> can,
+      List<String> oidcGroups) {}
 
   public record Recording(boolean input, RecordingMode mode) {}
 

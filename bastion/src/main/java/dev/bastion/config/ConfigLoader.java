@@ -28,15 +28,20 @@ public final class ConfigLoader extends ConfigValues {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9._*?\\[\\]-]+");
 
-  private ConfigLoader(String source) {
+  private final Path baseDir;
+  private final java.util.function.UnaryOperator<String> env;
+
+  private ConfigLoader(String source, Path baseDir, java.util.function.UnaryOperator<String> env) {
     super(source);
+    this.baseDir = baseDir;
+    this.env = env;
   }
 
   /** Loads a file, or the defaults when there is none. */
   public static BastionConfig load(Optional<Path> file) {
     if (file.isEmpty()) {
-      return new ConfigLoader("defaults")
-          .validate(new RawConfig(null, null, null, null, null, null, null, null, null));
+      return new ConfigLoader("defaults", Path.of("."), System::getenv)
+          .validate(new RawConfig(null, null, null, null, null, null, null, null, null, null));
     }
     Path path = file.get();
     String text;
@@ -45,12 +50,23 @@ public final class ConfigLoader extends ConfigValues {
     } catch (IOException e) {
       throw new ConfigException("cannot read " + path + ": " + e.getMessage(), e);
     }
-    return parse(path.getFileName().toString(), text);
+    Path dir = path.toAbsolutePath().getParent();
+    return new ConfigLoader(path.getFileName().toString(), dir, System::getenv)
+        .validate(RawConfigReader.read(path.getFileName().toString(), text));
   }
 
-  /** Parses YAML text; {@code source} names it in messages. */
+  /**
+   * Parses YAML text; {@code source} names it in messages, relative file names are resolved in the
+   * working directory.
+   */
   public static BastionConfig parse(String source, String yaml) {
-    return new ConfigLoader(source).validate(RawConfigReader.read(source, yaml));
+    return parse(source, yaml, Path.of("."), System::getenv);
+  }
+
+  /** Parses YAML text with files relative to {@code baseDir} and this environment. */
+  public static BastionConfig parse(
+      String source, String yaml, Path baseDir, java.util.function.UnaryOperator<String> env) {
+    return new ConfigLoader(source, baseDir, env).validate(RawConfigReader.read(source, yaml));
   }
 
   private BastionConfig validate(RawConfig raw) {
@@ -104,6 +120,24 @@ public final class ConfigLoader extends ConfigValues {
         throw fail("approvals.webhook_url", url, "is not an http(s) URL");
       }
     }
+    Optional<BastionConfig.Oidc> oidc =
+        raw.oidc() == null
+            ? Optional.empty()
+            : Optional.of(
+                new OidcSettings(source, baseDir, env)
+                    .check(raw.oidc(), ssh.maxCertificateLifetime()));
+    if (oidc.isEmpty()) {
+      roles.values().stream()
+          .filter(role -> !role.oidcGroups().isEmpty())
+          .findFirst()
+          .ifPresent(
+              role -> {
+                throw fail(
+                    "roles." + role.name() + ".oidc_groups",
+                    String.join(",", role.oidcGroups()),
+                    "needs single sign-on: configure oidc (issuer, client_id) or remove it");
+              });
+    }
     return new BastionConfig(
         ssh,
         web,
@@ -113,7 +147,8 @@ public final class ConfigLoader extends ConfigValues {
         new BastionConfig.Recording(Boolean.TRUE.equals(rec.input()), mode),
         upstream,
         new BastionConfig.Approvals(webhook),
-        auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()));
+        auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()),
+        oidc);
   }
 
   private BastionConfig.AuditDisk auditDisk(RawConfig.Audit raw) {
@@ -257,7 +292,9 @@ public final class ConfigLoader extends ConfigValues {
           "(empty)",
           "the role grants nothing: give targets and logins, or web rights under can");
     }
-    return new BastionConfig.Role(name, targets, logins, Set.copyOf(can));
+    List<String> groups =
+        raw.oidcGroups() == null ? List.of() : notBlank(at + ".oidc_groups", raw.oidcGroups());
+    return new BastionConfig.Role(name, targets, logins, Set.copyOf(can), List.copyOf(groups));
   }
 
   /**

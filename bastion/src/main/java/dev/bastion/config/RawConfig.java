@@ -14,7 +14,20 @@ record RawConfig(
     Recording recording,
     Upstream upstream,
     Approvals approvals,
-    Audit audit) {
+    Audit audit,
+    Oidc oidc) {
+
+  /** {@code client_secret} is read only to refuse it: secrets do not belong in this file. */
+  record Oidc(
+      String issuer,
+      String name,
+      @JsonProperty("client_id") String clientId,
+      @JsonProperty("client_secret") String clientSecret,
+      @JsonProperty("client_secret_file") String clientSecretFile,
+      @JsonProperty("identity_claim") String identityClaim,
+      @JsonProperty("groups_claim") String groupsClaim,
+      @JsonProperty("certificate_ttl") String certificateTtl,
+      @JsonProperty("refresh") String refresh) {}
 
   record Audit(
       @JsonProperty("disk_reserve_mib") Long diskReserveMib,
@@ -54,7 +67,11 @@ record RawConfig(
   record Approval(
       Integer count, List<String> from, @JsonProperty("on_leave") String onLeave, String timeout) {}
 
-  record Role(List<String> targets, List<String> logins, List<String> can) {}
+  record Role(
+      List<String> targets,
+      List<String> logins,
+      List<String> can,
+      @JsonProperty("oidc_groups") List<String> oidcGroups) {}
 
   record Recording(Boolean input, String mode) {}
 

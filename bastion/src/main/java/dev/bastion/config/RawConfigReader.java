@@ -51,7 +51,7 @@ final class RawConfigReader {
               + e.getOriginalMessage());
     }
     if (raw == null) {
-      raw = new RawConfig(null, null, null, null, null, null, null, null, null);
+      raw = new RawConfig(null, null, null, null, null, null, null, null, null, null);
     }
     return raw;
   }

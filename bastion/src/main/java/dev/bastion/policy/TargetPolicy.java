@@ -30,11 +30,30 @@ public final class TargetPolicy {
 
   /** Web rights ({@code shadow}, {@code terminate}, ...) of all roles a person holds. */
   public java.util.Set<WebRight> rightsOf(CertifiedUser user) {
+    return rightsOfRoles(rolesOf(user));
+  }
+
+  /** Web rights of these roles together. */
+  public java.util.Set<WebRight> rightsOfRoles(java.util.Collection<String> heldRoles) {
     java.util.Set<WebRight> rights = java.util.EnumSet.noneOf(WebRight.class);
-    for (String role : rolesOf(user)) {
-      rights.addAll(roles.get(role).can());
+    for (String role : heldRoles) {
+      BastionConfig.Role r = roles.get(role);
+      if (r != null) {
+        rights.addAll(r.can());
+      }
     }
     return rights;
+  }
+
+  /**
+   * The roles members of these directory groups hold (single sign-on): every role whose {@code
+   * oidc_groups} names one of them, in the order of the configuration. Group names compare exactly.
+   */
+  public List<String> rolesForGroups(java.util.Collection<String> groups) {
+    return roles.values().stream()
+        .filter(role -> role.oidcGroups().stream().anyMatch(groups::contains))
+        .map(BastionConfig.Role::name)
+        .toList();
   }
 
   /** Decides one {@code LOGIN@TARGET} request. */
