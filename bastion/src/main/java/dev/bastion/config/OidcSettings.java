@@ -52,7 +52,9 @@ final class OidcSettings extends ConfigValues {
       throw fail(
           "oidc.certificate_ttl",
           raw.certificateTtl(),
-          "is longer than ssh.max_certificate_lifetime (" + maxCertificateLifetime + ")");
+          "is longer than ssh.max_certificate_lifetime ("
+              + dev.bastion.keys.TimeSpans.describe(maxCertificateLifetime)
+              + ")");
     }
     if (ttl.compareTo(Duration.ofMinutes(1)) < 0) {
       throw fail("oidc.certificate_ttl", raw.certificateTtl(), "must be at least 1m");
@@ -98,8 +100,11 @@ final class OidcSettings extends ConfigValues {
     return uri;
   }
 
+  /** localhost, 127.x.x.x or [::1] as written: a name like 127.example.com is no loopback. */
   private static boolean isLoopbackName(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+    return host.equalsIgnoreCase("localhost")
+        || host.matches("127(\\.[0-9]{1,3}){3}")
+        || host.equals("[::1]");
   }
 
   private String claim(String at, String value, String fallback) {

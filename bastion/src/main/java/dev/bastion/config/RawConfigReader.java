@@ -34,6 +34,8 @@ final class RawConfigReader {
               + "'; known keys there: "
               + e.getKnownPropertyIds().stream()
                   .map(Object::toString)
+                  // read only to be refused: never suggest writing a secret into the file
+                  .filter(key -> !key.equals("client_secret"))
                   .sorted()
                   .collect(Collectors.joining(", ")));
     } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
