@@ -21,7 +21,7 @@ final class Authentication {
   void check(RoutingContext ctx) {
     WebUser user = sessions.user(ctx.request().getCookie(CookieSessions.COOKIE)).orElse(null);
     if (user == null) {
-      Reply.error(ctx, 401, "not logged in; get a link with: ssh -p PORT you@BASTION web-login");
+      Reply.error(ctx, 401, "not logged in; see /login");
       return;
     }
     if (ctx.request().method().name().equals("POST")) {
