@@ -334,10 +334,10 @@ public final class BastionServer implements AutoCloseable {
         int ended =
             web.endSessions(
                 user ->
-                    revoked
-                        .find(
-                            user.serial() == null ? 0 : Long.parseUnsignedLong(user.serial()),
-                            user.identity())
+                    // No serial: signed in without a certificate (single sign-on), so by identity.
+                    (user.serial() == null
+                            ? revoked.findIdentity(user.identity())
+                            : revoked.find(Long.parseUnsignedLong(user.serial()), user.identity()))
                         .isPresent());
         if (ended > 0) {
           LOG.info("ended {} web sessions of revoked certificates", ended);
