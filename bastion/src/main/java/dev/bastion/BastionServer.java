@@ -15,6 +15,8 @@ import dev.bastion.keys.CaKind;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
+import dev.bastion.oidc.IdentityProvider;
+import dev.bastion.oidc.OidcProvider;
 import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.LiveSessions;
@@ -64,6 +66,7 @@ public final class BastionServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
+  private final Optional<OidcProvider> sso;
   private volatile WebServer web;
   private AuditSocket socket;
   private LoginTokens loginTokens;
@@ -79,8 +82,10 @@ public final class BastionServer implements AutoCloseable {
       EngineerConnections connections,
       RevocationList revocations,
       SessionRecorder recorder,
+      Optional<OidcProvider> sso,
       Clock clock) {
     this.recorder = recorder;
+    this.sso = sso;
     this.config = config;
     this.cas = cas;
     this.database = database;
@@ -200,6 +205,10 @@ public final class BastionServer implements AutoCloseable {
             hold);
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
+    // Single sign-on: discovery runs in the background; a provider that is down never stops this.
+    Optional<OidcProvider> sso = config.oidc().map(oidc -> OidcProvider.start(oidc, clock));
+    // For GatewayServer (device flow over keyboard-interactive) and WebServer (browser sign-in).
+    Optional<IdentityProvider> identityProvider = sso.map(IdentityProvider.class::cast);
     GatewayServer gateway;
     try {
       gateway =
@@ -207,6 +216,7 @@ public final class BastionServer implements AutoCloseable {
     } catch (IOException e) {
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
@@ -237,6 +247,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException(
@@ -250,6 +261,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
@@ -283,6 +295,7 @@ public final class BastionServer implements AutoCloseable {
             connections,
             revocations,
             recorder,
+            sso,
             clock);
     server.web = web;
     server.socket = socket;
@@ -320,6 +333,11 @@ public final class BastionServer implements AutoCloseable {
 
   public LiveSessions liveSessions() {
     return live;
+  }
+
+  /** The OpenID provider when {@code oidc:} is configured (single sign-on in ssh and the web). */
+  public Optional<IdentityProvider> identityProvider() {
+    return sso.map(IdentityProvider.class::cast);
   }
 
   /**
@@ -370,6 +388,7 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
+    sso.ifPresent(OidcProvider::close);
     socket.close();
     audit.record(
         new AuditEvent(
