@@ -29,8 +29,10 @@ import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.server.PrivateDataDirectory;
 import dev.bastion.upstream.UpstreamConnector;
+import dev.bastion.viewer.BrowserSignOn;
 import dev.bastion.viewer.ViewerBackend;
 import dev.bastion.web.LoginTokens;
+import dev.bastion.web.SingleSignOn;
 import dev.bastion.web.WebServer;
 import dev.bastion.web.WebSettings;
 import java.io.IOException;
@@ -242,6 +244,10 @@ public final class BastionServer implements AutoCloseable {
                   clock),
               recorder.hub(),
               loginTokens,
+              identityProvider.map(
+                  provider ->
+                      (SingleSignOn)
+                          new BrowserSignOn(provider, policy, revocations, audit, clock)),
               clock);
     } catch (RuntimeException e) {
       gateway.close();
