@@ -47,7 +47,7 @@ final class PendingSignIns {
    * Keeps {@code signIn} for the browser that gets the returned cookie; null (nothing kept) when
    * {@link #full()}.
    */
-  Cookie keep(SingleSignOn.SignIn signIn) {
+  synchronized Cookie keep(SingleSignOn.SignIn signIn) {
     if (full()) {
       return null;
     }

@@ -109,7 +109,7 @@ final class SignInApi {
     }
     String error = ctx.request().getParam("error");
     if (error != null) {
-      taken.signIn().failed(error);
+      taken.signIn().failed(oneWord(error));
       Pages.send(ctx, 403, "Sign-in not completed", Pages.p(providerError(error)) + tryAgain());
       return;
     }

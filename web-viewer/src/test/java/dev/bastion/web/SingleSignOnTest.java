@@ -42,6 +42,7 @@ class SingleSignOnTest {
     final List<String> errors = new CopyOnWriteArrayList<>();
     volatile Instant tokenExpiresAt;
     volatile URI redirectUri;
+    volatile boolean down;
 
     @Override
     public String name() {
@@ -51,6 +52,10 @@ class SingleSignOnTest {
     @Override
     public CompletableFuture<SignIn> begin(URI redirectUri) {
       this.redirectUri = redirectUri;
+      if (down) {
+        return CompletableFuture.failedFuture(
+            new Refused("Keycloak cannot be reached; try again later."));
+      }
       String state = "state-" + begun.incrementAndGet();
       return CompletableFuture.completedFuture(
           new SignIn() {
@@ -289,6 +294,16 @@ class SingleSignOnTest {
         denied.body().contains("The sign-in was declined at Keycloak &lt;eng&gt;."), denied.body());
     assertEquals(List.of("access_denied"), provider.errors);
     assertTrue(!browser.loggedIn());
+  }
+
+  @Test
+  void aProviderThatCannotBeReachedEndsOnAClearPage() throws Exception {
+    provider.down = true;
+    Browser browser = new Browser();
+    HttpResponse<String> start = browser.get("/auth/start");
+    assertEquals(502, start.statusCode());
+    assertTrue(start.body().contains("Keycloak cannot be reached; try again later."), start.body());
+    assertTrue(browser.signInCookie == null, "nothing kept for a sign-in that never started");
   }
 
   @Test
