@@ -15,6 +15,8 @@ import dev.bastion.keys.CaKind;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
+import dev.bastion.oidc.IdentityProvider;
+import dev.bastion.oidc.OidcProvider;
 import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.LiveSessions;
@@ -27,8 +29,10 @@ import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.server.PrivateDataDirectory;
 import dev.bastion.upstream.UpstreamConnector;
+import dev.bastion.viewer.BrowserSignOn;
 import dev.bastion.viewer.ViewerBackend;
 import dev.bastion.web.LoginTokens;
+import dev.bastion.web.SingleSignOn;
 import dev.bastion.web.WebServer;
 import dev.bastion.web.WebSettings;
 import java.io.IOException;
@@ -64,6 +68,7 @@ public final class BastionServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
+  private final Optional<OidcProvider> sso;
   private volatile WebServer web;
   private AuditSocket socket;
   private LoginTokens loginTokens;
@@ -79,8 +84,10 @@ public final class BastionServer implements AutoCloseable {
       EngineerConnections connections,
       RevocationList revocations,
       SessionRecorder recorder,
+      Optional<OidcProvider> sso,
       Clock clock) {
     this.recorder = recorder;
+    this.sso = sso;
     this.config = config;
     this.cas = cas;
     this.database = database;
@@ -200,6 +207,10 @@ public final class BastionServer implements AutoCloseable {
             hold);
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
+    // Single sign-on: discovery runs in the background; a provider that is down never stops this.
+    Optional<OidcProvider> sso = config.oidc().map(oidc -> OidcProvider.start(oidc, clock));
+    // For GatewayServer (device flow over keyboard-interactive) and WebServer (browser sign-in).
+    Optional<IdentityProvider> identityProvider = sso.map(IdentityProvider.class::cast);
     GatewayServer gateway;
     try {
       gateway =
@@ -207,6 +218,7 @@ public final class BastionServer implements AutoCloseable {
     } catch (IOException e) {
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
@@ -232,11 +244,16 @@ public final class BastionServer implements AutoCloseable {
                   clock),
               recorder.hub(),
               loginTokens,
+              identityProvider.map(
+                  provider ->
+                      (SingleSignOn)
+                          new BrowserSignOn(provider, policy, revocations, audit, clock)),
               clock);
     } catch (RuntimeException e) {
       gateway.close();
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException(
@@ -250,6 +267,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
@@ -283,6 +301,7 @@ public final class BastionServer implements AutoCloseable {
             connections,
             revocations,
             recorder,
+            sso,
             clock);
     server.web = web;
     server.socket = socket;
@@ -322,6 +341,11 @@ public final class BastionServer implements AutoCloseable {
     return live;
   }
 
+  /** The OpenID provider when {@code oidc:} is configured (single sign-on in ssh and the web). */
+  public Optional<IdentityProvider> identityProvider() {
+    return sso.map(IdentityProvider.class::cast);
+  }
+
   /**
    * A revocation ends the SSH connections (with their sessions) and web sessions it covers within
    * about a second.
@@ -334,10 +358,10 @@ public final class BastionServer implements AutoCloseable {
         int ended =
             web.endSessions(
                 user ->
-                    revoked
-                        .find(
-                            user.serial() == null ? 0 : Long.parseUnsignedLong(user.serial()),
-                            user.identity())
+                    // No serial: signed in without a certificate (single sign-on), so by identity.
+                    (user.serial() == null
+                            ? revoked.findIdentity(user.identity())
+                            : revoked.find(Long.parseUnsignedLong(user.serial()), user.identity()))
                         .isPresent());
         if (ended > 0) {
           LOG.info("ended {} web sessions of revoked certificates", ended);
@@ -370,6 +394,7 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
+    sso.ifPresent(OidcProvider::close);
     socket.close();
     audit.record(
         new AuditEvent(

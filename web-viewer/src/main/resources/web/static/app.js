@@ -11,7 +11,9 @@ function status(text, isError = false) {
 async function api(path, options = {}) {
   const response = await fetch(path, { credentials: 'same-origin', ...options });
   if (response.status === 401) {
-    status('Not logged in. Run "ssh -p PORT you@BASTION web-login" and open the link it prints.', true);
+    // Not logged in, or the session ended (expired, logged out, revoked): the login page says how.
+    status('Not logged in; opening the login page.', true);
+    location.assign('/login');
     throw new Error('401');
   }
   const body = response.headers.get('content-type')?.includes('application/json') ? await response.json() : null;

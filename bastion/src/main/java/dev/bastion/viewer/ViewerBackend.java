@@ -148,14 +148,36 @@ public final class ViewerBackend implements BastionBackend {
 
   @Override
   public void audit(String kind, String identity, String sessionId, String detail) {
-    AuditKind what = AuditKind.of(kind);
-    var written =
-        audit.record(
+    audit.record(
+        new AuditEvent(
+            clock.instant(),
+            AuditKind.of(kind),
+            identity,
+            null,
+            null,
+            sessionId,
+            null,
+            null,
+            "web",
+            detail));
+  }
+
+  @Override
+  public void webLogin(WebUser user, String method, String detail) {
+    audit
+        .record(
             new AuditEvent(
-                clock.instant(), what, identity, null, null, sessionId, null, null, "web", detail));
-    if (what == AuditKind.WEB_LOGIN) {
-      written.join(); // off the event loop: no web session without its row
-    }
+                clock.instant(),
+                AuditKind.WEB_LOGIN,
+                user.identity(),
+                user.serial(),
+                null,
+                null,
+                null,
+                null,
+                method,
+                detail))
+        .join(); // off the event loop: no web session without its row
   }
 
   @Override

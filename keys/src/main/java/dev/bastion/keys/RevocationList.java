@@ -81,6 +81,14 @@ public final class RevocationList {
       Revocation hit = bySerial.get(Long.toUnsignedString(serial));
       return Optional.ofNullable(hit != null ? hit : byIdentity.get(identity));
     }
+
+    /**
+     * The revocation of this identity, if any; for logins without a certificate (single sign-on),
+     * which no revocation by serial can match.
+     */
+    public Optional<Revocation> findIdentity(String identity) {
+      return Optional.ofNullable(byIdentity.get(identity));
+    }
   }
 
   /** Adds a revocation; returns false when the same serial or identity was already revoked. */

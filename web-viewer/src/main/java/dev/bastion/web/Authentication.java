@@ -21,7 +21,10 @@ final class Authentication {
   void check(RoutingContext ctx) {
     WebUser user = sessions.user(ctx.request().getCookie(CookieSessions.COOKIE)).orElse(null);
     if (user == null) {
-      Reply.error(ctx, 401, "not logged in; get a link with: ssh -p PORT you@BASTION web-login");
+      Reply.error(
+          ctx,
+          401,
+          "not logged in; log in at /login, or with a link from: ssh -p PORT you@BASTION web-login");
       return;
     }
     if (ctx.request().method().name().equals("POST")) {

@@ -25,11 +25,15 @@ public interface BastionBackend {
   /** Audit events, oldest first, as flat maps (at, kind, identity, ...). */
   List<Map<String, Object>> auditEvents(Instant since, String identity, int limit);
 
-  /**
-   * Records what web users do: watching, replaying, terminating. A {@code web_login} is called off
-   * the event loop and returns only once written, failing if it cannot be.
-   */
+  /** Records what web users do: watching, replaying, terminating (logins: {@link #webLogin}). */
   void audit(String kind, String identity, String sessionId, String detail);
+
+  /**
+   * Writes the {@code web_login} row of a web session about to start, {@code method} ({@code link}
+   * or {@code oidc}) in its code; called off the event loop, returns only once written and fails if
+   * it cannot be.
+   */
+  void webLogin(WebUser user, String method, String detail);
 
   /** Puts a marker into a live session's recording (a viewer joined or left). */
   void marker(String sessionId, String text);

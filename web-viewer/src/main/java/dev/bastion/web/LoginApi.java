@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Logging in and out: {@code GET /login?token=...} trades a one-time link for a session cookie,
- * {@code POST /logout} ends it, {@code GET /api/me} says who is logged in with which rights.
+ * Logging in and out: {@code GET /login?token=...} trades a one-time link for a session cookie
+ * (single sign-on is {@link SignInApi}), {@code POST /logout} ends it, {@code GET /api/me} says who
+ * is logged in with which rights.
  */
 final class LoginApi {
   private final LoginTokens tokens;
@@ -41,11 +42,7 @@ final class LoginApi {
     Reply.offLoop(
         ctx,
         () -> {
-          backend.audit(
-              "web_login",
-              user.get().identity(),
-              null,
-              "web session until " + user.get().expiresAt());
+          backend.webLogin(user.get(), "link", "web session until " + user.get().expiresAt());
           return null;
         },
         ignored -> {

@@ -10,13 +10,15 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
  * The web viewer: which route goes to which handler, and the headers every answer carries. Each API
  * area has its own class ({@link LoginApi}, {@link SessionsApi}, {@link ApprovalsApi}, {@link
  * RecordingsApi}, {@link AuditApi}, the live {@link LiveStream}); who may do what is decided in
- * {@link Access} only. Every API call needs a session cookie ({@link Authentication}).
+ * {@link Access} only. Every API call needs a session cookie ({@link Authentication}), got with a
+ * one-time link ({@link LoginApi}) or by single sign-on ({@link SignInApi}).
  */
 public final class WebServer implements AutoCloseable {
   /**
@@ -30,6 +32,7 @@ public final class WebServer implements AutoCloseable {
   private final Vertx vertx;
   private final WebSettings settings;
   private final CookieSessions sessions;
+  private final PendingSignIns signIns;
   private final LiveWatchers watchers;
   private final Assets assets = Assets.load();
   private final Router router;
@@ -41,10 +44,12 @@ public final class WebServer implements AutoCloseable {
       BastionBackend backend,
       LiveHub hub,
       LoginTokens tokens,
+      Optional<SingleSignOn> sso,
       Clock clock) {
     this.vertx = vertx;
     this.settings = settings;
     this.sessions = new CookieSessions(clock, settings.tls());
+    this.signIns = new PendingSignIns(clock, settings.tls(), PendingSignIns.MAX);
     this.watchers = new LiveWatchers(vertx, backend);
     Authentication authentication = new Authentication(sessions, settings.origin());
     SessionLookup lookup = new SessionLookup(backend);
@@ -52,6 +57,7 @@ public final class WebServer implements AutoCloseable {
         routes(
             authentication,
             new LoginApi(tokens, sessions, authentication, backend),
+            new SignInApi(sso, signIns, sessions, backend, settings.publicUrl(), clock),
             new SessionsApi(backend, lookup),
             new ApprovalsApi(backend, lookup),
             new RecordingsApi(backend),
@@ -61,7 +67,18 @@ public final class WebServer implements AutoCloseable {
 
   public static WebServer start(
       WebSettings settings, BastionBackend backend, LiveHub hub, LoginTokens tokens, Clock clock) {
-    WebServer web = new WebServer(Vertx.vertx(), settings, backend, hub, tokens, clock);
+    return start(settings, backend, hub, tokens, Optional.empty(), clock);
+  }
+
+  /** As above, offering single sign-on on the login page when {@code sso} is present. */
+  public static WebServer start(
+      WebSettings settings,
+      BastionBackend backend,
+      LiveHub hub,
+      LoginTokens tokens,
+      Optional<SingleSignOn> sso,
+      Clock clock) {
+    WebServer web = new WebServer(Vertx.vertx(), settings, backend, hub, tokens, sso, clock);
     web.listen();
     return web;
   }
@@ -78,6 +95,7 @@ public final class WebServer implements AutoCloseable {
   private Router routes(
       Authentication authentication,
       LoginApi login,
+      SignInApi signIn,
       SessionsApi sessionsApi,
       ApprovalsApi approvals,
       RecordingsApi recordings,
@@ -95,7 +113,17 @@ public final class WebServer implements AutoCloseable {
               });
     }
     r.get("/favicon.ico").handler(ctx -> ctx.response().setStatusCode(204).end());
-    r.get("/login").handler(login::login);
+    r.get("/login")
+        .handler(
+            ctx -> {
+              if (ctx.request().params().contains("token")) {
+                login.login(ctx);
+              } else {
+                signIn.page(ctx);
+              }
+            });
+    r.get("/auth/start").handler(signIn::start);
+    r.get(SignInApi.CALLBACK).handler(signIn::callback);
     r.post("/logout").handler(login::logout);
     r.get("/").handler(ctx -> assets.serve(ctx, "index.html"));
     r.get("/sessions/:id").handler(ctx -> assets.serve(ctx, "session.html"));
@@ -137,7 +165,12 @@ public final class WebServer implements AutoCloseable {
     }
     server = vertx.createHttpServer(options).requestHandler(router).listen().await();
     watchers.start();
-    vertx.setPeriodic(1000, id -> sessions.sweep());
+    vertx.setPeriodic(
+        1000,
+        id -> {
+          sessions.sweep();
+          signIns.sweep();
+        });
   }
 
   private static void securityHeaders(RoutingContext ctx) {

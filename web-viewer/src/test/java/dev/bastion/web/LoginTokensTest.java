@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class LoginTokensTest {
   static final class MovableClock extends Clock {
-    Instant now = Instant.parse("2026-11-21T12:00:00Z");
+    volatile Instant now = Instant.parse("2026-11-21T12:00:00Z");
 
     @Override
     public ZoneOffset getZone() {

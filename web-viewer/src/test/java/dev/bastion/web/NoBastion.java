@@ -6,8 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A bastion with no sessions and no audit events, for tests of the web server alone. */
+/**
+ * A bastion with no sessions and no audit events (it keeps web logins), for tests of the web server
+ * alone.
+ */
 final class NoBastion implements BastionBackend {
+  /** The web_login rows written: "method identity: detail". */
+  final List<String> logins = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   @Override
   public List<SessionView> sessions(String state, int limit) {
     return List.of();
@@ -35,6 +41,11 @@ final class NoBastion implements BastionBackend {
 
   @Override
   public void audit(String kind, String identity, String sessionId, String detail) {}
+
+  @Override
+  public void webLogin(WebUser user, String method, String detail) {
+    logins.add(method + " " + user.identity() + ": " + detail);
+  }
 
   @Override
   public void marker(String sessionId, String text) {}
