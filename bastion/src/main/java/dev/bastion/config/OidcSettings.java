@@ -83,7 +83,7 @@ final class OidcSettings extends ConfigValues {
     }
     URI uri;
     try {
-      uri = new URI(value.replaceAll("/+$", ""));
+      uri = new URI(value); // exactly as the provider names itself: tokens must match it
     } catch (Exception e) {
       throw fail("oidc.issuer", value, "is not a URL");
     }
@@ -101,6 +101,16 @@ final class OidcSettings extends ConfigValues {
   }
 
   /** localhost, 127.x.x.x or [::1] as written: a name like 127.example.com is no loopback. */
+  /** True for a file others may read (POSIX); file systems without POSIX modes pass. */
+  private static boolean readableByEveryone(Path path) {
+    try {
+      return Files.getPosixFilePermissions(path)
+          .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+    } catch (UnsupportedOperationException | IOException e) {
+      return false; // no POSIX modes here, or unreadable: reading it says why
+    }
+  }
+
   private static boolean isLoopbackName(String host) {
     return host.equalsIgnoreCase("localhost")
         || host.matches("127(\\.[0-9]{1,3}){3}")
@@ -120,6 +130,12 @@ final class OidcSettings extends ConfigValues {
   private Optional<BastionConfig.Secret> secret(String file) {
     if (file != null) {
       Path path = baseDir.resolve(file);
+      if (readableByEveryone(path)) {
+        throw fail(
+            "oidc.client_secret_file",
+            file,
+            "can be read by every user of this machine; make it private: chmod 600 " + path);
+      }
       String text;
       try {
         text = Files.readString(path).strip();

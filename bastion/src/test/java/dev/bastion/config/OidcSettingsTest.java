@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -35,6 +36,12 @@ class OidcSettingsTest {
 
   private ConfigException refused(String yaml, UnaryOperator<String> env) {
     return assertThrows(ConfigException.class, () -> parse(yaml, env));
+  }
+
+  /** A secret file as an admin makes it: readable by its owner only. */
+  private static void secretFile(Path path, String text) throws IOException {
+    Files.writeString(path, text);
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
   }
 
   private static String oidc(String more) {
@@ -78,13 +85,41 @@ class OidcSettingsTest {
   @Test
   void theSecretFileIsFoundBesideTheConfigFileAndWinsOverTheEnvironment() throws IOException {
     Path etc = Files.createDirectories(dir.resolve("etc"));
-    Files.writeString(etc.resolve("oidc-secret"), SECRET + "\n");
+    secretFile(etc.resolve("oidc-secret"), SECRET + "\n");
     Files.writeString(etc.resolve("bastion.yaml"), oidc("  client_secret_file: oidc-secret\n"));
     // load() resolves against the file's own directory, not the working directory
     BastionConfig loaded = ConfigLoader.load(Optional.of(etc.resolve("bastion.yaml")));
     assertEquals(SECRET, loaded.oidc().orElseThrow().clientSecret().orElseThrow().reveal());
     BastionConfig both = parse(oidc("  client_secret_file: etc/oidc-secret\n"), ENV_SECRET);
     assertEquals(SECRET, both.oidc().orElseThrow().clientSecret().orElseThrow().reveal());
+  }
+
+  @Test
+  void aSecretFileEveryoneCanReadIsRefused() throws IOException {
+    Path secret = dir.resolve("oidc-secret");
+    Files.writeString(secret, SECRET + "\n");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+    ConfigException e = refused(oidc("  client_secret_file: oidc-secret\n"), NO_ENV);
+    assertTrue(e.getMessage().contains("oidc.client_secret_file"), e.getMessage());
+    assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+    assertFalse(e.getMessage().contains(SECRET), e.getMessage());
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r-----"));
+    assertEquals(
+        SECRET,
+        parse(oidc("  client_secret_file: oidc-secret\n"), NO_ENV)
+            .oidc()
+            .orElseThrow()
+            .clientSecret()
+            .orElseThrow()
+            .reveal());
+  }
+
+  @Test
+  void theIssuerIsKeptExactlyAsWrittenTrailingSlashIncluded() {
+    String yaml = oidc("").replace(ISSUER, "https://tenant.auth.example.com/");
+    assertEquals(
+        URI.create("https://tenant.auth.example.com/"),
+        parse(yaml, NO_ENV).oidc().orElseThrow().issuer());
   }
 
   @Test
@@ -103,12 +138,12 @@ class OidcSettingsTest {
         missing.getMessage().startsWith("t.yaml: oidc.client_secret_file: 'nowhere/secret'"),
         missing.getMessage());
     assertTrue(missing.getMessage().contains("cannot be read"), missing.getMessage());
-    Files.writeString(dir.resolve("two-lines"), SECRET + "\n" + SECRET + "\n");
+    secretFile(dir.resolve("two-lines"), SECRET + "\n" + SECRET + "\n");
     ConfigException twoLines = refused(oidc("  client_secret_file: two-lines\n"), NO_ENV);
     assertEquals(
         "t.yaml: oidc.client_secret_file: 'two-lines' must hold the secret on one line",
         twoLines.getMessage());
-    Files.writeString(dir.resolve("empty"), "\n");
+    secretFile(dir.resolve("empty"), "\n");
     ConfigException empty = refused(oidc("  client_secret_file: empty\n"), NO_ENV);
     assertTrue(empty.getMessage().contains("must hold the secret"), empty.getMessage());
   }
@@ -144,7 +179,7 @@ class OidcSettingsTest {
 
   @Test
   void theSecretNeverShowsInTheConfigurationsText() throws IOException {
-    Files.writeString(dir.resolve("secret"), SECRET);
+    secretFile(dir.resolve("secret"), SECRET);
     BastionConfig fromFile = parse(oidc("  client_secret_file: secret\n"), NO_ENV);
     BastionConfig fromEnv = parse(oidc(""), ENV_SECRET);
     for (BastionConfig config : List.of(fromFile, fromEnv)) {
