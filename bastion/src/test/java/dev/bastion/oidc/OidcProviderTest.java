@@ -154,6 +154,21 @@ class OidcProviderTest {
     assertEquals(pending.codeVerifier(), token.get("code_verifier"));
   }
 
+  @Test
+  void aTokenSignedWithANewKeyIsVerifiedAfterTheKeysAreFetchedAgain() throws Exception {
+    provider = start(idp.issuer());
+    URI redirect = URI.create("http://127.0.0.1:8443/auth/callback");
+    BrowserLogin first = await(provider.beginBrowserLogin(redirect));
+    idp.answerIdToken(first.nonce());
+    assertEquals("alice@example.com", await(provider.finishBrowserLogin(first, "c1")).identity());
+
+    idp.rotateKey("k2");
+    BrowserLogin second = await(provider.beginBrowserLogin(redirect));
+    idp.answerIdToken(second.nonce());
+
+    assertEquals("alice@example.com", await(provider.finishBrowserLogin(second, "c2")).identity());
+  }
+
   private OidcProvider start(String issuer) {
     return OidcProvider.start(
         new BastionConfig.Oidc(

@@ -35,7 +35,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class ScriptedProvider implements AutoCloseable {
   static final String CLIENT_ID = "bastion";
   private final HttpServer server;
-  private final RSAKey key;
+  private volatile RSAKey key;
   private final Queue<Answer> tokenAnswers = new ConcurrentLinkedQueue<>();
   private final List<Map<String, String>> tokenRequests = new ArrayList<>();
   private final Map<String, Map<String, String>> lastRequest = new ConcurrentHashMap<>();
@@ -55,6 +55,11 @@ final class ScriptedProvider implements AutoCloseable {
     server.createContext("/device", this::device);
     server.createContext("/token", this::token);
     server.start();
+  }
+
+  /** Signs from now on with a new key under a new key id (the JWKS serves only the new one). */
+  void rotateKey(String keyId) throws JOSEException {
+    key = new RSAKeyGenerator(2048).keyID(keyId).generate();
   }
 
   String issuer() {
@@ -95,7 +100,8 @@ final class ScriptedProvider implements AutoCloseable {
     }
     SignedJWT jwt =
         new SignedJWT(
-            new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1").build(), claims.build());
+            new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
+            claims.build());
     jwt.sign(new RSASSASigner(key));
     answerToken(
         200,
