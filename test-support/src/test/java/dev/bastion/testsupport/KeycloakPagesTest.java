@@ -59,16 +59,13 @@ class KeycloakPagesTest {
         Keycloak.ALICE.email(),
         Keycloak.ALICE.password());
 
-    HttpResponse<String> token = poll(device.path("device_code").asText());
-    assertEquals(200, token.statusCode(), token.body());
-    JsonNode claims =
-        KeycloakSmokeTest.claims(JSON.readTree(token.body()).path("id_token").asText());
-    assertEquals(Keycloak.ALICE.email(), claims.path("email").asText());
+    assertEquals(Keycloak.ALICE.email(), signedInEmail(device));
   }
 
   @Test
   void deviceCodeTypedOnTheVerificationPageGivesCarolTokens() throws Exception {
     JsonNode device = deviceAuthorization();
+
     KeycloakPages.approveDeviceWithCode(
         browser,
         device.path("verification_uri").asText(),
@@ -76,11 +73,7 @@ class KeycloakPagesTest {
         Keycloak.CAROL.email(),
         Keycloak.CAROL.password());
 
-    HttpResponse<String> token = poll(device.path("device_code").asText());
-    assertEquals(200, token.statusCode(), token.body());
-    JsonNode claims =
-        KeycloakSmokeTest.claims(JSON.readTree(token.body()).path("id_token").asText());
-    assertEquals(Keycloak.CAROL.email(), claims.path("email").asText());
+    assertEquals(Keycloak.CAROL.email(), signedInEmail(device));
   }
 
   @Test
@@ -96,6 +89,14 @@ class KeycloakPagesTest {
     HttpResponse<String> token = poll(device.path("device_code").asText());
     assertEquals(400, token.statusCode(), token.body());
     assertEquals("access_denied", JSON.readTree(token.body()).path("error").asText());
+  }
+
+  /** The email in the identity token the approved device code now gets. */
+  private static String signedInEmail(JsonNode device) throws Exception {
+    HttpResponse<String> token = poll(device.path("device_code").asText());
+    assertEquals(200, token.statusCode(), token.body());
+    String idToken = JSON.readTree(token.body()).path("id_token").asText();
+    return KeycloakSmokeTest.claims(idToken).path("email").asText();
   }
 
   private static JsonNode deviceAuthorization() throws Exception {
