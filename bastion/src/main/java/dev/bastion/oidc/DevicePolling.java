@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,20 +67,36 @@ final class DevicePolling {
     private final DeviceCode code;
     private final CompletableFuture<SignedIn> result;
     private Duration interval;
+    private volatile ScheduledFuture<?> next;
 
     Poll(DeviceCode code, CompletableFuture<SignedIn> result) {
       this.code = code;
       this.result = result;
       this.interval = code.interval();
+      result.whenComplete((signedIn, failure) -> cancelNext());
     }
 
     void schedule(Duration delay) {
-      if (result.isDone() || executor.isShutdown()) {
+      if (result.isDone()) {
         return;
       }
-      ScheduledFuture<?> next =
-          executor.schedule(this::poll, delay.toMillis(), TimeUnit.MILLISECONDS);
-      result.whenComplete((signedIn, failure) -> next.cancel(false));
+      try {
+        next = executor.schedule(this::poll, delay.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        result.completeExceptionally(
+            new SignInException(Reason.PROVIDER_UNAVAILABLE, "the bastion is shutting down"));
+        return;
+      }
+      if (result.isDone()) {
+        cancelNext();
+      }
+    }
+
+    private void cancelNext() {
+      ScheduledFuture<?> scheduled = next;
+      if (scheduled != null) {
+        scheduled.cancel(false);
+      }
     }
 
     private void poll() {
