@@ -140,7 +140,8 @@ final class DevicePolling {
           interval = interval.plus(SLOW_DOWN);
           schedule(interval);
         }
-        case "access_denied" ->
+        // authorization_declined: Microsoft Entra ID's word for a denial
+        case "access_denied", "authorization_declined" ->
             throw new SignInException(Reason.DENIED, "the sign-in was denied at " + link.name());
         case "expired_token" -> throw expiredCode();
         default -> throw link.refused("device sign-in", error);

@@ -74,6 +74,18 @@ class OidcProviderTest {
   }
 
   @Test
+  void aDenialIsDeniedInTheStandardWordAndInEntraIds() throws Exception {
+    provider = start(idp.issuer());
+    for (String word : List.of("access_denied", "authorization_declined")) {
+      idp.answerTokenError(word);
+      DeviceCode code = await(provider.startDeviceLogin());
+      SignInException e = failure(provider.awaitDeviceLogin(code));
+      assertEquals(Reason.DENIED, e.reason(), word);
+      assertEquals("the sign-in was denied at " + provider.name(), e.getMessage());
+    }
+  }
+
+  @Test
   void theSecretGoesInTheFormWhenTheProviderOffersOnlyThat() throws Exception {
     idp.offersOnlyClientSecretPost();
     provider = start(idp.issuer());
