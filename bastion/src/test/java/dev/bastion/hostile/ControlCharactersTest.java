@@ -106,6 +106,12 @@ class ControlCharactersTest {
     String forging = "me\n2026-11-30T01:00:00.000Z INFO  CertificateLogin - login accepted: root";
     try (HostileClient client = HostileClient.login(gw.port(), forging, gw.userKey)) {
       assertTrue(client.session.isAuthenticated());
+      // the line is logged once the login's audit row is written, after the client is in
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (lines.stream().noneMatch(l -> l.contains("login accepted"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
     } finally {
       root.detachAppender(capture);
     }
