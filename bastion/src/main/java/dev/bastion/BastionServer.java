@@ -12,15 +12,18 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
+import dev.bastion.keys.CertificateAuthority;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
+import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
 import dev.bastion.proxy.SetupHold;
+import dev.bastion.proxy.SsoCertificates;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
@@ -45,6 +48,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +131,21 @@ public final class BastionServer implements AutoCloseable {
       SetupHold hold,
       DiskReserve.FreeSpace freeSpace)
       throws IOException {
+    return start(dataDir, config, clock, hold, freeSpace, BastionServer::identityProvider);
+  }
+
+  /**
+   * As {@link #start(Path, BastionConfig, Clock, SetupHold, DiskReserve.FreeSpace)}, with the
+   * identity provider for {@code oidc:} made by {@code providers} (tests give their own).
+   */
+  public static BastionServer start(
+      Path dataDir,
+      BastionConfig config,
+      Clock clock,
+      SetupHold hold,
+      DiskReserve.FreeSpace freeSpace,
+      Function<BastionConfig.Oidc, IdentityProvider> providers)
+      throws IOException {
     if (!Files.isDirectory(dataDir)) {
       Files.createDirectories(
           dataDir,
@@ -154,7 +173,8 @@ public final class BastionServer implements AutoCloseable {
           "{} sessions were left open by a previous run; marked interrupted", interrupted.size());
     }
     List<PublicKey> trusted = new ArrayList<>();
-    trusted.add(cas.load(CaKind.USER).publicKey());
+    CertificateAuthority userCa = cas.load(CaKind.USER);
+    trusted.add(userCa.publicKey());
     trusted.addAll(config.trustedUserCas());
     RevocationList revocations = new RevocationList(dataDir);
     CertificateValidator validator =
@@ -197,13 +217,26 @@ public final class BastionServer implements AutoCloseable {
             approvals,
             webhook,
             clock,
-            hold);
+            hold,
+            config
+                .oidc()
+                .map(oidc -> new SsoCertificates(userCa, oidc.certificateTtl(), audit, clock)));
+    Optional<IdentityProvider> identityProvider = config.oidc().map(providers);
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
     GatewayServer gateway;
     try {
       gateway =
-          GatewayServer.start(config, hostKey, validator, audit, services, connections, clock);
+          GatewayServer.start(
+              config,
+              hostKey,
+              validator,
+              audit,
+              services,
+              connections,
+              identityProvider,
+              revocations,
+              clock);
     } catch (IOException e) {
       upstream.close();
       recorder.close();
@@ -288,6 +321,12 @@ public final class BastionServer implements AutoCloseable {
     server.socket = socket;
     server.loginTokens = loginTokens;
     return server;
+  }
+
+  /** The identity provider of {@code oidc:}, until issue 12's OpenID provider is wired here. */
+  private static IdentityProvider identityProvider(BastionConfig.Oidc oidc) {
+    throw new IllegalStateException(
+        "oidc: is configured but this build has no OpenID provider client yet");
   }
 
   public int sshPort() {
