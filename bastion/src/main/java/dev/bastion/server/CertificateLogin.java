@@ -16,8 +16,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.util.List;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.auth.UserAuth;
@@ -161,6 +163,11 @@ final class CertificateLogin extends UserAuthPublicKey {
       return result;
     }
     session.setAttribute(LoginAttributes.PROVEN_KEY, key);
+    // MINA would refuse a later certificate for the same key as "already authenticated".
+    List<PublicKey> authenticated = session.getAttribute(UserAuthPublicKey.AUTHENTICATED_KEYS);
+    if (authenticated != null) {
+      authenticated.removeIf(k -> KeyUtils.compareKeys(k, key));
+    }
     LOG.debug("{} proved it holds {}", sourceText(session), OpenSshKeys.fingerprint(key));
     return Boolean.FALSE;
   }
