@@ -275,6 +275,19 @@ class SsoLoginTest {
   }
 
   @Test
+  void aSignInSlowerThanTheUsualLoginTimeoutStillLogsIn() throws Exception {
+    try (InteractiveSsh ssh = InteractiveSsh.start(gw, null, gw.onTarget(), "id", "-un")) {
+      String code = ssh.awaitCode();
+      // Past the 30 seconds MINA gives a login, as a person in a browser easily takes.
+      Thread.sleep(35_000);
+      idp.approve(code, "hank@example.com", List.of("sre"));
+      CommandResult result = ssh.result();
+      assertEquals(0, result.exitCode(), result.toString());
+      assertEquals(gw.login + "\n", result.stdout());
+    }
+  }
+
+  @Test
   void theBastionStopsPollingWhenTheClientLeaves() throws Exception {
     CompletableFuture<?> polling;
     try (InteractiveSsh ssh = InteractiveSsh.start(gw, null, gw.onTarget(), "true")) {
