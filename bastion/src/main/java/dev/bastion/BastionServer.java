@@ -17,6 +17,7 @@ import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
 import dev.bastion.oidc.IdentityProvider;
+import dev.bastion.oidc.OidcProvider;
 import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.LiveSessions;
@@ -68,6 +69,8 @@ public final class BastionServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
+  private final Optional<OidcProvider> sso;
+  private Optional<IdentityProvider> identityProvider = Optional.empty();
   private volatile WebServer web;
   private AuditSocket socket;
   private LoginTokens loginTokens;
@@ -83,8 +86,10 @@ public final class BastionServer implements AutoCloseable {
       EngineerConnections connections,
       RevocationList revocations,
       SessionRecorder recorder,
+      Optional<OidcProvider> sso,
       Clock clock) {
     this.recorder = recorder;
+    this.sso = sso;
     this.config = config;
     this.cas = cas;
     this.database = database;
@@ -131,12 +136,13 @@ public final class BastionServer implements AutoCloseable {
       SetupHold hold,
       DiskReserve.FreeSpace freeSpace)
       throws IOException {
-    return start(dataDir, config, clock, hold, freeSpace, BastionServer::identityProvider);
+    return start(dataDir, config, clock, hold, freeSpace, null);
   }
 
   /**
    * As {@link #start(Path, BastionConfig, Clock, SetupHold, DiskReserve.FreeSpace)}, with the
-   * identity provider for {@code oidc:} made by {@code providers} (tests give their own).
+   * identity provider for {@code oidc:} made by {@code providers} (tests give their own; null: the
+   * OpenID provider at the configured issuer).
    */
   public static BastionServer start(
       Path dataDir,
@@ -221,9 +227,16 @@ public final class BastionServer implements AutoCloseable {
             config
                 .oidc()
                 .map(oidc -> new SsoCertificates(userCa, oidc.certificateTtl(), audit, clock)));
-    Optional<IdentityProvider> identityProvider = config.oidc().map(providers);
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
+    // Single sign-on: discovery runs in the background; a provider that is down never stops this.
+    Optional<OidcProvider> sso =
+        providers == null
+            ? config.oidc().map(oidc -> OidcProvider.start(oidc, clock))
+            : Optional.empty();
+    // For GatewayServer (device flow over keyboard-interactive) and WebServer (browser sign-in).
+    Optional<IdentityProvider> identityProvider =
+        providers == null ? sso.map(IdentityProvider.class::cast) : config.oidc().map(providers);
     GatewayServer gateway;
     try {
       gateway =
@@ -240,6 +253,7 @@ public final class BastionServer implements AutoCloseable {
     } catch (IOException e) {
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
@@ -270,6 +284,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException(
@@ -283,6 +298,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
+      sso.ifPresent(OidcProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
@@ -316,17 +332,13 @@ public final class BastionServer implements AutoCloseable {
             connections,
             revocations,
             recorder,
+            sso,
             clock);
     server.web = web;
     server.socket = socket;
+    server.identityProvider = identityProvider;
     server.loginTokens = loginTokens;
     return server;
-  }
-
-  /** The identity provider of {@code oidc:}, until issue 12's OpenID provider is wired here. */
-  private static IdentityProvider identityProvider(BastionConfig.Oidc oidc) {
-    throw new IllegalStateException(
-        "oidc: is configured but this build has no OpenID provider client yet");
   }
 
   public int sshPort() {
@@ -359,6 +371,11 @@ public final class BastionServer implements AutoCloseable {
 
   public LiveSessions liveSessions() {
     return live;
+  }
+
+  /** The OpenID provider when {@code oidc:} is configured (single sign-on in ssh and the web). */
+  public Optional<IdentityProvider> identityProvider() {
+    return identityProvider;
   }
 
   /**
@@ -409,6 +426,7 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
+    sso.ifPresent(OidcProvider::close);
     socket.close();
     audit.record(
         new AuditEvent(

@@ -105,7 +105,7 @@ class KeycloakSmokeTest {
     assertEquals(List.of("sre"), texts(info.path("groups")));
   }
 
-  private static JsonNode claims(String jwt) throws IOException {
+  static JsonNode claims(String jwt) throws IOException {
     String[] parts = jwt.split("\\.");
     assertEquals(3, parts.length, "not a signed JWT: " + jwt);
     return JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
@@ -119,14 +119,22 @@ class KeycloakSmokeTest {
         : List.of("<" + array + ">");
   }
 
-  private static JsonNode get(URI uri) throws IOException, InterruptedException {
+  static JsonNode get(URI uri) throws IOException, InterruptedException {
     HttpResponse<String> response =
         HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, response.statusCode(), response.body());
     return JSON.readTree(response.body());
   }
 
-  private static JsonNode post(String uri, Map<String, String> form)
+  static JsonNode post(String uri, Map<String, String> form)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response = postForm(uri, form);
+    assertEquals(200, response.statusCode(), response.body());
+    return JSON.readTree(response.body());
+  }
+
+  /** Posts a form and returns the answer whatever its status. */
+  static HttpResponse<String> postForm(String uri, Map<String, String> form)
       throws IOException, InterruptedException {
     String body =
         form.entrySet().stream()
@@ -137,8 +145,6 @@ class KeycloakSmokeTest {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
-    HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), response.body());
-    return JSON.readTree(response.body());
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 }
