@@ -70,7 +70,9 @@ final class SsoUsers {
           "your groups at "
               + providerName
               + " ("
-              + VisibleText.fit(String.join(",", person.groups()), CertificateLogin.TEXT_BOUND)
+              + (person.groups().isEmpty()
+                  ? "none"
+                  : VisibleText.fit(String.join(",", person.groups()), CertificateLogin.TEXT_BOUND))
               + ") map to no role of this bastion");
     }
     Optional<Revocation> revoked;
