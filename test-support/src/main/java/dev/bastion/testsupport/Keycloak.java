@@ -48,6 +48,15 @@ public final class Keycloak {
 
   public static final String DIRECT_CLIENT_SECRET = "bastion-test-direct-secret";
 
+  /**
+   * A test-only client with the bastion client's settings (device grant, PKCE S256) whose device
+   * codes expire after 3 seconds (client attribute {@code oauth2.device.code.lifespan}), so a test
+   * sees a real expiry.
+   */
+  public static final String SHORT_CODE_CLIENT_ID = "bastion-short-code";
+
+  public static final String SHORT_CODE_CLIENT_SECRET = "bastion-short-code-secret";
+
   /** A user of the realm: signs in with {@code email} and {@code password}. */
   public record DirectoryUser(String email, String password, List<String> groups) {}
 
