@@ -48,6 +48,65 @@ public final class SsoCertificates {
    */
   CompletableFuture<Issued> issue(
       CertifiedUser user, SsoLogin sso, PublicKey key, String source, List<String> args) {
+    Options options = options(args, source);
+    CertificateRequest request =
+        CertificateRequest.user(key, user.identity(), user.principals(), options.ttl(), clock);
+    if (request.validBefore().isAfter(user.validBefore())) {
+      request = request.withValidity(request.validAfter(), user.validBefore());
+    }
+    if (options.sourceAddress() != null) {
+      request =
+          request.withCriticalOption(OpenSshCertificate.SOURCE_ADDRESS, options.sourceAddress());
+    }
+    OpenSshCertificate cert = ca.sign(request);
+    String serial = Long.toUnsignedString(cert.getSerial());
+    Instant until = request.validBefore();
+    String principals = String.join(",", user.principals());
+    Issued issued =
+        new Issued(
+            OpenSshKeys.toLine(cert, user.identity()),
+            "certificate for "
+                + user.identity()
+                + " (principals "
+                + principals
+                + "), serial "
+                + serial
+                + ", valid until "
+                + until
+                + "; save it as <your key>-cert.pub");
+    String detail =
+        "serial "
+            + serial
+            + ", key "
+            + OpenSshKeys.fingerprint(key)
+            + ", principals "
+            + principals
+            + ", valid until "
+            + until
+            + (options.sourceAddress() == null ? "" : ", source-address " + options.sourceAddress())
+            + ", via oidc (issuer "
+            + sso.signedIn().issuer()
+            + ")";
+    return audit
+        .record(
+            new AuditEvent(
+                clock.instant(),
+                AuditKind.CERTIFICATE_ISSUED,
+                user.identity(),
+                serial,
+                source,
+                null,
+                null,
+                null,
+                "oidc",
+                detail))
+        .thenApply(written -> issued);
+  }
+
+  private record Options(Duration ttl, String sourceAddress) {}
+
+  /** {@code --ttl D}, {@code --source-address} (this connection's) or {@code =CIDR,...}. */
+  private Options options(List<String> args, String source) {
     Duration asked = ttl;
     String sourceAddress = null;
     for (int i = 0; i < args.size(); i++) {
@@ -69,57 +128,7 @@ public final class SsoCertificates {
                 + "' is neither");
       }
     }
-    CertificateRequest request =
-        CertificateRequest.user(key, user.identity(), user.principals(), asked, clock);
-    if (request.validBefore().isAfter(user.validBefore())) {
-      request = request.withValidity(request.validAfter(), user.validBefore());
-    }
-    if (sourceAddress != null) {
-      request = request.withCriticalOption(OpenSshCertificate.SOURCE_ADDRESS, sourceAddress);
-    }
-    OpenSshCertificate cert = ca.sign(request);
-    String serial = Long.toUnsignedString(cert.getSerial());
-    Instant until = request.validBefore();
-    String keyFingerprint = OpenSshKeys.fingerprint(key);
-    String detail =
-        "serial "
-            + serial
-            + ", key "
-            + keyFingerprint
-            + ", principals "
-            + String.join(",", user.principals())
-            + ", valid until "
-            + until
-            + (sourceAddress == null ? "" : ", source-address " + sourceAddress)
-            + ", via oidc (issuer "
-            + sso.signedIn().issuer()
-            + ")";
-    Issued issued =
-        new Issued(
-            OpenSshKeys.toLine(cert, user.identity()),
-            "certificate for "
-                + user.identity()
-                + " (principals "
-                + String.join(",", user.principals())
-                + "), serial "
-                + serial
-                + ", valid until "
-                + until
-                + "; save it as <your key>-cert.pub");
-    return audit
-        .record(
-            new AuditEvent(
-                clock.instant(),
-                AuditKind.CERTIFICATE_ISSUED,
-                user.identity(),
-                serial,
-                source,
-                null,
-                null,
-                null,
-                "oidc",
-                detail))
-        .thenApply(written -> issued);
+    return new Options(asked, sourceAddress);
   }
 
   private Duration ttl(String text) {

@@ -220,7 +220,8 @@ final class DeviceSignIn extends AbstractUserAuth {
       ServerSession session, AsyncAuthException attempt, String identity, Throwable failure) {
     Throwable cause = unwrap(failure);
     if (cause instanceof CancellationException || session.isClosing() || !session.isOpen()) {
-      attempt.setAuthed(false); // the client left; nothing to tell
+      // The client left, or MINA ended this method for another request: nobody waits for an
+      // answer, and one now would end the attempt that replaced this one.
       return;
     }
     String code;

@@ -46,32 +46,7 @@ class KeycloakSsoTest {
   static void start() throws Exception {
     Keycloak keycloak = Keycloak.shared();
     relay = TcpRelay.start(keycloak.baseUri());
-    Path secret = dir.resolve("oidc-secret");
-    Files.writeString(secret, Keycloak.CLIENT_SECRET + "\n");
-    gw =
-        GatewayFixture.start(
-            dir,
-            "",
-            "  sre:\n"
-                + "    oidc_groups: [sre]\n"
-                + "    targets: [\"web*\"]\n"
-                + "    logins: ["
-                + LoginAccount.name()
-                + "]\n"
-                + "oidc:\n"
-                + "  issuer: "
-                + relay.uri()
-                + "/realms/"
-                + Keycloak.REALM
-                + "\n"
-                + "  name: Keycloak\n"
-                + "  client_id: "
-                + Keycloak.CLIENT_ID
-                + "\n"
-                + "  client_secret_file: "
-                + secret
-                + "\n"
-                + "  certificate_ttl: 2h\n");
+    gw = GatewayFixture.start(dir, "", ssoYaml(Keycloak.CLIENT_ID, Keycloak.CLIENT_SECRET));
     browser = HeadlessBrowser.start(dir.resolve("browser"));
   }
 
@@ -159,7 +134,9 @@ class KeycloakSsoTest {
           Keycloak.BOB.password());
       CommandResult result = client.result();
       assertEquals(255, result.exitCode(), result.toString());
-      assertTrue(result.stderr().contains("\nbastion: "), result.toString());
+      assertTrue(
+          result.stderr().contains("bastion: the sign-in was denied at Keycloak"),
+          result.toString());
     } finally {
       KeycloakPages.signOut(browser, issuer());
     }
@@ -173,13 +150,58 @@ class KeycloakSsoTest {
     try (InteractiveSsh client = InteractiveSsh.start(gw, null, gw.onTarget(), "true")) {
       CommandResult result = client.result();
       assertEquals(255, result.exitCode(), result.toString());
-      assertTrue(result.stderr().contains("bastion: "), result.toString());
+      assertTrue(result.stderr().contains("bastion: cannot reach Keycloak ("), result.toString());
       CommandResult certificate = gw.ssh(gw.onTarget(), null, "id", "-un");
       assertEquals(0, certificate.exitCode(), certificate.toString());
     } finally {
       relay.restart();
     }
     AuditRows.await(gw, AuditKind.LOGIN_REFUSED, "sso_provider_unavailable", null);
+  }
+
+  @Test
+  void anExpiredDeviceCodeEndsWithAClearMessage() throws Exception {
+    Path shortDir = Files.createDirectories(dir.resolve("short-code"));
+    try (GatewayFixture shortCodes =
+            GatewayFixture.start(
+                shortDir,
+                "",
+                ssoYaml(Keycloak.SHORT_CODE_CLIENT_ID, Keycloak.SHORT_CODE_CLIENT_SECRET));
+        InteractiveSsh client = InteractiveSsh.start(shortCodes, null, "me", "true")) {
+      // Nobody opens the URL: the code (3 seconds at this client) runs out.
+      CommandResult result = client.result();
+      assertEquals(255, result.exitCode(), result.toString());
+      assertTrue(
+          result
+              .stderr()
+              .contains("bastion: the code expired before the sign-in with Keycloak was completed"),
+          result.toString());
+      AuditRows.await(shortCodes, AuditKind.LOGIN_REFUSED, "sso_expired", null);
+    }
+  }
+
+  /** {@code oidc:} for the realm through the relay, with a role for the {@code sre} group. */
+  private static String ssoYaml(String clientId, String clientSecret) throws Exception {
+    Path secret = dir.resolve("oidc-secret-" + clientId);
+    Files.writeString(secret, clientSecret + "\n");
+    return "  sre:\n"
+        + "    oidc_groups: [sre]\n"
+        + "    targets: [\"web*\"]\n"
+        + "    logins: ["
+        + LoginAccount.name()
+        + "]\n"
+        + "oidc:\n"
+        + "  issuer: "
+        + issuer()
+        + "\n"
+        + "  name: Keycloak\n"
+        + "  client_id: "
+        + clientId
+        + "\n"
+        + "  client_secret_file: "
+        + secret
+        + "\n"
+        + "  certificate_ttl: 2h\n";
   }
 
   private static String issuer() {
