@@ -76,6 +76,21 @@ public final class InteractiveSsh implements AutoCloseable {
     throw new AssertionError("ssh never printed '" + text + "'; stderr:\n" + stderr());
   }
 
+  /** Everything on stdout so far, once it contains {@code text} (within about 30 seconds). */
+  public String awaitStdout(String text) throws InterruptedException {
+    for (int i = 0; i < 600; i++) {
+      String now;
+      synchronized (out) {
+        now = out.toString(StandardCharsets.UTF_8);
+      }
+      if (now.contains(text)) {
+        return now;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("ssh never printed '" + text + "' on stdout; stderr:\n" + stderr());
+  }
+
   public String stderr() {
     synchronized (err) {
       return err.toString(StandardCharsets.UTF_8);

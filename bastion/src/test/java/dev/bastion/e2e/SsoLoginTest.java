@@ -288,6 +288,22 @@ class SsoLoginTest {
   }
 
   @Test
+  void revokingTheIdentityEndsItsSignedInConnection() throws Exception {
+    try (InteractiveSsh ssh =
+        InteractiveSsh.start(gw, null, gw.onTarget(), "echo started; sleep 120")) {
+      idp.approve(ssh.awaitCode(), "ivan@example.com", List.of("sre"));
+      AuditRows.await(gw, AuditKind.LOGIN_ACCEPTED, "oidc", "ivan@example.com");
+      ssh.awaitStdout("started");
+      CliRun.of(gw.dataDir, "cert", "revoke", "--identity", "ivan@example.com").ok();
+      CommandResult ended = ssh.result();
+      assertTrue(ended.exitCode() != 0, ended.toString());
+      assertTrue(
+          ended.stderr().contains("revoked (identity \"ivan@example.com\")"), ended.toString());
+    }
+    AuditRows.await(gw, AuditKind.CONNECTION_CLOSED, "revoked_identity", "ivan@example.com");
+  }
+
+  @Test
   void theBastionStopsPollingWhenTheClientLeaves() throws Exception {
     CompletableFuture<?> polling;
     try (InteractiveSsh ssh = InteractiveSsh.start(gw, null, gw.onTarget(), "true")) {
