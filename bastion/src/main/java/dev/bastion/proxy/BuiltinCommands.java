@@ -108,7 +108,8 @@ final class BuiltinCommands {
     if (sso.get().provenKey().isEmpty()) {
       client.refuse(
           "no key was proven on this connection, so there is nothing to certify; connect with the"
-              + " key you want certified: ssh -i ~/.ssh/id_ed25519 -p PORT me@BASTION cert",
+              + " key you want certified: ssh -i ~/.ssh/id_ed25519 -p PORT me@BASTION cert"
+              + " (an Ed25519, ECDSA or RSA 3072+ key)",
           1);
       return;
     }
