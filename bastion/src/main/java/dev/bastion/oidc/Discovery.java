@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -89,25 +90,38 @@ final class Discovery {
       attempt.complete(fetch());
     } catch (SignInException e) {
       attempt.completeExceptionally(e);
+    } catch (RuntimeException e) {
+      LOG.error("discovery of {} failed", link.name(), e);
+      attempt.completeExceptionally(
+          new SignInException(
+              Reason.PROVIDER_ERROR, "the discovery of " + link.name() + " failed"));
     }
   }
 
   private void scheduledFetch() {
-    Duration next;
-    try {
-      fetch();
+    CompletableFuture<Provider> attempt = new CompletableFuture<>();
+    synchronized (this) {
+      // Sign-ins waiting for a first discovery share this attempt.
+      if (fetching == null || fetching.isDone()) {
+        fetching = attempt;
+      }
+    }
+    complete(attempt);
+    Duration next = config.refresh();
+    Throwable failure = attempt.handle((provider, e) -> e).join();
+    if (failure == null) {
       retry = FIRST_RETRY;
-      next = config.refresh();
-    } catch (SignInException e) {
+    } else {
       next = retry;
       retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
-      LOG.warn("{}; trying again in {}s", e.getMessage(), next.toSeconds());
-    } catch (RuntimeException e) {
-      next = MAX_RETRY;
-      LOG.error("discovery of {} failed", config.name(), e);
+      LOG.warn("{}; trying again in {}s", failure.getMessage(), next.toSeconds());
     }
     if (!executor.isShutdown()) {
-      executor.schedule(this::scheduledFetch, next.toMillis(), TimeUnit.MILLISECONDS);
+      try {
+        executor.schedule(this::scheduledFetch, next.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // closed meanwhile
+      }
     }
   }
 

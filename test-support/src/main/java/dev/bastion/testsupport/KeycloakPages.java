@@ -1,8 +1,10 @@
 package dev.bastion.testsupport;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -53,6 +55,16 @@ public final class KeycloakPages {
   }
 
   /**
+   * As a person who typed what the terminal showed: opens {@code verificationUri} (without the
+   * code), enters {@code userCode} in Keycloak's device form, signs in as {@code user} and grants
+   * the device.
+   */
+  public static void approveDeviceWithCode(
+      WebDriver driver, String verificationUri, String userCode, String user, String password) {
+    answer(driver, verificationUri, userCode, user, password, Consent.GRANT);
+  }
+
+  /**
    * The device flow in the browser: signs in, confirms the code if asked, answers {@code consent},
    * and waits for Keycloak's closing page for that answer.
    */
@@ -62,27 +74,29 @@ public final class KeycloakPages {
       String user,
       String password,
       Consent consent) {
-    driver.get(verificationUriComplete);
-    boolean signedIn = false;
-    boolean answered = false;
+    answer(driver, verificationUriComplete, null, user, password, consent);
+  }
+
+  /** {@code userCode} null: the URL carries it (the complete URL) and the form comes prefilled. */
+  private static void answer(
+      WebDriver driver,
+      String url,
+      String userCode,
+      String user,
+      String password,
+      Consent consent) {
+    driver.get(url);
+    Set<Page> seen = EnumSet.noneOf(Page.class);
     for (int step = 0; step < 6; step++) {
       Page page = await(driver);
+      if (!seen.add(page)) {
+        throw new IllegalStateException("Keycloak shows " + page + " again: " + text(driver));
+      }
       switch (page) {
-        case LOGIN -> {
-          if (signedIn) {
-            throw new IllegalStateException("Keycloak refused the sign-in: " + text(driver));
-          }
-          fillLogin(driver, user, password);
-          signedIn = true;
-        }
-        case DEVICE_CODE -> driver.findElement(By.id("kc-login")).click();
-        case CONSENT -> {
-          if (answered) {
-            throw new IllegalStateException("consent page shown twice: " + text(driver));
-          }
-          driver.findElement(By.id(consent == Consent.GRANT ? "kc-login" : "kc-cancel")).click();
-          answered = true;
-        }
+        case LOGIN -> fillLogin(driver, user, password);
+        case DEVICE_CODE -> enterCode(driver, userCode);
+        case CONSENT ->
+            driver.findElement(By.id(consent == Consent.GRANT ? "kc-login" : "kc-cancel")).click();
         case DEVICE_DONE, DEVICE_DENIED -> {
           Page expected = consent == Consent.GRANT ? Page.DEVICE_DONE : Page.DEVICE_DENIED;
           if (page != expected) {
@@ -95,6 +109,15 @@ public final class KeycloakPages {
       awaitLeaving(driver, page);
     }
     throw new IllegalStateException("the device flow did not end: " + text(driver));
+  }
+
+  private static void enterCode(WebDriver driver, String userCode) {
+    if (userCode != null) {
+      WebElement field = driver.findElement(By.id("device_user_code"));
+      field.clear();
+      field.sendKeys(userCode);
+    }
+    driver.findElement(By.id("kc-login")).click();
   }
 
   /**

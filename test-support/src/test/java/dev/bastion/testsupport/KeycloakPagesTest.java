@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +17,8 @@ import org.openqa.selenium.WebDriver;
 
 /**
  * KeycloakPages against the real Keycloak: a device code approved in headless Chromium yields
- * alice's tokens at the token endpoint; a denied one yields {@code access_denied}.
+ * alice's tokens at the token endpoint (so does a code typed on the verification page); a denied
+ * one yields {@code access_denied}.
  */
 @Tag("keycloak")
 class KeycloakPagesTest {
@@ -42,6 +44,11 @@ class KeycloakPagesTest {
     }
   }
 
+  @BeforeEach
+  void forgetKeycloakSession() {
+    KeycloakPages.signOut(browser, Keycloak.shared().issuer());
+  }
+
   @Test
   void approvedDeviceCodeGivesAliceTokens() throws Exception {
     JsonNode device = deviceAuthorization();
@@ -52,11 +59,21 @@ class KeycloakPagesTest {
         Keycloak.ALICE.email(),
         Keycloak.ALICE.password());
 
-    HttpResponse<String> token = poll(device.path("device_code").asText());
-    assertEquals(200, token.statusCode(), token.body());
-    JsonNode claims =
-        KeycloakSmokeTest.claims(JSON.readTree(token.body()).path("id_token").asText());
-    assertEquals(Keycloak.ALICE.email(), claims.path("email").asText());
+    assertEquals(Keycloak.ALICE.email(), signedInEmail(device));
+  }
+
+  @Test
+  void deviceCodeTypedOnTheVerificationPageGivesCarolTokens() throws Exception {
+    JsonNode device = deviceAuthorization();
+
+    KeycloakPages.approveDeviceWithCode(
+        browser,
+        device.path("verification_uri").asText(),
+        device.path("user_code").asText(),
+        Keycloak.CAROL.email(),
+        Keycloak.CAROL.password());
+
+    assertEquals(Keycloak.CAROL.email(), signedInEmail(device));
   }
 
   @Test
@@ -72,6 +89,14 @@ class KeycloakPagesTest {
     HttpResponse<String> token = poll(device.path("device_code").asText());
     assertEquals(400, token.statusCode(), token.body());
     assertEquals("access_denied", JSON.readTree(token.body()).path("error").asText());
+  }
+
+  /** The email in the identity token the approved device code now gets. */
+  private static String signedInEmail(JsonNode device) throws Exception {
+    HttpResponse<String> token = poll(device.path("device_code").asText());
+    assertEquals(200, token.statusCode(), token.body());
+    String idToken = JSON.readTree(token.body()).path("id_token").asText();
+    return KeycloakSmokeTest.claims(idToken).path("email").asText();
   }
 
   private static JsonNode deviceAuthorization() throws Exception {
