@@ -12,6 +12,7 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
+import dev.bastion.keys.CertificateAuthority;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
@@ -23,6 +24,7 @@ import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
 import dev.bastion.proxy.SetupHold;
+import dev.bastion.proxy.SsoCertificates;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
@@ -49,6 +51,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +72,7 @@ public final class BastionServer implements AutoCloseable {
   private final Clock clock;
   private final SessionRecorder recorder;
   private final Optional<OidcProvider> sso;
+  private Optional<IdentityProvider> identityProvider = Optional.empty();
   private volatile WebServer web;
   private AuditSocket socket;
   private LoginTokens loginTokens;
@@ -134,6 +138,22 @@ public final class BastionServer implements AutoCloseable {
       SetupHold hold,
       DiskReserve.FreeSpace freeSpace)
       throws IOException {
+    return start(dataDir, config, clock, hold, freeSpace, null);
+  }
+
+  /**
+   * As {@link #start(Path, BastionConfig, Clock, SetupHold, DiskReserve.FreeSpace)}, with the
+   * identity provider for {@code oidc:} made by {@code providers} (tests give their own; null: the
+   * OpenID provider at the configured issuer).
+   */
+  public static BastionServer start(
+      Path dataDir,
+      BastionConfig config,
+      Clock clock,
+      SetupHold hold,
+      DiskReserve.FreeSpace freeSpace,
+      Function<BastionConfig.Oidc, IdentityProvider> providers)
+      throws IOException {
     if (!Files.isDirectory(dataDir)) {
       Files.createDirectories(
           dataDir,
@@ -161,7 +181,8 @@ public final class BastionServer implements AutoCloseable {
           "{} sessions were left open by a previous run; marked interrupted", interrupted.size());
     }
     List<PublicKey> trusted = new ArrayList<>();
-    trusted.add(cas.load(CaKind.USER).publicKey());
+    CertificateAuthority userCa = cas.load(CaKind.USER);
+    trusted.add(userCa.publicKey());
     trusted.addAll(config.trustedUserCas());
     RevocationList revocations = new RevocationList(dataDir);
     CertificateValidator validator =
@@ -204,17 +225,33 @@ public final class BastionServer implements AutoCloseable {
             approvals,
             webhook,
             clock,
-            hold);
+            hold,
+            config
+                .oidc()
+                .map(oidc -> new SsoCertificates(userCa, oidc.certificateTtl(), audit, clock)));
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
     // Single sign-on: discovery runs in the background; a provider that is down never stops this.
-    Optional<OidcProvider> sso = config.oidc().map(oidc -> OidcProvider.start(oidc, clock));
+    Optional<OidcProvider> sso =
+        providers == null
+            ? config.oidc().map(oidc -> OidcProvider.start(oidc, clock))
+            : Optional.empty();
     // For GatewayServer (device flow over keyboard-interactive) and WebServer (browser sign-in).
-    Optional<IdentityProvider> identityProvider = sso.map(IdentityProvider.class::cast);
+    Optional<IdentityProvider> identityProvider =
+        providers == null ? sso.map(IdentityProvider.class::cast) : config.oidc().map(providers);
     GatewayServer gateway;
     try {
       gateway =
-          GatewayServer.start(config, hostKey, validator, audit, services, connections, clock);
+          GatewayServer.start(
+              config,
+              hostKey,
+              validator,
+              audit,
+              services,
+              connections,
+              identityProvider,
+              revocations,
+              clock);
     } catch (IOException e) {
       upstream.close();
       recorder.close();
@@ -305,6 +342,7 @@ public final class BastionServer implements AutoCloseable {
             clock);
     server.web = web;
     server.socket = socket;
+    server.identityProvider = identityProvider;
     server.loginTokens = loginTokens;
     return server;
   }
@@ -343,7 +381,7 @@ public final class BastionServer implements AutoCloseable {
 
   /** The OpenID provider when {@code oidc:} is configured (single sign-on in ssh and the web). */
   public Optional<IdentityProvider> identityProvider() {
-    return sso.map(IdentityProvider.class::cast);
+    return identityProvider;
   }
 
   /**

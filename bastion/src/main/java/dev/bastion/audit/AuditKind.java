@@ -39,7 +39,9 @@ public enum AuditKind {
   WEB_LOGIN,
   WATCH_STARTED,
   WATCH_ENDED,
-  WATCH_FAILED;
+  WATCH_FAILED,
+  /** A user certificate handed out after single sign-on ({@code ssh ... cert}). */
+  CERTIFICATE_ISSUED;
 
   private final String code = name().toLowerCase(Locale.ROOT);
 

@@ -1,29 +1,40 @@
 package dev.bastion.proxy;
 
 import dev.bastion.keys.CertifiedUser;
+import dev.bastion.oidc.SignedIn;
 import dev.bastion.recorder.VisibleText;
+import dev.bastion.ssh.SsoLogin;
 import dev.bastion.web.WebRight;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
  * The bastion's own commands, reached with a user name without {@code @}: {@code targets} (what you
- * may reach), {@code whoami}, {@code help}. An interactive login shows {@code help}.
+ * may reach), {@code whoami}, {@code web-login}, {@code cert} (after single sign-on), {@code help}.
+ * An interactive login shows {@code help}.
  */
 final class BuiltinCommands {
   private final SessionServices services;
   private final CertifiedUser user;
+  private final Optional<SsoLogin> sso;
   private final String source;
   private final ClientChannel client;
 
   BuiltinCommands(
-      SessionServices services, CertifiedUser user, String source, ClientChannel client) {
+      SessionServices services,
+      CertifiedUser user,
+      Optional<SsoLogin> sso,
+      String source,
+      ClientChannel client) {
     this.services = services;
     this.user = user;
+    this.sso = sso;
     this.source = source;
     this.client = client;
   }
@@ -35,6 +46,11 @@ final class BuiltinCommands {
     }
     String command =
         kind == SessionKind.SHELL || commandLine == null ? "help" : commandLine.strip();
+    List<String> words = List.of(command.split("\\s+"));
+    if (words.get(0).equals("cert")) {
+      cert(words.subList(1, words.size()));
+      return;
+    }
     switch (command) {
       case "help", "" -> print(help(), 0);
       case "targets" -> print(targets(), 0);
@@ -44,7 +60,9 @@ final class BuiltinCommands {
           client.refuse(
               "unknown command '"
                   + command
-                  + "'; the bastion's commands are targets, whoami, web-login and help,"
+                  + "'; the bastion's commands are targets, whoami, web-login"
+                  + (services.ssoCertificates().isPresent() ? ", cert" : "")
+                  + " and help,"
                   + " and LOGIN@TARGET as user name reaches a target",
               1);
     }
@@ -64,8 +82,59 @@ final class BuiltinCommands {
         "  targets   the targets and logins you may use",
         "  whoami    who your certificate says you are",
         "  web-login a one-time link (60 seconds) to the web viewer",
-        "  help      this text",
+        services.ssoCertificates().isPresent()
+            ? "  cert      after single sign-on, a certificate for the key you connected with\n"
+                + "            (ssh -i ~/.ssh/id_ed25519 -p PORT you@BASTION cert"
+                + " > ~/.ssh/id_ed25519-cert.pub)\n"
+                + "  help      this text"
+            : "  help      this text",
         "");
+  }
+
+  /** {@code cert [--ttl D] [--source-address[=CIDR,...]]}: see {@link SsoCertificates}. */
+  private void cert(List<String> args) {
+    if (services.ssoCertificates().isEmpty()) {
+      client.refuse(
+          "cert issues certificates after single sign-on, which this bastion does not offer"
+              + " (no oidc: in its configuration); ask its admin for a certificate",
+          1);
+      return;
+    }
+    if (sso.isEmpty()) {
+      client.refuse(
+          "cert issues certificates after single sign-on; you logged in with a certificate", 1);
+      return;
+    }
+    if (sso.get().provenKey().isEmpty()) {
+      client.refuse(
+          "no key was proven on this connection, so there is nothing to certify; connect with the"
+              + " key you want certified: ssh -i ~/.ssh/id_ed25519 -p PORT me@BASTION cert"
+              + " (an Ed25519, ECDSA or RSA 3072+ key)",
+          1);
+      return;
+    }
+    CompletableFuture<SsoCertificates.Issued> issued;
+    try {
+      issued =
+          services
+              .ssoCertificates()
+              .get()
+              .issue(user, sso.get(), sso.get().provenKey().get(), source, args);
+    } catch (IllegalArgumentException e) {
+      client.refuse(e.getMessage(), 1);
+      return;
+    }
+    issued.whenComplete(
+        (certificate, failure) -> {
+          if (failure != null) {
+            client.refuse(
+                "the audit log cannot be written, so no certificate is issued; tell the bastion's"
+                    + " operators",
+                1);
+            return;
+          }
+          client.tell(certificate.summary(), () -> print(certificate.line() + "\n", 0));
+        });
   }
 
   private String targets() {
@@ -100,6 +169,27 @@ final class BuiltinCommands {
 
   private String whoami() {
     List<String> roles = services.policy().rolesOf(user);
+    if (sso.isPresent()) {
+      SignedIn person = sso.get().signedIn();
+      return String.join(
+          "\n",
+          "identity:    " + VisibleText.escape(user.identity()),
+          "roles:       " + (roles.isEmpty() ? "(none)" : String.join(",", roles)),
+          "groups:      " + VisibleText.escape(String.join(",", person.groups())),
+          "login:       signed in with "
+              + sso.get().providerName()
+              + " (SSO) until "
+              + user.validBefore()
+              + " (issuer "
+              + person.issuer()
+              + ")",
+          "key:         "
+              + (user.keyFingerprint().isEmpty()
+                  ? "none proven ('cert' needs one: ssh -i KEY ...)"
+                  : user.keyFingerprint()),
+          "from:        " + source,
+          "");
+    }
     return String.join(
         "\n",
         "identity:    " + VisibleText.escape(user.identity()),

@@ -130,7 +130,14 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
   private void dispatch(CertifiedUser user) {
     Optional<TargetLogin> asked = TargetLogin.of(channel.getServerSession().getUsername());
     if (asked.isEmpty()) {
-      new BuiltinCommands(services, user, source(), this).run(kind, commandLine);
+      new BuiltinCommands(
+              services,
+              user,
+              java.util.Optional.ofNullable(
+                  channel.getServerSession().getAttribute(LoginAttributes.SSO)),
+              source(),
+              this)
+          .run(kind, commandLine);
       return;
     }
     String login = asked.get().login();

@@ -18,4 +18,5 @@ public record SessionServices(
     dev.bastion.approval.Approvals approvals,
     java.util.Optional<dev.bastion.approval.ApprovalWebhook> webhook,
     Clock clock,
-    SetupHold setupHold) {}
+    SetupHold setupHold,
+    java.util.Optional<SsoCertificates> ssoCertificates) {}

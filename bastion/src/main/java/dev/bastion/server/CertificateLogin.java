@@ -2,10 +2,11 @@ package dev.bastion.server;
 
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
-import dev.bastion.audit.AuditLog;
+import dev.bastion.keys.CertificateAuthority;
 import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.CertifiedUser;
+import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.keys.Refusal;
 import dev.bastion.recorder.VisibleText;
 import dev.bastion.ssh.LoginAttributes;
@@ -15,9 +16,11 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.auth.UserAuth;
 import org.apache.sshd.server.auth.UserAuthFactory;
@@ -39,6 +42,10 @@ final class CertificateLogin extends UserAuthPublicKey {
   private static final AttributeKey<Boolean> TOLD_WHY = new AttributeKey<>();
 
   private static final AttributeKey<Boolean> PLAIN_KEY_LOGGED = new AttributeKey<>();
+
+  /** The plain key whose signature is being checked to prove it (see {@link #proveKey}). */
+  private static final AttributeKey<PublicKey> PROVING = new AttributeKey<>();
+
   private static final Logger LOG = LoggerFactory.getLogger(CertificateLogin.class);
 
   /** Bounds of client text in log lines and audit details. */
@@ -47,33 +54,34 @@ final class CertificateLogin extends UserAuthPublicKey {
   static final int TEXT_BOUND = 512;
 
   private final CertificateValidator validator;
-  private final AuditLog audit;
+  private final AcceptedLogins accepted;
   private final RefusalTally refusals;
   private final Clock clock;
-  private final LoginListener loggedIn;
+  private final boolean proveKeys;
 
   CertificateLogin(
       CertificateValidator validator,
-      AuditLog audit,
+      AcceptedLogins accepted,
       RefusalTally refusals,
       Clock clock,
-      LoginListener loggedIn) {
+      boolean proveKeys) {
     this.validator = validator;
-    this.audit = audit;
+    this.accepted = accepted;
     this.refusals = refusals;
     this.clock = clock;
-    this.loggedIn = loggedIn;
+    this.proveKeys = proveKeys;
   }
 
   /**
-   * @param loggedIn told of each accepted login (the session may connect to its target ahead)
+   * @param proveKeys whether single sign-on is configured: then the first certifiable plain key a
+   *     client offers is proven (see {@link #proveKey}) for {@code cert}
    */
   static UserAuthFactory factory(
       CertificateValidator validator,
-      AuditLog audit,
+      AcceptedLogins accepted,
       RefusalTally refusals,
       Clock clock,
-      LoginListener loggedIn) {
+      boolean proveKeys) {
     return new UserAuthFactory() {
       @Override
       public String getName() {
@@ -82,9 +90,14 @@ final class CertificateLogin extends UserAuthPublicKey {
 
       @Override
       public UserAuth createUserAuth(ServerSession session) {
-        return new CertificateLogin(validator, audit, refusals, clock, loggedIn);
+        return new CertificateLogin(validator, accepted, refusals, clock, proveKeys);
       }
     };
+  }
+
+  /** What MINA's public key authenticator accepts: certificates, and a plain key being proven. */
+  static boolean acceptable(ServerSession session, PublicKey key) {
+    return key instanceof OpenSshCertificate || key.equals(session.getAttribute(PROVING));
   }
 
   @Override
@@ -98,6 +111,9 @@ final class CertificateLogin extends UserAuthPublicKey {
 
     CertificateCheck check = validator.validate(key, address(session.getClientAddress()));
     if (check instanceof CertificateCheck.Refused refused) {
+      if (refused.reason() == Refusal.NOT_A_CERTIFICATE && mayProve(session, key)) {
+        return proveKey(session, key, buffer, init);
+      }
       refuse(session, refused, hasSignature);
       return Boolean.FALSE;
     }
@@ -107,66 +123,53 @@ final class CertificateLogin extends UserAuthPublicKey {
       return result; // a query (no signature yet): MINA answers that the key would do
     }
     // Sessions wait for the login's row (see LoginAttributes.LOGIN_AUDITED).
-    session.setAttribute(LoginAttributes.USER, user);
-    CompletableFuture<Void> audited = new CompletableFuture<>();
-    session.setAttribute(LoginAttributes.LOGIN_AUDITED, audited);
-    String userName = VisibleText.fit(getUsername(), USER_NAME_BOUND);
-    audit
-        .record(accepted(session, user, userName))
-        .whenComplete((ok, failure) -> written(session, user, userName, failure, audited));
-    return result;
-  }
-
-  private AuditEvent accepted(ServerSession session, CertifiedUser user, String userName) {
-    return new AuditEvent(
-        clock.instant(),
-        AuditKind.LOGIN_ACCEPTED,
-        user.identity(),
+    accepted.accept(
+        session,
+        getUsername(),
+        user,
+        "certificate",
         user.serialText(),
-        sourceText(session),
-        null,
-        null,
-        null,
-        null,
-        "user "
-            + userName
-            + ", principals "
+        "principals "
             + String.join(",", user.principals())
             + ", CA "
             + user.caFingerprint()
             + ", key "
             + user.keyFingerprint());
+    return result;
   }
 
-  /** On the audit writer's thread, once the login's row is written or has failed. */
-  private void written(
-      ServerSession session,
-      CertifiedUser user,
-      String userName,
-      Throwable failure,
-      CompletableFuture<Void> audited) {
-    String identity = VisibleText.fit(user.identity(), TEXT_BOUND);
-    if (failure != null) {
-      LOG.error(
-          "login of {} from {}: its audit row cannot be written, so it may start nothing ({})",
-          identity,
-          sourceText(session),
-          VisibleText.fit(failure.getMessage(), TEXT_BOUND));
-      audited.completeExceptionally(failure);
-      return;
-    }
-    LOG.info(
-        "login accepted: {} (serial {}) from {} as {}",
-        identity,
-        user.serialText(),
-        sourceText(session),
-        userName);
+  private boolean mayProve(ServerSession session, PublicKey key) {
+    return proveKeys
+        && session.getAttribute(LoginAttributes.PROVEN_KEY) == null
+        && CertificateAuthority.whyNotCertifiable(key).isEmpty();
+  }
+
+  /**
+   * Single sign-on's first factor: MINA answers the query with PK_OK and checks the signature as
+   * for any key; a good one is remembered on the connection ({@link LoginAttributes#PROVEN_KEY})
+   * and this attempt then fails, so the client goes on to its certificate or to
+   * keyboard-interactive. Not a refusal: no row, no line.
+   */
+  private Boolean proveKey(ServerSession session, PublicKey key, Buffer buffer, boolean init)
+      throws Exception {
+    Boolean result;
+    session.setAttribute(PROVING, key);
     try {
-      loggedIn.loggedIn(session, getUsername(), user);
-    } catch (RuntimeException e) {
-      LOG.warn("after the login of {}: {}", identity, VisibleText.fit(e.toString(), TEXT_BOUND));
+      result = super.doAuth(buffer, init); // a bad signature throws: the attempt fails
+    } finally {
+      session.removeAttribute(PROVING);
     }
-    audited.complete(null);
+    if (!Boolean.TRUE.equals(result)) {
+      return result;
+    }
+    session.setAttribute(LoginAttributes.PROVEN_KEY, key);
+    // MINA would refuse a later certificate for the same key as "already authenticated".
+    List<PublicKey> authenticated = session.getAttribute(UserAuthPublicKey.AUTHENTICATED_KEYS);
+    if (authenticated != null) {
+      authenticated.removeIf(k -> KeyUtils.compareKeys(k, key));
+    }
+    LOG.debug("{} proved it holds {}", sourceText(session), OpenSshKeys.fingerprint(key));
+    return Boolean.FALSE;
   }
 
   private void refuse(ServerSession session, CertificateCheck.Refused refused, boolean hasSignature)
@@ -210,7 +213,7 @@ final class CertificateLogin extends UserAuthPublicKey {
   }
 
   /** One line to the user, before the login goes on or fails (an SSH banner). */
-  private static void tell(ServerSession session, String message) {
+  static void tell(ServerSession session, String message) {
     try {
       Buffer banner = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_BANNER);
       banner.putString("bastion: " + message + "\n");

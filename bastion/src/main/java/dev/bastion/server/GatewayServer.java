@@ -3,6 +3,8 @@ package dev.bastion.server;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CertificateValidator;
+import dev.bastion.keys.RevocationList;
+import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.proxy.ConnectAhead;
 import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.ProxyChannelSession;
@@ -14,16 +16,18 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.UserAuthFactory;
 import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 
 /**
- * The SSH server engineers connect to: certificate logins only, modern algorithms, every channel
- * proxied.
+ * The SSH server engineers connect to: certificate logins, and single sign-on by the device flow
+ * when {@code oidc:} is configured; modern algorithms, every channel proxied.
  */
 public final class GatewayServer implements AutoCloseable {
   private final SshServer server;
@@ -41,6 +45,8 @@ public final class GatewayServer implements AutoCloseable {
       AuditLog audit,
       SessionServices services,
       EngineerConnections connections,
+      Optional<IdentityProvider> provider,
+      RevocationList revocations,
       Clock clock)
       throws IOException {
     SshServer server = SshServer.setUpDefaultServer();
@@ -62,14 +68,33 @@ public final class GatewayServer implements AutoCloseable {
           connections.loggedIn(session, name, user); // first: its sessions look it up
           connectAhead.loggedIn(session, name, user);
         };
+    AcceptedLogins accepted = new AcceptedLogins(audit, clock, loggedIn);
+    UserAuthFactory second =
+        provider
+            .<UserAuthFactory>map(
+                idp ->
+                    DeviceSignIn.factory(
+                        idp,
+                        new SsoUsers(
+                            services.policy(),
+                            revocations,
+                            idp.name(),
+                            config.oidc().orElseThrow().certificateTtl(),
+                            clock),
+                        accepted,
+                        refusals,
+                        clock))
+            .orElseGet(RefusalNotice::factory);
     server.setUserAuthFactories(
         List.of(
-            CertificateLogin.factory(validator, audit, refusals, clock, loggedIn),
-            RefusalNotice.factory()));
-    // Reached only for keys CertificateLogin already accepted; anything else is not a certificate.
-    server.setPublickeyAuthenticator((user, key, session) -> key instanceof OpenSshCertificate);
+            CertificateLogin.factory(validator, accepted, refusals, clock, provider.isPresent()),
+            second));
+    // Reached only for keys CertificateLogin already accepted or is proving.
+    server.setPublickeyAuthenticator(
+        (user, key, session) -> CertificateLogin.acceptable(session, key));
     server.setPasswordAuthenticator(null);
-    server.setKeyboardInteractiveAuthenticator(null); // RefusalNotice only says why, needs none
+    // Neither DeviceSignIn nor RefusalNotice asks MINA's authenticator.
+    server.setKeyboardInteractiveAuthenticator(null);
     server.setGSSAuthenticator(null);
     server.setHostBasedAuthenticator(null);
 

@@ -1,6 +1,7 @@
 package dev.bastion.ssh;
 
 import dev.bastion.keys.CertifiedUser;
+import java.security.PublicKey;
 import java.util.concurrent.CompletableFuture;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 
@@ -16,6 +17,15 @@ public final class LoginAttributes {
    * login itself cannot wait for the row.)
    */
   public static final AttributeKey<CompletableFuture<Void>> LOGIN_AUDITED = new AttributeKey<>();
+
+  /**
+   * A plain public key the client proved it holds (its signature verified) while single sign-on is
+   * configured: {@code cert} certifies it after an SSO login. At most one per connection.
+   */
+  public static final AttributeKey<PublicKey> PROVEN_KEY = new AttributeKey<>();
+
+  /** Set when the connection logged in by single sign-on rather than with a certificate. */
+  public static final AttributeKey<SsoLogin> SSO = new AttributeKey<>();
 
   private LoginAttributes() {}
 }

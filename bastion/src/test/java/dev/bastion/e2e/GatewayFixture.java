@@ -8,6 +8,7 @@ import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
 import dev.bastion.keys.CertificateRequest;
 import dev.bastion.keys.OpenSshKeys;
+import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.proxy.SetupHold;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.ExternalCommand;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A running bastion (in this JVM) in front of a real OpenSSH sshd on loopback that trusts only the
@@ -69,7 +71,19 @@ public final class GatewayFixture implements AutoCloseable {
   public static GatewayFixture start(
       Path dir, String extraTargetsYaml, String extraTopLevelYaml, SetupHold hold)
       throws Exception {
-    return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC(), null);
+    return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC(), null, null);
+  }
+
+  /**
+   * As {@link #start(Path, String, String)}, with single sign-on through the identity provider
+   * {@code providers} makes ({@code extraTopLevelYaml} holds {@code oidc:}, and may add roles with
+   * lines indented by two spaces before it).
+   */
+  public static GatewayFixture start(
+      Path dir, String extraTopLevelYaml, Function<BastionConfig.Oidc, IdentityProvider> providers)
+      throws Exception {
+    return start(
+        dir, "", "", extraTopLevelYaml, SetupHold.NONE, Clock.systemUTC(), null, providers);
   }
 
   /**
@@ -83,7 +97,8 @@ public final class GatewayFixture implements AutoCloseable {
       SetupHold hold,
       DiskReserve.FreeSpace freeSpace)
       throws Exception {
-    return start(dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC(), freeSpace);
+    return start(
+        dir, "", extraTargetsYaml, extraTopLevelYaml, hold, Clock.systemUTC(), freeSpace, null);
   }
 
   /**
@@ -94,7 +109,7 @@ public final class GatewayFixture implements AutoCloseable {
       Path dir, String extraSshYaml, String extraTargetsYaml, String extraTopLevelYaml, Clock clock)
       throws Exception {
     return start(
-        dir, extraSshYaml, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE, clock, null);
+        dir, extraSshYaml, extraTargetsYaml, extraTopLevelYaml, SetupHold.NONE, clock, null, null);
   }
 
   private static GatewayFixture start(
@@ -104,7 +119,8 @@ public final class GatewayFixture implements AutoCloseable {
       String extraTopLevelYaml,
       SetupHold hold,
       Clock clock,
-      DiskReserve.FreeSpace freeSpace)
+      DiskReserve.FreeSpace freeSpace,
+      Function<BastionConfig.Oidc, IdentityProvider> providers)
       throws Exception {
     OpenSsh.requireInstalled();
     String login = LoginAccount.name();
@@ -172,7 +188,10 @@ public final class GatewayFixture implements AutoCloseable {
             + "  reviewer: {targets: [], can: [shadow]}\n"
             + extraTopLevelYaml;
     BastionConfig config = ConfigLoader.parse("test.yaml", yaml);
-    BastionServer bastion = BastionServer.start(dataDir, config, clock, hold, freeSpace);
+    BastionServer bastion =
+        providers == null
+            ? BastionServer.start(dataDir, config, clock, hold, freeSpace)
+            : BastionServer.start(dataDir, config, clock, hold, freeSpace, providers);
     Path userKey = OpenSsh.keygen(dir, "id_engineer");
     issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
     Path knownHosts = dir.resolve("known_hosts");

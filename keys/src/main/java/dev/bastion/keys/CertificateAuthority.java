@@ -8,6 +8,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.OpenSshCertificate.CertificateOption;
@@ -108,16 +109,27 @@ public final class CertificateAuthority {
   }
 
   private static String checkCertifiable(PublicKey key) {
+    whyNotCertifiable(key)
+        .ifPresent(
+            why -> {
+              throw new IllegalArgumentException(why);
+            });
+    return KeyUtils.getKeyType(key);
+  }
+
+  /**
+   * Why this CA would refuse to certify the key (DSA, RSA under {@value #MIN_RSA_BITS} bits, a
+   * certificate, an unknown type), or empty if it would sign it.
+   */
+  public static Optional<String> whyNotCertifiable(PublicKey key) {
     if (key instanceof OpenSshCertificate) {
-      throw new IllegalArgumentException(
-          "the key is already a certificate; give the plain public key");
+      return Optional.of("the key is already a certificate; give the plain public key");
     }
     if (key instanceof DSAPublicKey) {
-      throw new IllegalArgumentException(
-          "DSA keys are not certified; use Ed25519, ECDSA or RSA (3072+ bits)");
+      return Optional.of("DSA keys are not certified; use Ed25519, ECDSA or RSA (3072+ bits)");
     }
     if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < MIN_RSA_BITS) {
-      throw new IllegalArgumentException(
+      return Optional.of(
           "RSA key has "
               + rsa.getModulus().bitLength()
               + " bits; at least "
@@ -126,10 +138,10 @@ public final class CertificateAuthority {
     }
     String keyType = KeyUtils.getKeyType(key);
     if (keyType == null || !CERT_TYPES.containsKey(keyType)) {
-      throw new IllegalArgumentException(
+      return Optional.of(
           "key type " + keyType + " cannot be certified; use Ed25519, ECDSA or RSA (3072+ bits)");
     }
-    return keyType;
+    return Optional.empty();
   }
 
   private static List<CertificateOption> options(Map<String, String> sorted) {

@@ -34,6 +34,9 @@ public record CertificateRequest(
   /** How far in the past validity starts, so that a client with a slow clock can use it at once. */
   public static final Duration BACKDATE = Duration.ofMinutes(1);
 
+  /** What a user certificate permits unless told otherwise: a terminal, nothing else. */
+  public static final Map<String, String> DEFAULT_USER_EXTENSIONS = Map.of("permit-pty", "");
+
   private static final SecureRandom SERIALS = new SecureRandom();
 
   public CertificateRequest {
@@ -71,7 +74,7 @@ public record CertificateRequest(
         now.plus(ttl),
         randomSerial(),
         Map.of(),
-        new TreeMap<>(Map.of("permit-pty", "")));
+        new TreeMap<>(DEFAULT_USER_EXTENSIONS));
   }
 
   /** A host certificate for the given host names, random serial, valid from one minute ago. */
