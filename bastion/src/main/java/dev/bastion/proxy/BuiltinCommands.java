@@ -182,6 +182,8 @@ final class BuiltinCommands {
               + user.validBefore()
               + " (issuer "
               + person.issuer()
+              + ", sign-in serial "
+              + user.serialText()
               + ")",
           "key:         "
               + (user.keyFingerprint().isEmpty()

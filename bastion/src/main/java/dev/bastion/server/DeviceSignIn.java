@@ -202,7 +202,7 @@ final class DeviceSignIn extends AbstractUserAuth {
         getUsername(),
         user,
         "oidc",
-        null,
+        user.serialText(),
         "issuer "
             + person.issuer()
             + ", subject "

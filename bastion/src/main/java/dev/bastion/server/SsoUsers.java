@@ -19,9 +19,10 @@ import java.util.Optional;
 
 /**
  * Turns a person the provider vouched for into the bastion's {@link CertifiedUser}: roles from
- * their groups ({@code oidc_groups}), serial 0, CA {@code sso:<issuer>}, the proven key's
- * fingerprint, valid for {@code oidc.certificate_ttl} from now, the extensions {@code bastion cert
- * issue} gives by default. Refused when the groups map to no role or the identity is revoked.
+ * their groups ({@code oidc_groups}), a random serial for the sign-in, CA {@code sso:<issuer>}, the
+ * proven key's fingerprint, valid for {@code oidc.certificate_ttl} from now, the extensions {@code
+ * bastion cert issue} gives by default. Refused when the groups map to no role or the identity is
+ * revoked.
  */
 final class SsoUsers {
   /** Why a person who signed in may not log in; {@code code} goes to the audit row. */
@@ -38,6 +39,8 @@ final class SsoUsers {
       return code;
     }
   }
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private final TargetPolicy policy;
   private final RevocationList revocations;
@@ -56,6 +59,19 @@ final class SsoUsers {
     this.providerName = providerName;
     this.ttl = ttl;
     this.clock = clock;
+  }
+
+  /**
+   * A random serial for one sign-in, never 0: shown by {@code whoami} and in its audit rows, so
+   * that {@code bastion cert revoke --serial} can end that one connection, while a revocation of
+   * serial 0 (which certificates signed without {@code -z} carry) can never reach SSO logins.
+   */
+  private static long signInSerial() {
+    long serial;
+    do {
+      serial = RANDOM.nextLong();
+    } while (serial == 0);
+    return serial;
   }
 
   String providerName() {
@@ -77,17 +93,15 @@ final class SsoUsers {
     }
     Optional<Revocation> revoked;
     try {
-      revoked = revocations.current().find(0, person.identity());
+      revoked = revocations.current().findIdentity(person.identity());
     } catch (KeyFileException e) {
       throw new Refused(
           Refusal.REVOCATION_LIST_UNREADABLE.code(),
           "the revocation list cannot be read, so no login is accepted; tell the bastion's operators");
     }
-    if (revoked.isPresent()) { // by identity (serial 0, which SSO logins carry, only by mistake)
+    if (revoked.isPresent()) {
       throw new Refused(
-          revoked.get().kind() == Revocation.Kind.IDENTITY
-              ? Refusal.REVOKED_IDENTITY.code()
-              : Refusal.REVOKED_SERIAL.code(),
+          Refusal.REVOKED_IDENTITY.code(),
           VisibleText.fit(revoked.get().describe(), CertificateLogin.TEXT_BOUND)
               + " was revoked at "
               + revoked.get().revokedAt()
@@ -97,7 +111,7 @@ final class SsoUsers {
     return new CertifiedUser(
         person.identity(),
         roles,
-        0,
+        signInSerial(),
         "sso:" + person.issuer(),
         provenKey.map(OpenSshKeys::fingerprint).orElse(""),
         now.plus(ttl),

@@ -184,6 +184,8 @@ class KeycloakSsoTest {
   private static String ssoYaml(String clientId, String clientSecret) throws Exception {
     Path secret = dir.resolve("oidc-secret-" + clientId);
     Files.writeString(secret, clientSecret + "\n");
+    Files.setPosixFilePermissions(
+        secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     return "  sre:\n"
         + "    oidc_groups: [sre]\n"
         + "    targets: [\"web*\"]\n"

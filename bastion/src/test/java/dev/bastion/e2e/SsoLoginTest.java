@@ -304,6 +304,22 @@ class SsoLoginTest {
   }
 
   @Test
+  void aSignInHasItsOwnSerialSoRevokingSerialZeroNeverEndsIt() throws Exception {
+    try (InteractiveSsh ssh =
+        InteractiveSsh.start(gw, null, gw.onTarget(), "echo started; sleep 120")) {
+      idp.approve(ssh.awaitCode(), "judy@example.com", List.of("sre"));
+      AuditEvent login = AuditRows.await(gw, AuditKind.LOGIN_ACCEPTED, "oidc", "judy@example.com");
+      ssh.awaitStdout("started");
+      assertTrue(login.serial() != null && !login.serial().equals("0"), login.toString());
+      // certificates signed without ssh-keygen -z carry serial 0; revoking it must not reach her
+      CliRun.of(gw.dataDir, "cert", "revoke", "--serial", "0").ok();
+      CliRun.of(gw.dataDir, "cert", "revoke", "--serial", login.serial()).ok();
+      CommandResult ended = ssh.result();
+      assertTrue(ended.stderr().contains("serial " + login.serial()), ended.toString());
+    }
+  }
+
+  @Test
   void theBastionStopsPollingWhenTheClientLeaves() throws Exception {
     CompletableFuture<?> polling;
     try (InteractiveSsh ssh = InteractiveSsh.start(gw, null, gw.onTarget(), "true")) {
