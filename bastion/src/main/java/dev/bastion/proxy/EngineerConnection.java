@@ -3,6 +3,7 @@ package dev.bastion.proxy;
 import dev.bastion.keys.CertificateCheck;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.keys.Refusal;
+import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,7 +83,9 @@ public final class EngineerConnection {
   }
 
   private String expired() {
-    return "certificate expired at " + user.validBefore();
+    return ssh.getAttribute(LoginAttributes.SSO) != null
+        ? "single sign-on ended at " + user.validBefore() + " (oidc.certificate_ttl); sign in again"
+        : "certificate expired at " + user.validBefore();
   }
 
   /** A session channel began on this connection; false once the connection is ending. */

@@ -87,6 +87,26 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   /**
+   * As {@link #start(Path, String, Function)}, with more {@code ssh:} settings (indented lines).
+   */
+  public static GatewayFixture start(
+      Path dir,
+      String extraSshYaml,
+      String extraTopLevelYaml,
+      Function<BastionConfig.Oidc, IdentityProvider> providers)
+      throws Exception {
+    return start(
+        dir,
+        extraSshYaml,
+        "",
+        extraTopLevelYaml,
+        SetupHold.NONE,
+        Clock.systemUTC(),
+        null,
+        providers);
+  }
+
+  /**
    * As {@link #start(Path, String, String, SetupHold)}, with the free space of the data directory's
    * disk given by {@code freeSpace} (null: the real one).
    */

@@ -99,7 +99,12 @@ public final class InteractiveSsh implements AutoCloseable {
 
   /** Waits for ssh to end (within a minute). */
   public CommandResult result() throws InterruptedException {
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+    return result(java.time.Duration.ofMinutes(1));
+  }
+
+  /** Waits for ssh to end within {@code patience}. */
+  public CommandResult result(java.time.Duration patience) throws InterruptedException {
+    if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("ssh did not end; stderr:\n" + stderr());
     }
