@@ -69,7 +69,8 @@ final class SessionSetup {
             startedAt,
             terminal == null ? env.getOrDefault("TERM", "") : terminal.term(),
             grant.identity() + ": " + grant.login() + "@" + grant.target().name(),
-            kind == SessionKind.EXEC ? command : null);
+            kind == SessionKind.EXEC ? command : null,
+            terminal != null);
     step(SetupHold.Step.RECORDING_START, services.recorder().start(id, startedAt, header), then);
   }
 

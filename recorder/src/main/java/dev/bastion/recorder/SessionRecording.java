@@ -123,6 +123,7 @@ public final class SessionRecording {
     if (header.command() != null) {
       node.put("command", header.command());
     }
+    node.put("pty", header.pty());
     byte[] line =
         (JSON.writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     synchronized (this) {

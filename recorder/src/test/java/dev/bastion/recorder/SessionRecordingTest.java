@@ -42,6 +42,19 @@ class SessionRecordingTest {
     assertEquals(1795262400L, cast.header().get("timestamp").asLong());
     assertEquals("xterm-256color", cast.header().get("env").get("TERM").asText());
     assertEquals("alice: deploy@web01", cast.header().get("title").asText());
+    assertEquals(true, cast.header().get("pty").asBoolean());
+  }
+
+  @Test
+  void headerOfASessionWithoutATerminalSaysSoForPlayers() throws Exception {
+    Path file = dir.resolve("nopty.cast");
+    SessionRecording.create(
+            "0123456789abcdef0123456789abcdef",
+            file,
+            new RecordingHeader(80, 24, Instant.now(), "", "alice: deploy@web01", "ls", false),
+            null)
+        .close();
+    assertEquals(false, Asciicast.read(file).header().get("pty").asBoolean(true));
   }
 
   @Test

@@ -16,13 +16,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * text message. The hub's bytes go out as they are: asciinema-player's v2.asciicast protocol wants
  * text messages, and Vert.x can only make a text frame from a String in its public API, so the
  * frames are built from the shared array directly (wrapped, not copied), split like Vert.x splits
- * long messages.
+ * long messages. A session without a terminal is shown as the engineer's terminal showed it ({@link
+ * NoTerminalOutput}): its header, the first line, says which.
  */
 final class LiveSocket implements Viewer {
   static final int MAX_FRAME = HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE;
 
   private final ServerWebSocket socket;
   private volatile LiveHub.Subscription subscription;
+  private volatile boolean headerSeen;
+  private volatile boolean noTerminal;
 
   LiveSocket(ServerWebSocket socket) {
     this.socket = socket;
@@ -40,7 +43,14 @@ final class LiveSocket implements Viewer {
   }
 
   @Override
-  public void send(byte[] line) {
+  public void send(byte[] event) {
+    byte[] line = event;
+    if (!headerSeen) {
+      headerSeen = true;
+      noTerminal = NoTerminalOutput.applies(event);
+    } else if (noTerminal) {
+      line = NoTerminalOutput.asShown(event);
+    }
     if (line.length <= MAX_FRAME) {
       socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, line, true));
       return;
