@@ -276,6 +276,21 @@ async function recordings() {
   await load();
 }
 
+// A session without a terminal (header "pty": false) had its line feeds turned into CR LF by the
+// engineer's own terminal (ONLCR), not by one on the target: the player is shown them so, as the
+// live view is (NoTerminalOutput on the bastion). The download keeps the recording's bytes.
+async function recordingAsShown(url) {
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`failed fetching the recording: HTTP ${response.status}`);
+  const [header, ...events] = (await response.text()).split('\n').filter((line) => line).map((line) => JSON.parse(line));
+  if (header.pty === false) {
+    for (const event of events) {
+      if (event[1] === 'o') event[2] = event[2].replace(/\r?\n/g, '\r\n');
+    }
+  }
+  return [header, ...events];
+}
+
 async function replay() {
   const id = idFromPath();
   const s = await api(`/api/sessions/${encodeURIComponent(id)}`);
@@ -285,7 +300,7 @@ async function replay() {
   $('#download-cast').href = cast;
   $('#download-seal').href = `${cast}.seal`;
   const speed = $('#speed');
-  const start = () => player({ url: cast }, { speed: Number(speed.value), idleTimeLimit: 2, controls: true, autoPlay: true });
+  const start = () => player({ data: () => recordingAsShown(cast) }, { speed: Number(speed.value), idleTimeLimit: 2, controls: true, autoPlay: true });
   speed.addEventListener('change', start);
   start();
 }

@@ -201,6 +201,106 @@ class BrowserEndToEndTest {
         ended.contains("bastion: session terminated by bob@example.com: seen enough"), ended);
   }
 
+  /**
+   * A session without a terminal sends bare line feeds, which the engineer's own terminal drew as
+   * new lines (its ONLCR): the live view and the replay draw each line at column 0 too, while the
+   * recording (its download) keeps the bytes. A session with a terminal is drawn as its terminal
+   * drew it, a real staircase included (stty -onlcr on the target's pty).
+   */
+  @Test
+  void outputOfASessionWithoutATerminalIsDrawnAsTheEngineersTerminalShowedIt() throws Exception {
+    WebDriverWait wait = logIn(gw.userKey, "alice@example.com");
+    Process noPty = session("web01", "printf 'one\\ntwo\\nthree\\n'; read end");
+    assertEquals(
+        "one\ntwo\nthree\n",
+        new String(noPty.getInputStream().readNBytes(14), StandardCharsets.UTF_8));
+    String id = watch(wait, "printf 'one");
+    assertDrawn(wait, List.of("one", "two", "three"), "9-live-without-terminal");
+    noPty.getOutputStream().close(); // the read ends, and with it the session
+    assertTrue(noPty.waitFor(10, TimeUnit.SECONDS), "the session did not end");
+    replay(id);
+    assertDrawn(wait, List.of("one", "two", "three"), "10-replay-without-terminal");
+    String cast = download(id);
+    assertTrue(cast.contains("\"pty\": false") || cast.contains("\"pty\":false"), cast);
+    assertTrue(cast.contains("one\\ntwo\\nthree\\n"), "the recording keeps the bytes: " + cast);
+
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-tt", "-p", Integer.toString(gw.port())));
+    cmd.addAll(gw.sshOptions(gw.userKey));
+    cmd.addAll(
+        List.of(
+            gw.login + "@web01@127.0.0.1",
+            "stty -onlcr; printf 'stair\\ncase\\n'; stty onlcr; read end"));
+    Process pty = new ProcessBuilder(cmd).start();
+    assertEquals(
+        "stair\ncase\n", new String(pty.getInputStream().readNBytes(11), StandardCharsets.UTF_8));
+    String ptyId = watch(wait, "printf 'stair");
+    assertDrawn(wait, List.of("stair", "     case"), "11-live-with-terminal");
+    pty.getOutputStream().write('\r');
+    pty.getOutputStream().flush();
+    assertTrue(pty.waitFor(10, TimeUnit.SECONDS), "the session with a terminal did not end");
+    replay(ptyId);
+    assertDrawn(wait, List.of("stair", "     case"), "12-replay-with-terminal");
+  }
+
+  /** Opens the live view of the live session running {@code command}; returns its id. */
+  private String watch(WebDriverWait wait, String command) {
+    browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/");
+    wait.until(
+            driver ->
+                driver.findElements(By.cssSelector("#sessions tbody tr")).stream()
+                    .filter(r -> r.getText().contains(command))
+                    .findFirst()
+                    .orElse(null))
+        .findElement(By.linkText("Watch"))
+        .click();
+    wait.until(ExpectedConditions.urlContains("/sessions/"));
+    String url = browser.getCurrentUrl();
+    return url.substring(url.lastIndexOf('/') + 1);
+  }
+
+  private void replay(String id) {
+    browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/recordings/" + id);
+  }
+
+  /** The recording as the page's download link gets it. */
+  private String download(String id) {
+    return (String)
+        ((org.openqa.selenium.JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                    + "fetch(document.querySelector('#download-cast').href).then(r => r.text())"
+                    + ".then(done, e => done(String(e)));");
+  }
+
+  /**
+   * Waits until the player's first rows read {@code rows}, each cell where the terminal put it (the
+   * player draws a row as spans at their columns).
+   */
+  private void assertDrawn(WebDriverWait wait, List<String> rows, String screenshot)
+      throws Exception {
+    try {
+      wait.until(
+          driver ->
+              drawnRows().size() >= rows.size()
+                  && drawnRows().subList(0, rows.size()).equals(rows));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      throw new AssertionError("the player draws " + drawnRows() + ", not " + rows, e);
+    } finally {
+      screenshot(screenshot);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<String> drawnRows() {
+    return (List<String>)
+        ((org.openqa.selenium.JavascriptExecutor) browser)
+            .executeScript(
+                "return Array.from(document.querySelectorAll('#player .ap-term-text .ap-line'))"
+                    + ".map(row => Array.from(row.children).reduce((text, span) =>"
+                    + " text.padEnd(Number(span.style.getPropertyValue('--offset')))"
+                    + " + span.textContent, '').trimEnd());");
+  }
+
   private WebDriverWait logIn(Path key, String identity) {
     return HeadlessChromium.logIn(browser, gw, key, identity);
   }
