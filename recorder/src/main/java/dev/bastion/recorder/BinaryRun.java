@@ -9,9 +9,10 @@ import java.util.HexFormat;
  * One stream of a session without a terminal, told apart into text and runs of binary. Text is
  * printable UTF-8 with tabs, line ends, backspace, bell and ESC; anything else (NUL and other
  * control bytes, invalid UTF-8) starts a binary run, which lasts until {@link #TEXT_TO_RESUME}
- * bytes of text come in a row. A run is counted and hashed as it passes, never kept: its first
- * {@link #SHORT_RUN} bytes and the text that may end it are all this holds. Used under the
- * recording's lock.
+ * bytes of text come in a row (or, while it is shorter than {@link #SHORT_RUN}, a line end: a stray
+ * byte in a line of text holds back no more than that line). A run is counted and hashed as it
+ * passes, never kept: its first {@link #SHORT_RUN} bytes and the text that may end it are all this
+ * holds. Used under the recording's lock.
  */
 final class BinaryRun {
   /** Bytes of text in a row that end a binary run (random data has none this long). */
@@ -124,7 +125,8 @@ final class BinaryRun {
         continue;
       }
       i += unit;
-      if (textLength + (i - runStart) >= TEXT_TO_RESUME) {
+      boolean lineOfText = v == '\n' && count + (runStart - taken) < SHORT_RUN;
+      if (lineOfText || textLength + (i - runStart) >= TEXT_TO_RESUME) {
         absorb(b, taken, runStart - taken);
         active = false;
         return runStart;

@@ -94,6 +94,19 @@ class BinaryRunTest {
   }
 
   @Test
+  void aStrayByteHoldsBackNoMoreThanItsLine() throws Exception {
+    byte[] line = "ab\377cd\n".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] err = "to-stderr\n".getBytes(StandardCharsets.UTF_8);
+    SessionRecording r = create("l.cast");
+    r.output(0, line, 0, line.length);
+    r.output(1, err, 0, err.length);
+    r.close();
+    assertEquals(
+        "ab\uFFFDcd\nto-stderr\n",
+        new String(Asciicast.read(dir.resolve("l.cast")).data("o"), StandardCharsets.UTF_8));
+  }
+
+  @Test
   void utf8TextSplitAcrossChunksAndControlsTerminalsUseStayText() throws Exception {
     String text = "grüße, 世界 🙂 \u001b[31mred\u001b[0m\ttab\r\n\u0007bell\bx";
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
