@@ -49,7 +49,13 @@ class FileTransferEndToEndTest {
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
-    gw = GatewayFixture.start(dir, "");
+    gw =
+        GatewayFixture.start(
+            dir,
+            "  gated01:\n    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n"
+                + "    logins: ["
+                + dev.bastion.testsupport.LoginAccount.name()
+                + "]\n    require_approval: {count: 1, from: [ops]}\n");
   }
 
   @AfterAll
@@ -144,6 +150,19 @@ class FileTransferEndToEndTest {
     assertTrue(bytesToTarget(written) > data.length, written.detail());
     assertTrue(bytesFromTarget(read) > data.length, read.detail());
     assertTransferRecordedAsOneLine(c -> c.equals("scp -f " + remote));
+  }
+
+  @Test
+  void aTargetThatNeedsWatchingApproversRefusesATransferAsItRefusesSftp() throws Exception {
+    CommandResult r = gw.ssh(gw.login + "@gated01", null, "scp -f /etc/hostname");
+    assertEquals(1, r.exitCode(), r.toString());
+    assertTrue(
+        r.stderr()
+            .contains(
+                "bastion: target gated01 needs watching approvers, and file transfers cannot be"
+                    + " watched; use a shell session"),
+        r.stderr());
+    AuditRows.await(gw, AuditKind.SESSION_REFUSED, "approval_needs_terminal", "alice@example.com");
   }
 
   @Test
