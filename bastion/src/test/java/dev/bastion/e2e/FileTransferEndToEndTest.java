@@ -55,7 +55,8 @@ class FileTransferEndToEndTest {
             "  gated01:\n    address: TARGET_ADDRESS\n    host_key: \"TARGET_HOST_KEY\"\n"
                 + "    logins: ["
                 + dev.bastion.testsupport.LoginAccount.name()
-                + "]\n    require_approval: {count: 1, from: [ops]}\n");
+                + "]\n    require_approval: {count: 1, from: [approver]}\n",
+            "  approver: {targets: [], can: [approve]}\n");
   }
 
   @AfterAll
