@@ -2,6 +2,7 @@ package dev.bastion.proxy;
 
 import dev.bastion.policy.Grant;
 import dev.bastion.sftp.SftpAuditor;
+import dev.bastion.sftp.TransferCommand;
 import dev.bastion.upstream.TargetConnection;
 import java.time.Instant;
 import java.util.Map;
@@ -51,12 +52,17 @@ public final class ProxiedSession {
             services.recorder(),
             audit,
             reason -> events.execute(() -> lifecycle().onTerminate(reason)));
+    // A file transfer run as a command (scp -t, rsync --server, git-upload-pack): audited, its
+    // bytes not recorded. Only without a terminal: with one, it is a terminal session like any.
+    TransferCommand transfer =
+        kind == SessionKind.EXEC && pty == null ? TransferCommand.of(command).orElse(null) : null;
     this.streams =
         new SessionStreams(
             id,
             client,
             clientIn,
-            kind == SessionKind.SFTP ? new SftpAuditor(audit::fileOperation) : null);
+            kind == SessionKind.SFTP ? new SftpAuditor(audit::fileOperation) : null,
+            transfer != null);
     SessionSetup setup =
         new SessionSetup(
             id,
@@ -70,7 +76,8 @@ public final class ProxiedSession {
             events,
             connectedAhead);
     this.lifecycle =
-        new SessionLifecycle(this, pty, client, services, audit, recording, streams, setup);
+        new SessionLifecycle(
+            this, pty, transfer, client, services, audit, recording, streams, setup);
   }
 
   private SessionLifecycle lifecycle() {

@@ -48,9 +48,15 @@ public final class ProxyChannelSession extends ChannelSession {
     };
   }
 
-  /** Environment variables an engineer may pass to the target: locale and terminal type only. */
+  /**
+   * Environment variables an engineer may pass to the target: locale, terminal type, and git's
+   * protocol version (without it git falls back to protocol v0).
+   */
   static boolean forwardable(String name) {
-    return name.equals("LANG") || name.equals("TERM") || name.startsWith("LC_");
+    return name.equals("LANG")
+        || name.equals("TERM")
+        || name.startsWith("LC_")
+        || name.equals("GIT_PROTOCOL");
   }
 
   @Override

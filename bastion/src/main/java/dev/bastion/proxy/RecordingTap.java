@@ -114,6 +114,23 @@ final class RecordingTap {
     }
   }
 
+  /** A session without a terminal: each run of binary is recorded as one line. */
+  void binaryAsRuns() {
+    SessionRecording r = recording;
+    if (r != null) {
+      r.binaryAsRuns();
+    }
+  }
+
+  /** A line of the bastion's own where output would be (a file transfer's stands for its data). */
+  void note(String line) {
+    SessionRecording r = recording;
+    if (r != null && !failed.get()) {
+      byte[] text = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      r.output(0, text, 0, text.length);
+    }
+  }
+
   void resize(int columns, int rows) {
     SessionRecording r = recording;
     if (r != null && !failed.get()) {

@@ -4,6 +4,7 @@ import dev.bastion.approval.ApprovalGate;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.policy.Grant;
 import dev.bastion.recorder.SessionRecording;
+import dev.bastion.sftp.TransferCommand;
 import dev.bastion.upstream.UpstreamException;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,6 +34,7 @@ final class SessionLifecycle {
   private final String id;
   private final Grant grant;
   private final SessionKind kind;
+  private final TransferCommand transfer;
   private final ClientChannel client;
   private final SessionServices services;
   private final SessionAudit audit;
@@ -55,6 +57,7 @@ final class SessionLifecycle {
   SessionLifecycle(
       ProxiedSession session,
       PtyRequest pty,
+      TransferCommand transfer,
       ClientChannel client,
       SessionServices services,
       SessionAudit audit,
@@ -66,6 +69,7 @@ final class SessionLifecycle {
     this.grant = session.grant();
     this.kind = session.kind();
     this.terminal = pty;
+    this.transfer = transfer;
     this.client = client;
     this.services = services;
     this.audit = audit;
@@ -122,7 +126,8 @@ final class SessionLifecycle {
         kind.code());
     if (endWhenRowWritten != null) {
       finish(endWhenRowWritten);
-    } else if (kind == SessionKind.SFTP && grant.target().requireApproval().isPresent()) {
+    } else if ((kind == SessionKind.SFTP || transfer != null)
+        && grant.target().requireApproval().isPresent()) {
       onRefused(
           "approval_needs_terminal",
           "target "
@@ -146,7 +151,18 @@ final class SessionLifecycle {
         recording.attach(started, failure, approval.isPresent() ? grant.target().name() : null);
     if (refusal != null) {
       onRefused("recording_failed", refusal);
-    } else if (approval.isPresent()) {
+      return;
+    }
+    if (terminal == null) {
+      recording.binaryAsRuns();
+    }
+    if (transfer != null) {
+      recording.note(
+          "[file transfer: "
+              + session.command()
+              + "; not recorded byte by byte; see the audit log]\r\n");
+    }
+    if (approval.isPresent()) {
       awaitApprovers(approval.get());
     } else {
       connect();
@@ -340,6 +356,11 @@ final class SessionLifecycle {
     }
     long in = streams.bytesIn();
     long out = streams.bytesOut();
+    if (transfer != null && target != null) {
+      String moved = in + " bytes to the target, " + out + " bytes from it";
+      audit.fileOperation(transfer.direction(), session.command() + ": " + moved);
+      recording.note("[file transfer ended: " + moved + "]\r\n");
+    }
     audit.ended(end, in, out);
     LOG.info(
         "session {} ended: {} (status {}, signal {}, {} in, {} out)",

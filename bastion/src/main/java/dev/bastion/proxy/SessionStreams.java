@@ -19,6 +19,7 @@ final class SessionStreams {
   private final ClientChannel client;
   private final IoInputStream clientIn;
   private final SftpAuditor sftp;
+  private final boolean transfer;
   private final AtomicInteger pendingEnds = new AtomicInteger();
   // Set on the session's executor, read by anyone for the byte counts.
   private volatile ChannelPump input;
@@ -28,12 +29,15 @@ final class SessionStreams {
 
   /**
    * @param sftp for an sftp session, the parser that audits its file operations; else null
+   * @param transfer a file transfer run as a command: its data (stdin, stdout) is not recorded
    */
-  SessionStreams(String id, ClientChannel client, IoInputStream clientIn, SftpAuditor sftp) {
+  SessionStreams(
+      String id, ClientChannel client, IoInputStream clientIn, SftpAuditor sftp, boolean transfer) {
     this.id = id;
     this.client = client;
     this.clientIn = clientIn;
     this.sftp = sftp;
+    this.transfer = transfer;
   }
 
   /**
@@ -55,9 +59,9 @@ final class SessionStreams {
   void connect(
       TargetChannel target, RecordingTap recording, GatedInput gated, Runnable targetDone) {
     this.targetDone = targetDone;
-    ChannelPump.Tap outTap = sftp != null ? sftpTap(false) : recording.output(0);
+    ChannelPump.Tap outTap = sftp != null ? sftpTap(false) : transfer ? null : recording.output(0);
     ChannelPump.Tap errTap = recording.output(1);
-    ChannelPump.Tap inTap = sftp != null ? sftpTap(true) : recording.input();
+    ChannelPump.Tap inTap = sftp != null ? sftpTap(true) : transfer ? null : recording.input();
     boolean hasErr = target.err() != null;
     pendingEnds.set(hasErr ? 3 : 2);
     output = new ChannelPump("out " + id, target.out(), client.out(), outTap, this::streamEnded);

@@ -169,7 +169,7 @@ final class JsonUtf8 {
   }
 
   /** Length of the sequence a lead byte starts, or 0 if it cannot start one. */
-  private static int sequenceLength(byte lead) {
+  static int sequenceLength(byte lead) {
     int b = lead & 0xFF;
     if (b >= 0xC2 && b <= 0xDF) {
       return 2;
@@ -186,7 +186,7 @@ final class JsonUtf8 {
   /**
    * Whether the first {@code have} bytes can begin a valid sequence (RFC 3629 second-byte ranges).
    */
-  private static boolean validPrefix(byte[] b, int at, int have) {
+  static boolean validPrefix(byte[] b, int at, int have) {
     if (have < 2) {
       return sequenceLength(b[at]) > 0;
     }
@@ -203,7 +203,7 @@ final class JsonUtf8 {
     };
   }
 
-  private static boolean validSequence(byte[] b, int at, int need) {
+  static boolean validSequence(byte[] b, int at, int need) {
     if (!secondByteOk(b[at] & 0xFF, b[at + 1] & 0xFF)) {
       return false;
     }

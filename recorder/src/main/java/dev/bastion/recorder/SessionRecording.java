@@ -44,6 +44,9 @@ public final class SessionRecording {
   private final MessageDigest digest;
   private final JsonUtf8.Stitch[] outputStitches = {new JsonUtf8.Stitch(), new JsonUtf8.Stitch()};
   private final JsonUtf8.Stitch inputStitch = new JsonUtf8.Stitch();
+  // Null while binary output is recorded as it comes (sessions with a terminal).
+  private BinaryRun[] outputRuns;
+  private BinaryRun inputRun;
   private final LineListener listener;
   private volatile GroupCommit commit;
   private boolean flushRequested;
@@ -141,14 +144,70 @@ public final class SessionRecording {
     return file;
   }
 
+  /**
+   * From now on (a session without a terminal) each run of binary output, or input, is recorded as
+   * one line {@code [binary output: N bytes, sha256 H]}; text as it is. Call before any output.
+   */
+  public synchronized void binaryAsRuns() {
+    outputRuns = new BinaryRun[] {new BinaryRun(), new BinaryRun()};
+    inputRun = new BinaryRun();
+  }
+
   /** Output the client was sent; {@code stream} 0 is stdout, 1 is stderr (stitched separately). */
   public void output(int stream, byte[] data, int offset, int length) {
-    append(O, outputStitches[stream], data, offset, length);
+    BinaryRun[] runs = outputRuns;
+    if (runs == null) {
+      append(O, outputStitches[stream], data, offset, length);
+    } else {
+      appendRuns(O, outputStitches[stream], runs[stream], data, offset, length);
+    }
   }
 
   /** Keystrokes the client sent (only when input recording is on). */
   public void input(byte[] data, int offset, int length) {
-    append(I, inputStitch, data, offset, length);
+    BinaryRun run = inputRun;
+    if (run == null) {
+      append(I, inputStitch, data, offset, length);
+    } else {
+      appendRuns(I, inputStitch, run, data, offset, length);
+    }
+  }
+
+  /** Text as it is, each binary run as one line once it is over. */
+  private synchronized void appendRuns(
+      byte[] code, JsonUtf8.Stitch stitch, BinaryRun run, byte[] data, int offset, int length) {
+    int end = offset + length;
+    int i = offset;
+    while (i < end && !closed) {
+      if (run.active()) {
+        i = run.scan(data, i, end);
+        if (!run.active()) {
+          endRun(code, stitch, run);
+        }
+        continue;
+      }
+      int stop = BinaryRun.textEnd(data, i, end);
+      if (stop > i) {
+        append(code, stitch, data, i, stop - i);
+      }
+      if (stop < end) {
+        run.begin();
+      }
+      i = stop;
+    }
+  }
+
+  private void endRun(byte[] code, JsonUtf8.Stitch stitch, BinaryRun run) {
+    BinaryRun.Ending ending = run.end();
+    if (ending.shortRun() != null) {
+      append(code, stitch, ending.shortRun(), 0, ending.shortRun().length);
+    }
+    if (ending.line() != null) {
+      append(code, new JsonUtf8.Stitch(), ending.line(), 0, ending.line().length);
+    }
+    if (ending.text().length > 0) {
+      append(code, stitch, ending.text(), 0, ending.text().length);
+    }
   }
 
   public void resize(int columns, int rows) {
@@ -270,6 +329,7 @@ public final class SessionRecording {
       if (closed) {
         throw new IllegalStateException("recording " + sessionId + " already closed");
       }
+      endRuns();
       for (JsonUtf8.Stitch stitch : outputStitches) {
         if (stitch.length > 0) {
           event.clear();
@@ -303,6 +363,20 @@ public final class SessionRecording {
       }
     }
     return new Sealable(sessionId, file, size, java.util.HexFormat.of().formatHex(digest.digest()));
+  }
+
+  /** Binary runs still going when the session ends are written as ended there. */
+  private void endRuns() {
+    if (outputRuns != null) {
+      for (int stream = 0; stream < outputRuns.length; stream++) {
+        if (outputRuns[stream].active()) {
+          endRun(O, outputStitches[stream], outputRuns[stream]);
+        }
+      }
+      if (inputRun.active()) {
+        endRun(I, inputStitch, inputRun);
+      }
+    }
   }
 
   /** A closed recording's identity, size and digest, ready to be sealed. */
