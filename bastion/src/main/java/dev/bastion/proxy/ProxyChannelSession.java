@@ -18,9 +18,10 @@ import org.apache.sshd.server.session.ServerSession;
 
 /**
  * The server side of an engineer's session channel. It keeps what the client asked for (terminal,
- * allowed environment), refuses what the bastion does not allow (agent and X11 forwarding, a
- * terminal the certificate does not permit) with a line that says so, and hands shell, exec and
- * sftp to a {@link SessionCommand}; window changes, signals and breaks go straight through.
+ * environment of ssh.accept_env), refuses what the bastion does not allow (agent and X11
+ * forwarding, a terminal the certificate does not permit) with a line that says so, and hands
+ * shell, exec and sftp to a {@link SessionCommand}; window changes, signals and breaks go straight
+ * through.
  */
 public final class ProxyChannelSession extends ChannelSession {
   private final SessionServices services;
@@ -48,14 +49,10 @@ public final class ProxyChannelSession extends ChannelSession {
     };
   }
 
-  /** Environment variables an engineer may pass to the target: locale and terminal type only. */
-  static boolean forwardable(String name) {
-    return name.equals("LANG") || name.equals("TERM") || name.startsWith("LC_");
-  }
-
   @Override
   protected RequestHandler.Result handleEnvParsed(String name, String value) throws IOException {
-    if (!forwardable(name)) {
+    // Only those of ssh.accept_env (by default locale, terminal type and GIT_PROTOCOL).
+    if (!services.config().ssh().acceptEnv().accepts(name)) {
       return RequestHandler.Result.ReplyFailure;
     }
     forwardedEnv.put(name, value);
