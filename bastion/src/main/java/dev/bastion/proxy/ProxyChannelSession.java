@@ -152,8 +152,13 @@ public final class ProxyChannelSession extends ChannelSession {
     return Map.copyOf(forwardedEnv);
   }
 
+  /**
+   * What to tell before the session starts: refused remote forwarding first, then this channel's.
+   */
   List<String> notices() {
-    return List.copyOf(notices);
+    List<String> all = new ArrayList<>(LoginAttributes.takeRefusedForwarding(getServerSession()));
+    all.addAll(notices);
+    return all;
   }
 
   /** Ends the channel as a process killed by a signal would: EOF, exit-signal, close. */
