@@ -1,5 +1,7 @@
 package dev.bastion.proxy;
 
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
@@ -101,9 +103,9 @@ public final class ProxyChannelSession extends ChannelSession {
 
   @Override
   protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
-    notices.add(
+    return refused(
+        "agent",
         "agent forwarding is not allowed through the bastion; your agent stays on your machine");
-    return RequestHandler.Result.ReplyFailure;
   }
 
   @Override
@@ -114,7 +116,27 @@ public final class ProxyChannelSession extends ChannelSession {
       String authProtocol,
       String authCookie,
       int screenId) {
-    notices.add("X11 forwarding is not allowed through the bastion");
+    return refused("x11", "X11 forwarding is not allowed through the bastion");
+  }
+
+  /** Tells the user before the session starts, and leaves a {@code forwarding_refused} row. */
+  private RequestHandler.Result refused(String code, String notice) {
+    notices.add(notice);
+    CertifiedUser user = getServerSession().getAttribute(LoginAttributes.USER);
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                services.clock().instant(),
+                AuditKind.FORWARDING_REFUSED,
+                user == null ? null : user.identity(),
+                user == null ? null : user.serialText(),
+                SessionCommand.source(getServerSession()),
+                null,
+                null,
+                null,
+                code,
+                notice));
     return RequestHandler.Result.ReplyFailure;
   }
 

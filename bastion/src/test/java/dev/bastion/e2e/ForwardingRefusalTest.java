@@ -169,6 +169,27 @@ class ForwardingRefusalTest {
     row("remote_forward", "127.0.0.1:" + remote);
   }
 
+  @Test
+  void x11ForwardingIsExplainedInTheSessionAndAudited() throws Exception {
+    CommandResult r =
+        ExternalCommand.of(command(List.of("-X"), gw.onTarget(), "echo", "in"))
+            .env("DISPLAY", "127.0.0.1:93")
+            .timeout(Duration.ofMinutes(1))
+            .run();
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(
+        r.stderr().contains("bastion: X11 forwarding is not allowed through the bastion"),
+        r.stderr());
+    awaitCode("x11");
+  }
+
+  private void awaitCode(String code) throws InterruptedException {
+    for (int i = 0; i < 200 && rows().stream().noneMatch(e -> code.equals(e.code())); i++) {
+      Thread.sleep(50);
+    }
+    assertTrue(rows().stream().anyMatch(e -> code.equals(e.code())), rows().toString());
+  }
+
   private interface Use {
     void run() throws Exception;
   }
