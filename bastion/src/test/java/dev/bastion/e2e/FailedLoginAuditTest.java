@@ -75,11 +75,16 @@ class FailedLoginAuditTest {
       AuditEvent row = AuditRows.await(gw, AuditKind.LOGIN_REFUSED, "expired", "bob@example.com");
       assertTrue(row.detail().startsWith("certificate expired at "), row.detail());
       assertTrue(
-          row.detail().contains("offered: plain key " + fingerprint(plain) + ", "), row.detail());
+          row.detail().contains("; offered: ")
+              && row.detail().contains("plain key " + fingerprint(plain)),
+          row.detail());
       assertTrue(
           row.detail()
               .contains(
-                  "certificate serial " + cert.getSerial() + " of bob@example.com" + " (expired)"),
+                  "certificate serial "
+                      + Long.toUnsignedString(cert.getSerial())
+                      + " of bob@example.com"
+                      + " (expired)"),
           row.detail());
       assertEquals(List.of(row), refusals(gw));
     }
