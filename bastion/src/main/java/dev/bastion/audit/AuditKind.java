@@ -41,7 +41,12 @@ public enum AuditKind {
   WATCH_ENDED,
   WATCH_FAILED,
   /** A user certificate handed out after single sign-on ({@code ssh ... cert}). */
-  CERTIFICATE_ISSUED;
+  CERTIFICATE_ISSUED,
+  /**
+   * Port forwarding asked for and refused ({@code ssh -L/-D/-R/-W/-J}); the target column holds the
+   * destination.
+   */
+  FORWARDING_REFUSED;
 
   private final String code = name().toLowerCase(Locale.ROOT);
 

@@ -79,7 +79,8 @@ public record BastionConfig(
       int maxSessionsPerIdentity,
       int maxPendingApprovalsPerIdentity,
       Duration maxCertificateLifetime,
-      Throttle throttle) {}
+      Throttle throttle,
+      EnvNames acceptEnv) {}
 
   public record Web(
       InetSocketAddress listen, String publicUrl, Optional<Tls> tls, boolean insecure) {}

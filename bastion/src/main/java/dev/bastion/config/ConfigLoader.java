@@ -73,7 +73,7 @@ public final class ConfigLoader extends ConfigValues {
     BastionConfig.Ssh ssh =
         ssh(
             raw.ssh() == null
-                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null, null)
+                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null, null, null)
                 : raw.ssh());
     BastionConfig.Web web =
         web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
@@ -218,7 +218,19 @@ public final class ConfigLoader extends ConfigValues {
             raw.maxCertificateLifetime(),
             Duration.ofDays(7),
             false),
-        throttle(raw.throttle()));
+        throttle(raw.throttle()),
+        acceptEnv(raw.acceptEnv()));
+  }
+
+  private EnvNames acceptEnv(List<String> raw) {
+    if (raw == null) {
+      return EnvNames.DEFAULT;
+    }
+    try {
+      return EnvNames.of(raw);
+    } catch (IllegalArgumentException e) {
+      throw fail("ssh.accept_env", String.valueOf(raw), e.getMessage());
+    }
   }
 
   private BastionConfig.Web web(RawConfig.Web raw) {

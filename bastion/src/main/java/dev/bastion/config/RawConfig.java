@@ -50,7 +50,8 @@ record RawConfig(
       @JsonProperty("max_sessions_per_identity") Integer maxSessionsPerIdentity,
       @JsonProperty("max_pending_approvals_per_identity") Integer maxPendingApprovalsPerIdentity,
       @JsonProperty("max_certificate_lifetime") String maxCertificateLifetime,
-      Throttle throttle) {}
+      Throttle throttle,
+      @JsonProperty("accept_env") List<String> acceptEnv) {}
 
   record Web(
       String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}

@@ -1,5 +1,7 @@
 package dev.bastion.proxy;
 
+import dev.bastion.audit.AuditEvent;
+import dev.bastion.audit.AuditKind;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.ssh.LoginAttributes;
 import java.io.IOException;
@@ -18,9 +20,10 @@ import org.apache.sshd.server.session.ServerSession;
 
 /**
  * The server side of an engineer's session channel. It keeps what the client asked for (terminal,
- * allowed environment), refuses what the bastion does not allow (agent and X11 forwarding, a
- * terminal the certificate does not permit) with a line that says so, and hands shell, exec and
- * sftp to a {@link SessionCommand}; window changes, signals and breaks go straight through.
+ * environment of ssh.accept_env), refuses what the bastion does not allow (agent and X11
+ * forwarding, a terminal the certificate does not permit) with a line that says so, and hands
+ * shell, exec and sftp to a {@link SessionCommand}; window changes, signals and breaks go straight
+ * through.
  */
 public final class ProxyChannelSession extends ChannelSession {
   private final SessionServices services;
@@ -48,20 +51,10 @@ public final class ProxyChannelSession extends ChannelSession {
     };
   }
 
-  /**
-   * Environment variables an engineer may pass to the target: locale, terminal type, and git's
-   * protocol version (without it git falls back to protocol v0).
-   */
-  static boolean forwardable(String name) {
-    return name.equals("LANG")
-        || name.equals("TERM")
-        || name.startsWith("LC_")
-        || name.equals("GIT_PROTOCOL");
-  }
-
   @Override
   protected RequestHandler.Result handleEnvParsed(String name, String value) throws IOException {
-    if (!forwardable(name)) {
+    // Only those of ssh.accept_env (by default locale, terminal type and GIT_PROTOCOL).
+    if (!services.config().ssh().acceptEnv().accepts(name)) {
       return RequestHandler.Result.ReplyFailure;
     }
     forwardedEnv.put(name, value);
@@ -110,9 +103,9 @@ public final class ProxyChannelSession extends ChannelSession {
 
   @Override
   protected RequestHandler.Result handleAgentForwardingParsed(String requestType) {
-    notices.add(
+    return refused(
+        "agent",
         "agent forwarding is not allowed through the bastion; your agent stays on your machine");
-    return RequestHandler.Result.ReplyFailure;
   }
 
   @Override
@@ -123,7 +116,27 @@ public final class ProxyChannelSession extends ChannelSession {
       String authProtocol,
       String authCookie,
       int screenId) {
-    notices.add("X11 forwarding is not allowed through the bastion");
+    return refused("x11", "X11 forwarding is not allowed through the bastion");
+  }
+
+  /** Tells the user before the session starts, and leaves a {@code forwarding_refused} row. */
+  private RequestHandler.Result refused(String code, String notice) {
+    notices.add(notice);
+    CertifiedUser user = getServerSession().getAttribute(LoginAttributes.USER);
+    services
+        .audit()
+        .record(
+            new AuditEvent(
+                services.clock().instant(),
+                AuditKind.FORWARDING_REFUSED,
+                user == null ? null : user.identity(),
+                user == null ? null : user.serialText(),
+                SessionCommand.source(getServerSession()),
+                null,
+                null,
+                null,
+                code,
+                notice));
     return RequestHandler.Result.ReplyFailure;
   }
 
@@ -161,8 +174,13 @@ public final class ProxyChannelSession extends ChannelSession {
     return Map.copyOf(forwardedEnv);
   }
 
+  /**
+   * What to tell before the session starts: refused remote forwarding first, then this channel's.
+   */
   List<String> notices() {
-    return List.copyOf(notices);
+    List<String> all = new ArrayList<>(LoginAttributes.takeRefusedForwarding(getServerSession()));
+    all.addAll(notices);
+    return all;
   }
 
   /** Ends the channel as a process killed by a signal would: EOF, exit-signal, close. */

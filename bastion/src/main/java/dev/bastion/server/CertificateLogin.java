@@ -41,8 +41,6 @@ final class CertificateLogin extends UserAuthPublicKey {
   /** Whether this connection was already told why a key was refused (one line is enough). */
   private static final AttributeKey<Boolean> TOLD_WHY = new AttributeKey<>();
 
-  private static final AttributeKey<Boolean> PLAIN_KEY_LOGGED = new AttributeKey<>();
-
   /** The plain key whose signature is being checked to prove it (see {@link #proveKey}). */
   private static final AttributeKey<PublicKey> PROVING = new AttributeKey<>();
 
@@ -104,7 +102,7 @@ final class CertificateLogin extends UserAuthPublicKey {
   public Boolean doAuth(Buffer buffer, boolean init) throws Exception {
     ServerSession session = getServerSession();
     int start = buffer.rpos();
-    boolean hasSignature = buffer.getBoolean();
+    buffer.getBoolean(); // whether signed
     buffer.getString();
     PublicKey key = buffer.getPublicKey();
     buffer.rpos(start);
@@ -114,7 +112,7 @@ final class CertificateLogin extends UserAuthPublicKey {
       if (refused.reason() == Refusal.NOT_A_CERTIFICATE && mayProve(session, key)) {
         return proveKey(session, key, buffer, init);
       }
-      refuse(session, refused, hasSignature);
+      refuse(session, key, refused);
       return Boolean.FALSE;
     }
     CertifiedUser user = ((CertificateCheck.Accepted) check).user();
@@ -172,39 +170,51 @@ final class CertificateLogin extends UserAuthPublicKey {
     return Boolean.FALSE;
   }
 
-  private void refuse(ServerSession session, CertificateCheck.Refused refused, boolean hasSignature)
+  private void refuse(ServerSession session, PublicKey key, CertificateCheck.Refused refused)
       throws IOException {
-    if (refused.reason() == Refusal.NOT_A_CERTIFICATE
-        && session.getAttribute(PLAIN_KEY_LOGGED) != null) {
-      return;
-    }
-    if (refused.reason() == Refusal.NOT_A_CERTIFICATE) {
-      session.setAttribute(PLAIN_KEY_LOGGED, Boolean.TRUE);
-    }
     String userName = VisibleText.fit(getUsername(), USER_NAME_BOUND);
     String message = VisibleText.fit(refused.message(), TEXT_BOUND);
-    boolean first =
-        refusals.refused(
-            new AuditEvent(
-                clock.instant(),
-                AuditKind.LOGIN_REFUSED,
-                refused.claimedIdentity(),
-                refused.claimedSerial(),
-                sourceText(session),
-                null,
-                null,
-                null,
-                refused.reason().code(),
-                message + " (user " + userName + (hasSignature ? ", signed" : "") + ")"));
-    if (first) {
-      LOG.info("login refused from {} as {}: {}", sourceText(session), userName, message);
-    }
     // Clients offer plain keys before certificates (and agents hold many), so a plain key's
-    // refusal is no reason to complain to the user; the audit log has it.
-    if (refused.reason() != Refusal.NOT_A_CERTIFICATE && session.getAttribute(TOLD_WHY) == null) {
+    // refusal is no reason to complain to the user, nor a failed login yet: only a connection
+    // that never logs in leaves its row (FailedLogin), saying what it offered.
+    boolean tell =
+        refused.reason() != Refusal.NOT_A_CERTIFICATE && session.getAttribute(TOLD_WHY) == null;
+    FailedLogin.offered(
+        session,
+        offer(key, refused),
+        new AuditEvent(
+            clock.instant(),
+            AuditKind.LOGIN_REFUSED,
+            refused.claimedIdentity(),
+            refused.claimedSerial(),
+            sourceText(session),
+            null,
+            null,
+            null,
+            refused.reason().code(),
+            message + " (user " + userName + ")"),
+        tell);
+    if (tell) {
       session.setAttribute(TOLD_WHY, Boolean.TRUE);
       tell(session, message);
     }
+  }
+
+  /** How an offered key shows in a failed login's row. */
+  private static String offer(PublicKey key, CertificateCheck.Refused refused) {
+    if (!(key instanceof OpenSshCertificate)) {
+      return "plain key " + OpenSshKeys.fingerprint(key);
+    }
+    String of =
+        refused.claimedIdentity() == null
+            ? ""
+            : " of " + VisibleText.fit(refused.claimedIdentity(), 64);
+    return "certificate serial "
+        + refused.claimedSerial()
+        + of
+        + " ("
+        + refused.reason().code()
+        + ")";
   }
 
   /** Whether this connection was told why a certificate was refused (see {@link RefusalNotice}). */

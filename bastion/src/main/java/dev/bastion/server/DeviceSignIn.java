@@ -237,6 +237,7 @@ final class DeviceSignIn extends AbstractUserAuth {
       message = "sign-in with " + users.providerName() + " failed; try again later";
     }
     message = VisibleText.fit(message, CertificateLogin.TEXT_BOUND);
+    FailedLogin.settled(session); // this row is the connection's refusal
     String userName = VisibleText.fit(getUsername(), CertificateLogin.USER_NAME_BOUND);
     boolean first =
         refusals.refused(

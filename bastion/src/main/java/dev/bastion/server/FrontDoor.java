@@ -78,6 +78,7 @@ final class FrontDoor implements SessionListener {
     if (stillUnauthenticated(session)) {
       throttle.closedUnauthenticated(
           CertificateLogin.address(session.getIoSession().getRemoteAddress()));
+      FailedLogin.closedWithoutLogin(session, tally);
     }
   }
 

@@ -22,8 +22,8 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.UserAuthFactory;
-import org.apache.sshd.server.forward.DirectTcpipFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
+import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
 
 /**
  * The SSH server engineers connect to: certificate logins, and single sign-on by the device flow
@@ -98,8 +98,13 @@ public final class GatewayServer implements AutoCloseable {
     server.setGSSAuthenticator(null);
     server.setHostBasedAuthenticator(null);
 
-    server.setChannelFactories(
-        List.of(ProxyChannelSession.factory(services), DirectTcpipFactory.INSTANCE));
+    server.setChannelFactories(List.of(ProxyChannelSession.factory(services)));
+    // Forwarding is refused with its reason and audited before MINA's filter would be asked.
+    server.setServiceFactories(
+        List.of(
+            ServerUserAuthServiceFactory.INSTANCE,
+            new ForwardingRefusals(config.ssh().hostnames().get(0), refusals, clock)
+                .serviceFactory()));
     server.setForwardingFilter(RejectAllForwardingFilter.INSTANCE);
     server.setAgentFactory(null);
     server.setShellFactory(null);

@@ -2,8 +2,13 @@ package dev.bastion.ssh;
 
 import dev.bastion.keys.CertifiedUser;
 import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
+import org.apache.sshd.common.session.Session;
 
 /** What the bastion keeps on an engineer's SSH connection once they are logged in. */
 public final class LoginAttributes {
@@ -26,6 +31,31 @@ public final class LoginAttributes {
 
   /** Set when the connection logged in by single sign-on rather than with a certificate. */
   public static final AttributeKey<SsoLogin> SSO = new AttributeKey<>();
+
+  /**
+   * Lines about refused remote forwarding ({@code ssh -R}), whose refusal has no text of its own:
+   * the connection's next session shows them ({@link #takeRefusedForwarding}).
+   */
+  private static final AttributeKey<Queue<String>> REFUSED_FORWARDING = new AttributeKey<>();
+
+  /** Keeps a line for the connection's next session (at most a few). */
+  public static void refusedForwarding(Session session, String line) {
+    Queue<String> lines =
+        session.computeAttributeIfAbsent(REFUSED_FORWARDING, k -> new ConcurrentLinkedQueue<>());
+    if (lines.size() < 4) {
+      lines.add(line);
+    }
+  }
+
+  /** The lines kept for the next session, once. */
+  public static List<String> takeRefusedForwarding(Session session) {
+    Queue<String> lines = session.getAttribute(REFUSED_FORWARDING);
+    List<String> taken = new ArrayList<>();
+    for (String line = lines == null ? null : lines.poll(); line != null; line = lines.poll()) {
+      taken.add(line);
+    }
+    return taken;
+  }
 
   private LoginAttributes() {}
 }

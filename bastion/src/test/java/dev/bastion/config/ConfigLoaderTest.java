@@ -1,6 +1,7 @@
 package dev.bastion.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,27 @@ class ConfigLoaderTest {
                 ConfigLoader.parse(
                     "t.yaml", "audit: {disk_reserve_mib: 10, disk_floor_mib: 20}\n"));
     assertTrue(floor.getMessage().contains("audit.disk_floor_mib: '20'"), floor.getMessage());
+  }
+
+  @Test
+  void acceptedEnvironmentDefaultsToLocaleTerminalAndGitProtocolAndTakesGlobs() {
+    EnvNames defaults = ConfigLoader.load(Optional.empty()).ssh().acceptEnv();
+    for (String name : List.of("LANG", "LC_ALL", "TERM", "GIT_PROTOCOL")) {
+      assertTrue(defaults.accepts(name), name);
+    }
+    assertFalse(defaults.accepts("LD_PRELOAD"));
+    assertFalse(defaults.accepts("TERMCAP"));
+    EnvNames set =
+        ConfigLoader.parse("t.yaml", "ssh: {accept_env: [\"APP_*_MODE\", TZ]}").ssh().acceptEnv();
+    assertTrue(set.accepts("APP_X_Y_MODE"));
+    assertTrue(set.accepts("TZ"));
+    assertFalse(set.accepts("LANG"));
+    assertFalse(set.accepts("APP_MODES"));
+    ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.parse("t.yaml", "ssh: {accept_env: [\"LC_*\", \"A=B\"]}"));
+    assertTrue(bad.getMessage().contains("ssh.accept_env"), bad.getMessage());
   }
 
   @Test

@@ -150,7 +150,7 @@ public final class GatewayFixture implements AutoCloseable {
     OpenSshServer target =
         OpenSshServer.builder(dir.resolve("target"))
             .trustedUserCaKeys(cas.load(CaKind.UPSTREAM).publicKeyLine())
-            .config("AcceptEnv LANG LC_* GIT_PROTOCOL")
+            .config("AcceptEnv LANG LC_* GIT_PROTOCOL BASTION_TEST_*")
             .start();
     int webPort = OpenSshServer.freePort();
     // Tests log in from 127.0.0.1 many times, refused on purpose: a throttle that would not get in
