@@ -18,6 +18,11 @@ public enum AuditKind {
    * connections.
    */
   CONNECTION_REFUSED,
+  /**
+   * Key exchange failed: the client offered no algorithm the bastion accepts (its identification
+   * and offers in the detail; the code names what had nothing in common, such as {@code cipher}).
+   */
+  NEGOTIATION_FAILED,
   /** Refusals counted but not written one by one while the data directory's disk was low. */
   REFUSALS_DROPPED,
   SESSION_REFUSED,

@@ -62,6 +62,7 @@ public final class GatewayServer implements AutoCloseable {
     RefusalTally refusals = new RefusalTally(audit, limits.window(), clock);
     FrontDoor door = new FrontDoor(new SourceThrottle(limits, System::nanoTime), refusals, clock);
     server.addSessionListener(door);
+    server.addSessionListener(new FailedNegotiation(refusals, clock));
     ConnectAhead connectAhead = new ConnectAhead(services);
     LoginListener loggedIn =
         (session, name, user) -> {

@@ -17,7 +17,8 @@ import org.apache.sshd.server.SshServer;
  * Modern algorithms only, on both legs: no CBC, no SHA-1 MACs or signatures, no SHA-1 key exchange.
  * The client's preference decides, and OpenSSH clients prefer chacha20-poly1305, then AES-CTR with
  * HMAC, both several times the CPU of AES-GCM in Java (docs/BENCHMARKS.md). So the bastion offers
- * engineers AES-GCM only (OpenSSH 6.2+, PuTTY 0.76+), and offers targets AES-GCM first with AES-CTR
+ * OpenSSH and PuTTY AES-GCM only, other engineers' clients AES-GCM and then AES-CTR ({@link
+ * CipherOffer}: Paramiko before 3.5 and Dropbear lack GCM), and targets AES-GCM first with AES-CTR
  * as fallback. Strict KEX (the Terrapin fix) is negotiated by MINA itself. Engineers get no NIST
  * ECDH curves (ssh-audit fails them); MACs are encrypt-then-MAC only, compression only after login
  * ({@code zlib@openssh.com}), and both legs announce themselves as {@code SSH-2.0-bastion}, without
@@ -29,7 +30,8 @@ public final class Algorithms {
   static final List<BuiltinCiphers> SERVER_CIPHERS =
       List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm);
 
-  static final List<BuiltinCiphers> CLIENT_CIPHERS =
+  /** For targets, and for engineers' clients that may lack GCM. */
+  static final List<BuiltinCiphers> GCM_THEN_CTR =
       List.of(
           BuiltinCiphers.aes128gcm,
           BuiltinCiphers.aes256gcm,
@@ -98,11 +100,12 @@ public final class Algorithms {
     server.setKeyExchangeFactories(
         NamedFactory.setUpTransformedFactories(false, SERVER_KEX, ServerBuilder.DH2KEX));
     CoreModuleProperties.SERVER_IDENTIFICATION.set(server, IDENTIFICATION);
+    server.addSessionListener(new CipherOffer());
   }
 
   /** The algorithms the bastion offers targets. */
   public static void apply(SshClient client) {
-    client.setCipherFactories(supported(CLIENT_CIPHERS));
+    client.setCipherFactories(supported(GCM_THEN_CTR));
     client.setMacFactories(supported(MACS));
     client.setSignatureFactories(supported(SIGNATURES));
     client.setCompressionFactories(supported(COMPRESSIONS));
@@ -112,7 +115,7 @@ public final class Algorithms {
   }
 
   /** The factories this JVM supports, in our order of preference. */
-  private static <T, F extends NamedFactory<T> & org.apache.sshd.common.OptionalFeature>
+  static <T, F extends NamedFactory<T> & org.apache.sshd.common.OptionalFeature>
       List<NamedFactory<T>> supported(List<F> preferred) {
     return new java.util.ArrayList<>(NamedFactory.setUpBuiltinFactories(false, preferred));
   }

@@ -75,6 +75,44 @@ class SshHandshakeTest {
   }
 
   @Test
+  void openSshIsOfferedAesGcmOnlyAndOtherClientsAesCtrAfterItNeverCbc() throws Exception {
+    gw = GatewayFixture.start(dir, "");
+    List<String> gcm = List.of("aes128-gcm@openssh.com", "aes256-gcm@openssh.com");
+    assertEquals(
+        List.of(gcm, gcm),
+        List.of(offerTo("SSH-2.0-OpenSSH_9.2"), offerTo("SSH-2.0-PuTTY_Release_0.78")));
+    List<String> gcmThenCtr =
+        List.of(
+            "aes128-gcm@openssh.com",
+            "aes256-gcm@openssh.com",
+            "aes128-ctr",
+            "aes192-ctr",
+            "aes256-ctr");
+    for (String client :
+        List.of(
+            "SSH-2.0-paramiko_2.12.0", "SSH-2.0-dropbear_2022.83", "SSH-2.0-PuTTY_Release_0.75")) {
+      assertEquals(gcmThenCtr, offerTo(client), client);
+    }
+  }
+
+  /** The ciphers the bastion offers a client announcing itself as {@code version}, one way. */
+  private List<String> offerTo(String version) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
+      s.setSoTimeout(10_000);
+      InputStream in = s.getInputStream();
+      s.getOutputStream().write((version + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      assertEquals("SSH-2.0-bastion", readLine(in));
+      KexInit offer = KexInit.read(in);
+      offer.assertOnlyEtmMacsAndDelayedCompression();
+      List<String> ciphers = offer.ciphers();
+      assertEquals(
+          ciphers.subList(0, ciphers.size() / 2),
+          ciphers.subList(ciphers.size() / 2, ciphers.size()));
+      return ciphers.subList(0, ciphers.size() / 2);
+    }
+  }
+
+  @Test
   void targetsSeeNoLibraryVersionOnlyEtmMacsAndNoCompressionBeforeLogin() throws Exception {
     try (ServerSocket fakeTarget = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       fakeTarget.setSoTimeout(30_000);
@@ -150,7 +188,11 @@ class SshHandshakeTest {
 
   /** The name-lists of an SSH_MSG_KEXINIT (RFC 4253 section 7.1), as sent in the clear. */
   record KexInit(
-      List<String> kex, List<String> hostKeys, List<String> macs, List<String> compressions) {
+      List<String> kex,
+      List<String> hostKeys,
+      List<String> ciphers,
+      List<String> macs,
+      List<String> compressions) {
     static KexInit read(InputStream raw) throws IOException {
       DataInputStream in = new DataInputStream(raw);
       int length = in.readInt();
@@ -170,7 +212,9 @@ class SshHandshakeTest {
       macs.addAll(lists.get(5));
       List<String> compressions = new ArrayList<>(lists.get(6));
       compressions.addAll(lists.get(7));
-      return new KexInit(lists.get(0), lists.get(1), macs, compressions);
+      List<String> ciphers = new ArrayList<>(lists.get(2));
+      ciphers.addAll(lists.get(3));
+      return new KexInit(lists.get(0), lists.get(1), ciphers, macs, compressions);
     }
 
     void assertOnlyEtmMacsAndDelayedCompression() {
