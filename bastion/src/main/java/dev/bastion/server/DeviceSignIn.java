@@ -19,8 +19,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
-import org.apache.sshd.common.SshConstants;
-import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.auth.AbstractUserAuth;
@@ -95,12 +93,7 @@ final class DeviceSignIn extends AbstractUserAuth {
   protected Boolean doAuth(Buffer buffer, boolean init) throws Exception {
     ServerSession session = getServerSession();
     if (!init) {
-      int command = buffer.getUByte();
-      if (command != SshConstants.SSH_MSG_USERAUTH_INFO_RESPONSE) {
-        throw new SshException(
-            "expected a keyboard-interactive response, got "
-                + SshConstants.getCommandMessageName(command));
-      }
+      RefusalNotice.expectInfoResponse(buffer);
       return awaitApproval(session);
     }
     if (session.getAttribute(STARTED) != null) {
@@ -129,12 +122,7 @@ final class DeviceSignIn extends AbstractUserAuth {
     CoreModuleProperties.AUTH_TIMEOUT.set(session, lifetime.plus(TIMEOUT_MARGIN));
     session.resetAuthTimeout();
     try {
-      Buffer request = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_INFO_REQUEST);
-      request.putString(""); // name
-      request.putString(instruction(device, lifetime));
-      request.putString(""); // language tag
-      request.putInt(0); // no prompts
-      session.writePacket(request);
+      RefusalNotice.showInstruction(session, instruction(device, lifetime));
     } catch (Exception e) {
       LOG.debug("cannot show the sign-in to {}: {}", source(session), e.toString());
       started.setAuthed(false);

@@ -1,5 +1,6 @@
 package dev.bastion.server;
 
+import java.io.IOException;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
@@ -51,24 +52,37 @@ final class RefusalNotice extends AbstractUserAuth {
   protected Boolean doAuth(Buffer buffer, boolean init) throws Exception {
     ServerSession session = getServerSession();
     if (!init) {
-      int command = buffer.getUByte();
-      if (command != SshConstants.SSH_MSG_USERAUTH_INFO_RESPONSE) {
-        throw new SshException(
-            "expected a keyboard-interactive response, got "
-                + SshConstants.getCommandMessageName(command));
-      }
+      expectInfoResponse(buffer);
       return Boolean.FALSE; // whatever it answers: there is nothing to log in with here
     }
     if (CertificateLogin.toldWhy(session) || session.getAttribute(SAID) != null) {
       return Boolean.FALSE;
     }
     session.setAttribute(SAID, Boolean.TRUE);
+    showInstruction(session, "bastion: " + NO_CERTIFICATE);
+    return null; // the client's (empty) response comes back to doAuth(buffer, false)
+  }
+
+  /**
+   * Sends a keyboard-interactive request that asks nothing and only shows {@code instruction}
+   * (OpenSSH prints it on stderr and answers at once with no responses).
+   */
+  static void showInstruction(ServerSession session, String instruction) throws IOException {
     Buffer request = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_INFO_REQUEST);
     request.putString(""); // name
-    request.putString("bastion: " + NO_CERTIFICATE); // instruction
+    request.putString(instruction);
     request.putString(""); // language tag
     request.putInt(0); // no prompts
     session.writePacket(request);
-    return null; // the client's (empty) response comes back to doAuth(buffer, false)
+  }
+
+  /** Reads the command byte of a keyboard-interactive answer, which must be an info response. */
+  static void expectInfoResponse(Buffer buffer) throws SshException {
+    int command = buffer.getUByte();
+    if (command != SshConstants.SSH_MSG_USERAUTH_INFO_RESPONSE) {
+      throw new SshException(
+          "expected a keyboard-interactive response, got "
+              + SshConstants.getCommandMessageName(command));
+    }
   }
 }
