@@ -11,7 +11,6 @@ import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.keys.Refusal;
 import dev.bastion.keys.RevocationList;
-import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.OpenSsh;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -83,8 +82,7 @@ class CaAndCertCommandsTest {
     assertTrue(
         run.stderr().contains("issued user certificate for alice@example.com"), run.stderr());
 
-    String listing =
-        ExternalCommand.of("ssh-keygen", "-L", "-f", cert.toString()).run().orThrow().stdout();
+    String listing = OpenSsh.describe(cert);
     assertTrue(listing.contains("Key ID: \"alice@example.com\""), listing);
     assertTrue(listing.contains("                ops\n                dba\n"), listing);
     assertTrue(listing.contains("Extensions: \n                permit-pty\n"), listing);
@@ -262,11 +260,7 @@ class CaAndCertCommandsTest {
             "--hostnames",
             "bastion.example,10.0.0.1")
         .ok();
-    String listing =
-        ExternalCommand.of("ssh-keygen", "-L", "-f", OpenSsh.cert(key).toString())
-            .run()
-            .orThrow()
-            .stdout();
+    String listing = OpenSsh.describe(OpenSsh.cert(key));
     assertTrue(listing.contains("host certificate"), listing);
     assertTrue(
         listing.contains("                bastion.example\n                10.0.0.1\n"), listing);

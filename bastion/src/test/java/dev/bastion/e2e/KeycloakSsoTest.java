@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.testsupport.CommandResult;
-import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.HeadlessBrowser;
 import dev.bastion.testsupport.Keycloak;
 import dev.bastion.testsupport.KeycloakPages;
@@ -93,11 +92,7 @@ class KeycloakSsoTest {
     }
     assertEquals(0, cert.exitCode(), cert.toString());
     OpenSsh.write(OpenSsh.cert(key), cert.stdout());
-    String described =
-        ExternalCommand.of("ssh-keygen", "-L", "-f", OpenSsh.cert(key).toString())
-            .run()
-            .orThrow()
-            .stdout();
+    String described = OpenSsh.describe(OpenSsh.cert(key));
     assertTrue(described.contains("Key ID: \"" + Keycloak.ALICE.email() + "\""), described);
     assertTrue(described.matches("(?s).*Principals: \\n\\s+sre\\n.*"), described);
     CommandResult later = gw.sshWith(key, gw.onTarget(), null, "id", "-un");

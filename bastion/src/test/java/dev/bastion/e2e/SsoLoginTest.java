@@ -11,7 +11,6 @@ import dev.bastion.cli.CliRun;
 import dev.bastion.keys.CaKind;
 import dev.bastion.oidc.SignInException;
 import dev.bastion.testsupport.CommandResult;
-import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.LoginAccount;
 import dev.bastion.testsupport.OpenSsh;
 import java.nio.file.Files;
@@ -138,11 +137,7 @@ class SsoLoginTest {
     assertTrue(serial.find(), issued.stderr());
     OpenSsh.write(OpenSsh.cert(key), issued.stdout());
 
-    String described =
-        ExternalCommand.of("ssh-keygen", "-L", "-f", OpenSsh.cert(key).toString())
-            .run()
-            .orThrow()
-            .stdout();
+    String described = OpenSsh.describe(OpenSsh.cert(key));
     assertTrue(described.contains("Key ID: \"erin@example.com\""), described);
     assertTrue(described.contains("Serial: " + serial.group(1)), described);
     assertTrue(described.matches("(?s).*Principals: \\n\\s+sre\\n.*"), described);
@@ -186,11 +181,7 @@ class SsoLoginTest {
             "--source-address");
     assertEquals(0, bound.exitCode(), bound.toString());
     OpenSsh.write(OpenSsh.cert(key), bound.stdout());
-    String described =
-        ExternalCommand.of("ssh-keygen", "-L", "-f", OpenSsh.cert(key).toString())
-            .run()
-            .orThrow()
-            .stdout();
+    String described = OpenSsh.describe(OpenSsh.cert(key));
     assertTrue(described.matches("(?s).*source-address 127\\.0\\.0\\.1\\n.*"), described);
 
     CommandResult tooLong =

@@ -1,6 +1,6 @@
 package dev.bastion.keys;
 
-import dev.bastion.testsupport.ExternalCommand;
+import dev.bastion.testsupport.OpenSsh;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,11 +15,7 @@ record SshKeygenListing(
     List<String> extensions) {
 
   static SshKeygenListing of(Path certificate) {
-    String out =
-        ExternalCommand.of("ssh-keygen", "-L", "-f", certificate.toString())
-            .run()
-            .orThrow()
-            .stdout();
+    String out = OpenSsh.describe(certificate);
     Map<String, String> fields = new LinkedHashMap<>();
     Map<String, List<String>> lists = new LinkedHashMap<>();
     List<String> current = null;

@@ -54,6 +54,14 @@ public final class OpenSsh {
     return privateKey.resolveSibling(privateKey.getFileName() + "-cert.pub");
   }
 
+  /** What the real {@code ssh-keygen -L -f FILE} says about a certificate file. */
+  public static String describe(Path certificate) {
+    return ExternalCommand.of("ssh-keygen", "-L", "-f", certificate.toString())
+        .run()
+        .orThrow()
+        .stdout();
+  }
+
   public static String read(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8).strip();
