@@ -71,8 +71,7 @@ public final class BastionServer implements AutoCloseable {
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
-  private final Optional<OidcProvider> sso;
-  private Optional<IdentityProvider> identityProvider = Optional.empty();
+  private final Optional<IdentityProvider> identityProvider;
   private volatile WebServer web;
   private AuditSocket socket;
   private LoginTokens loginTokens;
@@ -88,10 +87,10 @@ public final class BastionServer implements AutoCloseable {
       EngineerConnections connections,
       RevocationList revocations,
       SessionRecorder recorder,
-      Optional<OidcProvider> sso,
+      Optional<IdentityProvider> identityProvider,
       Clock clock) {
     this.recorder = recorder;
-    this.sso = sso;
+    this.identityProvider = identityProvider;
     this.config = config;
     this.cas = cas;
     this.database = database;
@@ -231,14 +230,11 @@ public final class BastionServer implements AutoCloseable {
                 .map(oidc -> new SsoCertificates(userCa, oidc.certificateTtl(), audit, clock)));
     BastionHostKey hostKey =
         BastionHostKey.loadOrCreate(dataDir, cas, config.ssh().hostnames(), clock);
-    // Single sign-on: discovery runs in the background; a provider that is down never stops this.
-    Optional<OidcProvider> sso =
-        providers == null
-            ? config.oidc().map(oidc -> OidcProvider.start(oidc, clock))
-            : Optional.empty();
-    // For GatewayServer (device flow over keyboard-interactive) and WebServer (browser sign-in).
+    // Single sign-on, for GatewayServer (device flow over keyboard-interactive) and WebServer
+    // (browser sign-in): discovery runs in the background; a provider that is down never stops
+    // this.
     Optional<IdentityProvider> identityProvider =
-        providers == null ? sso.map(IdentityProvider.class::cast) : config.oidc().map(providers);
+        config.oidc().map(providers != null ? providers : oidc -> OidcProvider.start(oidc, clock));
     GatewayServer gateway;
     try {
       gateway =
@@ -255,7 +251,7 @@ public final class BastionServer implements AutoCloseable {
     } catch (IOException e) {
       upstream.close();
       recorder.close();
-      sso.ifPresent(OidcProvider::close);
+      identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
@@ -290,7 +286,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
-      sso.ifPresent(OidcProvider::close);
+      identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
       throw new IOException(
@@ -304,7 +300,7 @@ public final class BastionServer implements AutoCloseable {
       gateway.close();
       upstream.close();
       recorder.close();
-      sso.ifPresent(OidcProvider::close);
+      identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
@@ -338,11 +334,10 @@ public final class BastionServer implements AutoCloseable {
             connections,
             revocations,
             recorder,
-            sso,
+            identityProvider,
             clock);
     server.web = web;
     server.socket = socket;
-    server.identityProvider = identityProvider;
     server.loginTokens = loginTokens;
     return server;
   }
@@ -432,7 +427,7 @@ public final class BastionServer implements AutoCloseable {
     }
     upstream.close();
     recorder.close();
-    sso.ifPresent(OidcProvider::close);
+    identityProvider.ifPresent(IdentityProvider::close);
     socket.close();
     audit.record(
         new AuditEvent(

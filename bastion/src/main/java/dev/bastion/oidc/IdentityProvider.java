@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * once: the HTTP work runs on the provider's own threads, never on an SSH or web event thread. A
  * future fails with a {@link SignInException} that says in one line what went wrong.
  */
-public interface IdentityProvider {
+public interface IdentityProvider extends AutoCloseable {
   /** What users see: "Sign in with {@code name()}". */
   String name();
 
@@ -39,4 +39,8 @@ public interface IdentityProvider {
    * identity token, its nonce included. The caller has already matched the state.
    */
   CompletableFuture<SignedIn> finishBrowserLogin(BrowserLogin pending, String code);
+
+  /** Stops its threads and pending waits; nothing to do by default. */
+  @Override
+  default void close() {}
 }

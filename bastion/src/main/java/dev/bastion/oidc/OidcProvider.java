@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * refreshed every {@code refresh}), so a provider that is down never delays or stops the bastion.
  * Every HTTP exchange runs on this provider's own few threads, with connect and read timeouts.
  */
-public final class OidcProvider implements IdentityProvider, AutoCloseable {
+public final class OidcProvider implements IdentityProvider {
   private static final Logger LOG = LoggerFactory.getLogger(OidcProvider.class);
   private static final Scope SCOPE = new Scope("openid", "email", "profile");
   private static final int THREADS = 4;
