@@ -51,6 +51,13 @@ public final class BastionCommand {
       description = "Configuration file (default: <data-dir>/bastion.yaml if present).")
   private Path config;
 
+  /** Standard output as bytes, for commands that pass a file's bytes on ({@code export}). */
+  private PrintStream stdoutBytes = System.out;
+
+  PrintStream stdoutBytes() {
+    return stdoutBytes;
+  }
+
   /**
    * The data directory in force: the option, else {@code $BASTION_DATA_DIR}, else {@code
    * ./bastion-data}.
@@ -79,7 +86,9 @@ public final class BastionCommand {
   public static int execute(String[] args, PrintStream out, PrintStream err) {
     PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
     PrintWriter errWriter = new PrintWriter(err, true, StandardCharsets.UTF_8);
-    CommandLine cli = new CommandLine(new BastionCommand());
+    BastionCommand root = new BastionCommand();
+    root.stdoutBytes = out;
+    CommandLine cli = new CommandLine(root);
     cli.setOut(outWriter);
     cli.setErr(errWriter);
     cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);

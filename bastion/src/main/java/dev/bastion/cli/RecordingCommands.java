@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.recorder.RecordingCheck;
+import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recorder.RecordingStore;
 import dev.bastion.recorder.VisibleText;
 import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +22,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code bastion recordings verify} and {@code bastion play}. */
+/**
+ * {@code bastion recordings verify} and {@code bastion play} ({@code export}: {@link
+ * ExportCommand}).
+ */
 final class RecordingCommands {
   private RecordingCommands() {}
 
   @Command(
       name = "recordings",
       mixinStandardHelpOptions = true,
-      description = "Check session recordings.",
-      subcommands = {RecordingCommands.Verify.class})
+      description = "Check and export session recordings.",
+      subcommands = {RecordingCommands.Verify.class, ExportCommand.class})
   static final class Recordings {}
 
   @Command(
@@ -118,29 +123,9 @@ final class RecordingCommands {
       mixinStandardHelpOptions = true,
       description = "Replay a recording in this terminal.")
   static final class Play extends Subcommand {
-    /** Replays are audited like the web viewer's, naming the operating system user who ran play. */
-    private void auditReplay(Path file) {
-      if (!Files.exists(dataDir().resolve("audit.mv.db"))) {
-        return;
-      }
-      String name = file.getFileName().toString();
-      String sessionId = name.endsWith(".cast") ? name.substring(0, name.length() - 5) : null;
-      AuditCommands.reader(dataDir())
-          .recordReplay(
-              new dev.bastion.audit.AuditEvent(
-                  java.time.Instant.now(),
-                  dev.bastion.audit.AuditKind.RECORDING_REPLAYED,
-                  "os-user:" + System.getProperty("user.name"),
-                  null,
-                  null,
-                  sessionId,
-                  null,
-                  null,
-                  "cli",
-                  "bastion play " + file));
-    }
-
-    @Parameters(paramLabel = "FILE|SESSION_ID", description = "A .cast file or a session id.")
+    @Parameters(
+        paramLabel = "FILE|SESSION_ID",
+        description = "A .cast or .cast.zst file, or a session id.")
     String which;
 
     @Option(
@@ -160,23 +145,15 @@ final class RecordingCommands {
       if (speed <= 0) {
         throw new IllegalArgumentException("--speed must be above 0");
       }
-      Path file = Path.of(which);
-      if (!Files.exists(file)) {
-        if (!Files.exists(dataDir().resolve("audit.mv.db"))) {
-          throw new CommandFailedException(
-              which + " is neither a file nor a session in " + dataDir());
-        }
-        file =
-            AuditCommands.reader(dataDir()).sessions(false, Integer.MAX_VALUE).stream()
-                .filter(s -> s.id().equals(which) && s.recordingPath() != null)
-                .map(s -> dataDir().resolve(s.recordingPath()))
-                .findFirst()
-                .orElseThrow(() -> new CommandFailedException("no recording for session " + which));
-      }
-      auditReplay(file);
+      RecordingArgument recording = RecordingArgument.resolve(dataDir(), which);
+      Path file = recording.file();
+      // Replays are audited like the web viewer's, naming the operating system user.
+      recording.auditReplay(dataDir(), "bastion play " + file);
       ObjectMapper json = new ObjectMapper();
       java.io.PrintWriter terminal = out();
-      try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      try (BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(RecordingFormat.openPlain(file), StandardCharsets.UTF_8))) {
         JsonNode header = json.readTree(reader.readLine());
         spec.commandLine()
             .getErr()
