@@ -299,6 +299,12 @@ async function replay() {
   const cast = `/api/recordings/${encodeURIComponent(id)}.cast`;
   $('#download-cast').href = cast;
   $('#download-seal').href = `${cast}.seal`;
+  // A compressed recording: the .cast above is its plain text; the file as stored (what the seal
+  // covers) is offered beside it.
+  if (s.recording_format === 'asciicast-v2+zstd') {
+    $('#download-original').href = `${cast}.zst`;
+    $('#download-original').hidden = false;
+  }
   const speed = $('#speed');
   const start = () => player({ data: () => recordingAsShown(cast) }, { speed: Number(speed.value), idleTimeLimit: 2, controls: true, autoPlay: true });
   speed.addEventListener('change', start);

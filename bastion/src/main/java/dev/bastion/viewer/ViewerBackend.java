@@ -9,6 +9,7 @@ import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.proxy.LiveSessions;
 import dev.bastion.recorder.LiveHub;
+import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.web.BastionBackend;
 import dev.bastion.web.SessionView;
 import dev.bastion.web.WebUser;
@@ -89,7 +90,10 @@ public final class ViewerBackend implements BastionBackend {
                         g.policy().from(),
                         g.approvers(),
                         g.since()))
-            .orElse(null));
+            .orElse(null),
+        s.recordingPath() == null || !RecordingFormat.isRecording(Path.of(s.recordingPath()))
+            ? null
+            : RecordingFormat.of(Path.of(s.recordingPath())).label());
   }
 
   @Override

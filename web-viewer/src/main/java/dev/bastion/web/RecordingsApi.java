@@ -1,19 +1,52 @@
 package dev.bastion.web;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.recorder.RecordingFormat;
+import dev.bastion.recorder.Seal;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
  * Recordings: {@code GET /api/recordings[?identity=&target=&date=]} lists those the user may
- * replay, {@code GET /api/recordings/ID.cast} and {@code ID.cast.seal} download one (audited).
+ * replay; {@code GET /api/recordings/ID.cast} gives the plain asciicast whatever the format on
+ * disk, {@code ID.cast.zst} the compressed file as recorded, {@code ID.cast.seal} the seal of the
+ * file on disk (each audited).
  */
 final class RecordingsApi {
+  private static final ObjectMapper SEALS = new ObjectMapper();
   private final BastionBackend backend;
 
-  /** What a download request found: a file to send, or a refusal. */
-  private record Download(Path file, boolean refused) {}
+  /** What a request asks for, by the name's ending. */
+  private enum Asked {
+    PLAIN(".cast", "application/x-asciicast", "replayed the recording"),
+    ORIGINAL(".cast.zst", "application/zstd", "downloaded the recording as stored (zstd)"),
+    SEAL(".cast.seal", "application/json", "downloaded the seal");
+
+    final String ending;
+    final String contentType;
+    final String audited;
+
+    Asked(String ending, String contentType, String audited) {
+      this.ending = ending;
+      this.contentType = contentType;
+      this.audited = audited;
+    }
+  }
+
+  /** How the answer is sent: a file as it is (maybe zstd-encoded), or the decoded plain text. */
+  private enum Delivery {
+    FILE,
+    FILE_ZSTD_ENCODED,
+    DECODED
+  }
+
+  /** What a download request found: a file to send and how, or a refusal. */
+  private record Download(Path file, Delivery delivery, boolean refused) {}
 
   RecordingsApi(BastionBackend backend) {
     this.backend = backend;
@@ -44,51 +77,116 @@ final class RecordingsApi {
 
   void file(RoutingContext ctx) {
     WebUser user = ctx.get(Authentication.USER);
-    String file = ctx.pathParam("file");
-    boolean seal = file.endsWith(".cast.seal");
-    String id = file.replaceAll("\\.cast(\\.seal)?$", "");
-    if (!file.endsWith(".cast") && !seal || !SessionLookup.SESSION_ID.matcher(id).matches()) {
+    String name = ctx.pathParam("file");
+    Asked asked = null;
+    for (Asked a : Asked.values()) {
+      if (name.endsWith(a.ending)) {
+        asked = a;
+      }
+    }
+    String id = asked == null ? "" : name.substring(0, name.length() - asked.ending.length());
+    if (asked == null || !SessionLookup.SESSION_ID.matcher(id).matches()) {
       Reply.error(ctx, 404, "no such recording");
       return;
     }
+    Asked what = asked;
+    boolean takesZstd = acceptsZstd(ctx.request().getHeader("Accept-Encoding"));
     Reply.offLoop(
         ctx,
-        () -> find(user, id, seal),
+        () -> find(user, id, what, takesZstd),
         found -> {
           if (found.isEmpty()) {
             Reply.error(ctx, 404, "no such recording");
           } else if (found.get().refused()) {
             Reply.error(ctx, 403, "you may not replay other people's sessions (right 'replay')");
           } else {
-            ctx.response()
-                .putHeader("content-type", seal ? "application/json" : "application/x-asciicast")
-                .sendFile(found.get().file().toString());
+            send(ctx, what, found.get());
           }
         });
   }
 
+  /**
+   * The web server does no compression of its own (HttpServerOptions leaves it off), so a zstd file
+   * goes out as stored, never encoded twice.
+   */
+  private static void send(RoutingContext ctx, Asked asked, Download download) {
+    HttpServerResponse response = ctx.response().putHeader("content-type", asked.contentType);
+    if (asked == Asked.PLAIN) {
+      response.putHeader("Vary", "Accept-Encoding");
+    }
+    switch (download.delivery()) {
+      case FILE_ZSTD_ENCODED -> {
+        response.putHeader("Content-Encoding", "zstd");
+        response.sendFile(download.file().toString());
+      }
+      case DECODED -> PlainStream.send(ctx.vertx(), response, download.file());
+      default -> response.sendFile(download.file().toString());
+    }
+  }
+
   /** Runs off the event loop: database and disk. */
-  private Optional<Download> find(WebUser user, String id, boolean seal) {
+  private Optional<Download> find(WebUser user, String id, Asked asked, boolean takesZstd)
+      throws IOException {
     Optional<SessionView> session = backend.session(id);
     if (session.isEmpty() || !session.get().recorded()) {
       return Optional.empty();
     }
     if (!Access.mayReplay(user, session.get())) {
-      return Optional.of(new Download(null, true));
+      return Optional.of(new Download(null, null, true));
     }
-    Optional<Path> cast = backend.recording(id);
-    if (cast.isEmpty()) {
+    Optional<Path> recording = backend.recording(id).filter(Files::exists);
+    if (recording.isEmpty()) {
       return Optional.empty();
     }
-    Path path = seal ? cast.get().resolveSibling(cast.get().getFileName() + ".seal") : cast.get();
-    if (!Files.exists(path)) {
+    Path file = recording.get();
+    boolean zstd = RecordingFormat.of(file) == RecordingFormat.ZSTD;
+    Download download;
+    if (asked == Asked.SEAL) {
+      download = new Download(Seal.sealFileOf(file), Delivery.FILE, false);
+    } else if (asked == Asked.ORIGINAL) {
+      download = zstd ? new Download(file, Delivery.FILE, false) : null;
+    } else if (!zstd) {
+      download = new Download(file, Delivery.FILE, false);
+    } else if (takesZstd && completeFrame(file)) {
+      download = new Download(file, Delivery.FILE_ZSTD_ENCODED, false);
+    } else {
+      download = new Download(file, Delivery.DECODED, false);
+    }
+    if (download == null || !Files.exists(download.file())) {
       return Optional.empty();
     }
-    backend.audit(
-        "recording_replayed",
-        user.identity(),
-        id,
-        seal ? "downloaded the seal" : "replayed the recording");
-    return Optional.of(new Download(path, false));
+    backend.audit("recording_replayed", user.identity(), id, asked.audited);
+    return Optional.of(download);
+  }
+
+  /**
+   * True when the zstd stream is known to be ended: sealed at the end of its session. A live
+   * recording, or one sealed after its bastion was killed, may stop mid-frame; a browser would
+   * reject that, so it is decoded here instead (up to its last whole line).
+   */
+  private static boolean completeFrame(Path file) throws IOException {
+    Path seal = Seal.sealFileOf(file);
+    return Files.exists(seal) && !SEALS.readTree(seal.toFile()).path("interrupted").asBoolean();
+  }
+
+  /** True when the Accept-Encoding header lists zstd (and does not refuse it with q=0). */
+  static boolean acceptsZstd(String acceptEncoding) {
+    if (acceptEncoding == null) {
+      return false;
+    }
+    for (String coding : acceptEncoding.toLowerCase(Locale.ROOT).split(",")) {
+      String[] parts = coding.split(";");
+      if (!parts[0].strip().equals("zstd")) {
+        continue;
+      }
+      for (int i = 1; i < parts.length; i++) {
+        String param = parts[i].strip().replace(" ", "");
+        if (param.startsWith("q=") && param.substring(2).matches("0(\\.0*)?")) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 }

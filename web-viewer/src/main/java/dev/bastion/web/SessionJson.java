@@ -21,6 +21,7 @@ final class SessionJson {
     m.put("exit_status", s.exitStatus());
     m.put("end_reason", s.endReason());
     m.put("recorded", s.recorded());
+    m.put("recording_format", s.recordingFormat());
     m.put("viewers", s.viewers());
     if (s.approval() != null) {
       Map<String, Object> a = new LinkedHashMap<>();

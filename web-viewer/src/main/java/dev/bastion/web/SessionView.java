@@ -2,7 +2,10 @@ package dev.bastion.web;
 
 import java.time.Instant;
 
-/** A session as the web viewer shows it. */
+/**
+ * A session as the web viewer shows it; {@code recordingFormat} is how its recording is stored
+ * ({@code asciicast-v2} or {@code asciicast-v2+zstd}), null without one.
+ */
 public record SessionView(
     String id,
     String identity,
@@ -17,7 +20,8 @@ public record SessionView(
     String endReason,
     boolean recorded,
     int viewers,
-    Approval approval) {
+    Approval approval,
+    String recordingFormat) {
 
   /** Four-eyes state of a session that needs approvers; null for other sessions. */
   public record Approval(
