@@ -272,33 +272,9 @@ class BrowserEndToEndTest {
                     + ".then(done, e => done(String(e)));");
   }
 
-  /**
-   * Waits until the player's first rows read {@code rows}, each cell where the terminal put it (the
-   * player draws a row as spans at their columns).
-   */
   private void assertDrawn(WebDriverWait wait, List<String> rows, String screenshot)
       throws Exception {
-    try {
-      wait.until(
-          driver ->
-              drawnRows().size() >= rows.size()
-                  && drawnRows().subList(0, rows.size()).equals(rows));
-    } catch (org.openqa.selenium.TimeoutException e) {
-      throw new AssertionError("the player draws " + drawnRows() + ", not " + rows, e);
-    } finally {
-      screenshot(screenshot);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private List<String> drawnRows() {
-    return (List<String>)
-        ((org.openqa.selenium.JavascriptExecutor) browser)
-            .executeScript(
-                "return Array.from(document.querySelectorAll('#player .ap-term-text .ap-line'))"
-                    + ".map(row => Array.from(row.children).reduce((text, span) =>"
-                    + " text.padEnd(Number(span.style.getPropertyValue('--offset')))"
-                    + " + span.textContent, '').trimEnd());");
+    HeadlessChromium.assertDrawn(browser, wait, rows, screenshot);
   }
 
   private WebDriverWait logIn(Path key, String identity) {

@@ -7,6 +7,7 @@ import dev.bastion.testsupport.HeadlessBrowser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -40,5 +41,35 @@ public final class HeadlessChromium {
   public static void screenshot(WebDriver browser, String name) throws Exception {
     byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
     Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+  }
+
+  /**
+   * Waits until the player's first rows read {@code rows}, each cell where the terminal put it (the
+   * player draws a row as spans at their columns); takes a screenshot either way.
+   */
+  public static void assertDrawn(
+      WebDriver browser, WebDriverWait wait, List<String> rows, String screenshot)
+      throws Exception {
+    try {
+      wait.until(
+          driver ->
+              drawnRows(browser).size() >= rows.size()
+                  && drawnRows(browser).subList(0, rows.size()).equals(rows));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      throw new AssertionError("the player draws " + drawnRows(browser) + ", not " + rows, e);
+    } finally {
+      screenshot(browser, screenshot);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<String> drawnRows(WebDriver browser) {
+    return (List<String>)
+        ((org.openqa.selenium.JavascriptExecutor) browser)
+            .executeScript(
+                "return Array.from(document.querySelectorAll('#player .ap-term-text .ap-line'))"
+                    + ".map(row => Array.from(row.children).reduce((text, span) =>"
+                    + " text.padEnd(Number(span.style.getPropertyValue('--offset')))"
+                    + " + span.textContent, '').trimEnd());");
   }
 }

@@ -28,10 +28,27 @@ public final class RecordingFiles {
 
   /** Writes {@code plain} as one zstd stream flushed every {@code flushEvery} bytes, then ended. */
   public static void writeZstd(Path file, byte[] plain, int flushEvery) throws IOException {
-    try (OutputStream out = new ZstdOutputStream(Files.newOutputStream(file), 1)) {
+    writeZstd(file, plain, flushEvery, true);
+  }
+
+  /**
+   * As above; unless {@code ended}, the stream stops after its last flush without the end of its
+   * frame, as a bastion killed with kill -9 leaves it.
+   */
+  public static void writeZstd(Path file, byte[] plain, int flushEvery, boolean ended)
+      throws IOException {
+    OutputStream disk = Files.newOutputStream(file);
+    ZstdOutputStream out = new ZstdOutputStream(disk, 1);
+    try {
       for (int at = 0; at < plain.length; at += flushEvery) {
         out.write(plain, at, Math.min(flushEvery, plain.length - at));
         out.flush();
+      }
+    } finally {
+      if (ended) {
+        out.close();
+      } else {
+        disk.close(); // the encoder's native memory goes with the garbage collector
       }
     }
   }
