@@ -89,7 +89,8 @@ public final class ViewerBackend implements BastionBackend {
                         g.policy().from(),
                         g.approvers(),
                         g.since()))
-            .orElse(null));
+            .orElse(null),
+        s.recordingRemovedAt());
   }
 
   @Override

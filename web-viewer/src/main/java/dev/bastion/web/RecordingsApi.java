@@ -3,17 +3,20 @@ package dev.bastion.web;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
  * Recordings: {@code GET /api/recordings[?identity=&target=&date=]} lists those the user may
- * replay, {@code GET /api/recordings/ID.cast} and {@code ID.cast.seal} download one (audited).
+ * replay, {@code GET /api/recordings/ID.cast} and {@code ID.cast.seal} download one (audited), or
+ * answer 410 for one that {@code recording.retention} removed.
  */
 final class RecordingsApi {
   private final BastionBackend backend;
 
-  /** What a download request found: a file to send, or a refusal. */
-  private record Download(Path file, boolean refused) {}
+  /** What a download request found: a file to send, a refusal, or the time retention removed it. */
+  private record Download(Path file, boolean refused, Instant removedAt) {}
 
   RecordingsApi(BastionBackend backend) {
     this.backend = backend;
@@ -59,6 +62,12 @@ final class RecordingsApi {
             Reply.error(ctx, 404, "no such recording");
           } else if (found.get().refused()) {
             Reply.error(ctx, 403, "you may not replay other people's sessions (right 'replay')");
+          } else if (found.get().removedAt() != null) {
+            Reply.error(
+                ctx,
+                410,
+                "recording removed by retention policy on "
+                    + found.get().removedAt().truncatedTo(ChronoUnit.SECONDS));
           } else {
             ctx.response()
                 .putHeader("content-type", seal ? "application/json" : "application/x-asciicast")
@@ -74,7 +83,10 @@ final class RecordingsApi {
       return Optional.empty();
     }
     if (!Access.mayReplay(user, session.get())) {
-      return Optional.of(new Download(null, true));
+      return Optional.of(new Download(null, true, null));
+    }
+    if (session.get().recordingRemovedAt() != null) {
+      return Optional.of(new Download(null, false, session.get().recordingRemovedAt()));
     }
     Optional<Path> cast = backend.recording(id);
     if (cast.isEmpty()) {
@@ -89,6 +101,6 @@ final class RecordingsApi {
         user.identity(),
         id,
         seal ? "downloaded the seal" : "replayed the recording");
-    return Optional.of(new Download(path, false));
+    return Optional.of(new Download(path, false, null));
   }
 }

@@ -2,7 +2,10 @@ package dev.bastion.web;
 
 import java.time.Instant;
 
-/** A session as the web viewer shows it. */
+/**
+ * A session as the web viewer shows it. {@code recordingRemovedAt}: when {@code
+ * recording.retention} removed its recording (null while it is kept).
+ */
 public record SessionView(
     String id,
     String identity,
@@ -17,7 +20,8 @@ public record SessionView(
     String endReason,
     boolean recorded,
     int viewers,
-    Approval approval) {
+    Approval approval,
+    Instant recordingRemovedAt) {
 
   /** Four-eyes state of a session that needs approvers; null for other sessions. */
   public record Approval(

@@ -31,7 +31,8 @@ class AccessTest {
         null,
         true,
         0,
-        approval);
+        approval,
+        null);
   }
 
   static SessionView.Approval waitingFor(String... roles) {
