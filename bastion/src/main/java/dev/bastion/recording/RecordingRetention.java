@@ -48,6 +48,7 @@ public final class RecordingRetention implements AutoCloseable {
   private final Duration retention;
   private final RecordingRemovals removals;
   private final Clock clock;
+  private final int batch;
   private final ScheduledExecutorService runs =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -58,6 +59,13 @@ public final class RecordingRetention implements AutoCloseable {
 
   public RecordingRetention(
       Path dataDir, Duration retention, RecordingRemovals removals, Clock clock) {
+    this(dataDir, retention, removals, clock, BATCH);
+  }
+
+  /** As the public constructor, removing at most {@code batch} recordings per run. */
+  RecordingRetention(
+      Path dataDir, Duration retention, RecordingRemovals removals, Clock clock, int batch) {
+    this.batch = batch;
     this.dataDir = dataDir.toAbsolutePath().normalize();
     this.root = new RecordingStore(this.dataDir).root();
     this.retention = retention;
@@ -83,7 +91,7 @@ public final class RecordingRetention implements AutoCloseable {
   public synchronized Run removeExpired() {
     int finished = 0;
     int failed = 0;
-    for (RecordingRemovals.Recording pending : removals.pending(BATCH)) {
+    for (RecordingRemovals.Recording pending : removals.pending(batch)) {
       if (deleteFiles(pending)) {
         finished++;
       } else {
@@ -94,9 +102,9 @@ public final class RecordingRetention implements AutoCloseable {
     int missing = 0;
     Instant cutoff = clock.instant().minus(retention);
     RecordingRemovals.Recording after = null;
-    while (removed + failed < BATCH) {
+    while (removed + failed < batch) {
       List<RecordingRemovals.Recording> page =
-          removals.expired(cutoff, after, BATCH - removed - failed);
+          removals.expired(cutoff, after, batch - removed - failed);
       if (page.isEmpty()) {
         break;
       }
