@@ -128,10 +128,10 @@ public final class RecordingRetention implements AutoCloseable {
     Run run = new Run(removed, finished, failed, missing);
     if (removed + finished + failed > 0) {
       LOG.info(
-          "recording retention ({}): removed {} recordings, finished {} earlier removals, {}"
-              + " failed (tried again at the next run)",
+          "recording retention ({}): removed {} expired recordings, finished {} removals an"
+              + " earlier run left, {} could not be deleted (tried again at the next run)",
           TimeSpans.describe(retention),
-          removed + finished,
+          removed,
           finished,
           failed);
     }
