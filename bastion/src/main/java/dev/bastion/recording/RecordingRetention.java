@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -26,16 +27,21 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code recording.retention}: at start and then every hour, on a thread of its own, removes the
  * recordings (and seals) of sessions that ended longer ago than the retention, a bounded batch per
- * run. Each removal is first written to the audit log ({@code recording_removed}: the file, its
- * size and SHA-256) together with the session's {@code recording_removed_at}, and only then are the
- * files deleted: a crash or a failed delete leaves a removal marked pending, which the next run
- * finishes without a second row. A recording that is already missing is not recorded as removed
- * (that would hide it from {@code recordings verify}); it is logged at every run instead.
+ * run (the next run a minute later while a full batch shows a backlog). Each removal is first
+ * written to the audit log ({@code recording_removed}: the file, its size and SHA-256) together
+ * with the session's {@code recording_removed_at}, and only then are the files deleted: a crash or
+ * a failed delete leaves a removal marked pending, which the next run finishes without a second
+ * row. A recording that is already missing is not recorded as removed (that would hide it from
+ * {@code recordings verify}); it is logged at every run instead.
  */
 public final class RecordingRetention implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RecordingRetention.class);
   static final int BATCH = 500;
   static final Duration EVERY = Duration.ofHours(1);
+
+  /** After a full batch: soon again, so a backlog (retention just turned on) goes in hours. */
+  static final Duration CATCHING_UP = Duration.ofMinutes(1);
+
   private static final String CODE = "retention";
   private static final DateTimeFormatter DAY =
       DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
@@ -73,17 +79,30 @@ public final class RecordingRetention implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Runs now (in the background) and then every hour. */
+  /** Runs now (in the background), then every hour, or every minute while a backlog lasts. */
   public RecordingRetention start() {
-    runs.scheduleWithFixedDelay(this::runLogged, 0, EVERY.toSeconds(), TimeUnit.SECONDS);
+    next(Duration.ZERO);
     return this;
   }
 
   private void runLogged() {
+    Duration next = EVERY;
     try {
-      removeExpired();
+      Run run = removeExpired();
+      if (run.removed() + run.failed() >= batch) {
+        next = CATCHING_UP;
+      }
     } catch (RuntimeException e) {
       LOG.error("removing expired recordings failed; tried again in an hour: {}", e.toString());
+    }
+    next(next);
+  }
+
+  private void next(Duration in) {
+    try {
+      runs.schedule(this::runLogged, in.toSeconds(), TimeUnit.SECONDS);
+    } catch (RejectedExecutionException closed) {
+      // the bastion is stopping
     }
   }
 
