@@ -29,6 +29,10 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * {@code recording.retention} on real sessions through the real ssh client: the bastion removes a
@@ -117,6 +121,12 @@ class RetentionEndToEndTest {
     assertEquals(removedAt.toString(), listed.get("recording_removed_at").asText());
     assertTrue(listed(web, young.id()).get("recording_removed_at").isNull());
     assertTrue(web.get("/api/audit").body().contains("\"kind\":\"recording_removed\""));
+    int replayable = 0;
+    for (JsonNode s : JSON.readTree(web.get("/api/recordings").body())) {
+      replayable += s.get("recording_removed_at").isNull() ? 1 : 0;
+    }
+    assertTrue(replayable >= 2, "young and later are listed");
+    shownRemovedInTheBrowser(dir, old.id(), replayable);
 
     // Gone by hand, without a removal row: still a failure, named as missing.
     Files.delete(gw.dataDir.resolve(later.recordingPath()));
@@ -125,6 +135,29 @@ class RetentionEndToEndTest {
     assertTrue(again.stdout().contains("FAILED  " + later.id()), again.stdout());
     assertTrue(again.stdout().contains("recording is missing"), again.stdout());
     assertTrue(again.stdout().contains(removedLine), again.stdout());
+  }
+
+  /** The recordings page marks it removed instead of a replay link; its replay page says so. */
+  private void shownRemovedInTheBrowser(Path dir, String id, int replayable) throws Exception {
+    WebDriver browser = HeadlessChromium.start(dir);
+    try {
+      WebDriverWait wait = HeadlessChromium.logIn(browser, gw, gw.userKey, "alice@example.com");
+      browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/recordings");
+      wait.until(
+          ExpectedConditions.textToBePresentInElementLocated(
+              By.cssSelector("#recordings td.removed"), "removed by retention on "));
+      assertEquals(1, browser.findElements(By.cssSelector("#recordings td.removed")).size());
+      assertEquals(replayable, browser.findElements(By.linkText("Replay")).size());
+      HeadlessChromium.screenshot(browser, "retention-recordings");
+      browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/recordings/" + id);
+      wait.until(
+          ExpectedConditions.textToBePresentInElementLocated(
+              By.id("status"), "The recording was removed by retention on "));
+      assertFalse(browser.findElement(By.id("download-cast")).isDisplayed());
+      HeadlessChromium.screenshot(browser, "retention-replay");
+    } finally {
+      browser.quit();
+    }
   }
 
   private static JsonNode listed(WebClient web, String id) throws Exception {

@@ -170,6 +170,18 @@ class RecordingRetentionTest {
     assertEquals(digest, reader.session(id).get().recordingSha256());
   }
 
+  @Test
+  void startedRetentionRemovesAtOnceInTheBackground() throws Exception {
+    String old = ended(T0, T0);
+    try (RecordingRetention running = retention(100).start()) {
+      for (int i = 0; i < 200 && removalRows().isEmpty(); i++) {
+        Thread.sleep(50);
+      }
+    }
+    assertEquals(List.of(old), removalRows().stream().map(AuditEvent::sessionId).toList());
+    assertFalse(Files.exists(dataDir.resolve(reader.session(old).get().recordingPath())));
+  }
+
   List<AuditEvent> removalRows() {
     return reader.events(null, null, 1000).stream()
         .filter(e -> e.kind() == AuditKind.RECORDING_REMOVED)
