@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,6 +56,9 @@ public final class RecordingRetention implements AutoCloseable {
   private final RecordingRemovals removals;
   private final Clock clock;
   private final int batch;
+  // Whether the last run stopped at its bound with expired recordings perhaps left (guarded by
+  // this).
+  private boolean backlog;
   private final ScheduledExecutorService runs =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -88,8 +92,8 @@ public final class RecordingRetention implements AutoCloseable {
   private void runLogged() {
     Duration next = EVERY;
     try {
-      Run run = removeExpired();
-      if (run.removed() + run.failed() >= batch) {
+      removeExpired();
+      if (backlog()) {
         next = CATCHING_UP;
       }
     } catch (RuntimeException e) {
@@ -108,6 +112,28 @@ public final class RecordingRetention implements AutoCloseable {
 
   /** One run: finishes pending removals, then removes up to a batch of expired recordings. */
   public synchronized Run removeExpired() {
+    Run pending = finishPending();
+    Run expired = removeBatch();
+    Run run =
+        new Run(
+            expired.removed(),
+            pending.finished(),
+            pending.failed() + expired.failed(),
+            expired.missing());
+    if (run.removed() + run.finished() + run.failed() > 0) {
+      LOG.info(
+          "recording retention ({}): removed {} expired recordings, finished {} removals an"
+              + " earlier run left, {} could not be deleted (tried again at the next run)",
+          TimeSpans.describe(retention),
+          run.removed(),
+          run.finished(),
+          run.failed());
+    }
+    return run;
+  }
+
+  /** Deletes what removals written before left on disk (a failed delete, a crash). */
+  private Run finishPending() {
     int finished = 0;
     int failed = 0;
     for (RecordingRemovals.Recording pending : removals.pending(batch)) {
@@ -117,8 +143,14 @@ public final class RecordingRetention implements AutoCloseable {
         failed++;
       }
     }
+    return new Run(0, finished, failed, 0);
+  }
+
+  /** Removes expired recordings, oldest first, until a batch is done or none are left. */
+  private Run removeBatch() {
     int removed = 0;
     int missing = 0;
+    int failed = 0;
     Instant cutoff = clock.instant().minus(retention);
     RecordingRemovals.Recording after = null;
     while (removed + failed < batch) {
@@ -144,17 +176,12 @@ public final class RecordingRetention implements AutoCloseable {
         }
       }
     }
-    Run run = new Run(removed, finished, failed, missing);
-    if (removed + finished + failed > 0) {
-      LOG.info(
-          "recording retention ({}): removed {} expired recordings, finished {} removals an"
-              + " earlier run left, {} could not be deleted (tried again at the next run)",
-          TimeSpans.describe(retention),
-          removed,
-          finished,
-          failed);
-    }
-    return run;
+    backlog = removed + failed >= batch;
+    return new Run(removed, 0, failed, missing);
+  }
+
+  private synchronized boolean backlog() {
+    return backlog;
   }
 
   /** Writes the removal row, then deletes; false if the files could not all be deleted. */
@@ -168,7 +195,7 @@ public final class RecordingRetention implements AutoCloseable {
     }
     AuditEvent row =
         new AuditEvent(
-            clock.instant(),
+            clock.instant().truncatedTo(ChronoUnit.MILLIS), // as the database keeps it
             AuditKind.RECORDING_REMOVED,
             expired.identity(),
             null,

@@ -92,7 +92,7 @@ class RetentionEndToEndTest {
     assertEquals(old.id(), rows.get(0).sessionId());
     assertEquals("retention", rows.get(0).code());
     assertTrue(rows.get(0).detail().contains("SHA-256 " + old.recordingSha256()), rows.toString());
-    Instant removedAt = clock.instant();
+    Instant removedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     assertEquals(removedAt, reader().session(old.id()).orElseThrow().recordingRemovedAt());
 
     CliRun verify = CliRun.of(gw.dataDir, "recordings", "verify");
