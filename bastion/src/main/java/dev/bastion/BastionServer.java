@@ -9,6 +9,7 @@ import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.AuditSocket;
 import dev.bastion.audit.DiskReserve;
+import dev.bastion.audit.RecordingRemovals;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -26,6 +27,7 @@ import dev.bastion.proxy.SessionServices;
 import dev.bastion.proxy.SetupHold;
 import dev.bastion.proxy.SsoCertificates;
 import dev.bastion.recorder.RecordingKey;
+import dev.bastion.recording.RecordingRetention;
 import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
@@ -74,6 +76,7 @@ public final class BastionServer implements AutoCloseable {
   private final Optional<IdentityProvider> identityProvider;
   private volatile WebServer web;
   private AuditSocket socket;
+  private Optional<RecordingRetention> retention = Optional.empty();
   private LoginTokens loginTokens;
 
   private BastionServer(
@@ -339,6 +342,15 @@ public final class BastionServer implements AutoCloseable {
     server.web = web;
     server.socket = socket;
     server.loginTokens = loginTokens;
+    server.retention =
+        config
+            .recording()
+            .retention()
+            .map(
+                keep ->
+                    new RecordingRetention(
+                            dataDir, keep, new RecordingRemovals(database, audit), clock)
+                        .start());
     return server;
   }
 
@@ -372,6 +384,11 @@ public final class BastionServer implements AutoCloseable {
 
   public LiveSessions liveSessions() {
     return live;
+  }
+
+  /** Removes expired recordings when {@code recording.retention} is configured. */
+  public Optional<RecordingRetention> recordingRetention() {
+    return retention;
   }
 
   /** The OpenID provider when {@code oidc:} is configured (single sign-on in ssh and the web). */
@@ -418,6 +435,7 @@ public final class BastionServer implements AutoCloseable {
   @Override
   public void close() {
     housekeeping.shutdownNow();
+    retention.ifPresent(RecordingRetention::close);
     live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
     web.close();
     try {

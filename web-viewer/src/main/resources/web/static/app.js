@@ -267,7 +267,8 @@ async function recordings() {
       cell(row, new Date(s.started_at).toLocaleString());
       cell(row, s.ended_at ? new Date(s.ended_at).toLocaleString() : '');
       cell(row, s.exit_status == null ? (s.end_reason || '') : String(s.exit_status));
-      link(cell(row, ''), `/recordings/${encodeURIComponent(s.id)}`, 'Replay');
+      if (s.recording_removed_at) cell(row, removedText(s), 'removed');
+      else link(cell(row, ''), `/recordings/${encodeURIComponent(s.id)}`, 'Replay');
       body.appendChild(row);
     }
     status(list.length ? '' : 'No recordings match.');
@@ -291,11 +292,23 @@ async function recordingAsShown(url) {
   return [header, ...events];
 }
 
+// A recording removed by recording.retention: the session stays listed, its audit row keeps the
+// digest; there is nothing left to replay or download.
+function removedText(s) {
+  return `removed by retention on ${new Date(s.recording_removed_at).toLocaleString()}`;
+}
+
 async function replay() {
   const id = idFromPath();
   const s = await api(`/api/sessions/${encodeURIComponent(id)}`);
   $('#title').textContent = `Replay: ${s.identity}: ${s.login}@${s.target}`;
   $('#meta').textContent = `${s.kind}${s.command ? ': ' + s.command : ''}, ${new Date(s.started_at).toLocaleString()} to ${s.ended_at ? new Date(s.ended_at).toLocaleString() : '(live)'}`;
+  if (s.recording_removed_at) {
+    $('#download-cast').hidden = true;
+    $('#download-seal').hidden = true;
+    status(`The recording was ${removedText(s)}; the audit log keeps its SHA-256.`);
+    return;
+  }
   const cast = `/api/recordings/${encodeURIComponent(id)}.cast`;
   $('#download-cast').href = cast;
   $('#download-seal').href = `${cast}.seal`;

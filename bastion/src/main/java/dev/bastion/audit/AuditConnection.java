@@ -57,6 +57,29 @@ final class AuditConnection implements AutoCloseable {
     }
   }
 
+  /** Runs {@code work} in one transaction on {@code c}: committed whole, or rolled back. */
+  static <T> T allOrNothing(Connection c, Work<T> work) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      T result = work.run(c);
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException broken) {
+        e.addSuppressed(broken);
+      }
+      throw e;
+    } finally {
+      try {
+        c.setAutoCommit(true);
+      } catch (SQLException broken) {
+        // the connection is broken; run() drops it after the failure
+      }
+    }
+  }
+
   private Connection open() throws SQLException {
     if (connection == null || connection.isClosed()) {
       connection = database.connect();

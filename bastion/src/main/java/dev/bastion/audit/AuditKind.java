@@ -33,6 +33,11 @@ public enum AuditKind {
   FILE_OPERATION,
   RECORDING_FAILED,
   RECORDING_REPLAYED,
+  /**
+   * A recording and its seal deleted by {@code recording.retention} (code {@code retention}); the
+   * detail keeps the file, its size and its SHA-256, so the evidence outlives the bytes.
+   */
+  RECORDING_REMOVED,
   APPROVAL_REQUESTED,
   APPROVAL_GRANTED,
   APPROVAL_DECLINED,

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final int QUEUE_LIMIT = 10_000;
+  static final String INSERT_EVENT =
+      "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login,"
+          + " code, detail, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   private final AuditConnection connection;
   private final DiskReserve disk;
@@ -62,15 +65,10 @@ public final class AuditLog implements AutoCloseable {
 
   /** Appends an event. */
   public CompletableFuture<Void> record(AuditEvent event) {
-    return submit(
-        weight(event.kind()),
-        event.count(),
-        "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login, code, detail,"
-            + " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        st -> bindEvent(st, event));
+    return submit(weight(event.kind()), event.count(), INSERT_EVENT, st -> bindEvent(st, event));
   }
 
-  private static void bindEvent(PreparedStatement st, AuditEvent event) throws SQLException {
+  static void bindEvent(PreparedStatement st, AuditEvent event) throws SQLException {
     st.setTimestamp(1, Timestamp.from(event.at()));
     st.setString(2, event.kind().code());
     st.setString(3, fit(event.identity(), 1024));
@@ -218,6 +216,29 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code work} on the writer thread as one transaction: all of its statements are written or
+   * none (essential rows: never dropped for a low disk).
+   */
+  <T> CompletableFuture<T> transaction(AuditConnection.Work<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      writer.execute(
+          () -> {
+            try {
+              result.complete(connection.run(c -> AuditConnection.allOrNothing(c, work)));
+            } catch (SQLException | RuntimeException e) {
+              String message = AuditConnection.message(e);
+              LOG.error("audit write failed: {}", message);
+              result.completeExceptionally(new AuditException("audit write failed: " + message, e));
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(new AuditException("audit queue is full or closed", e));
+    }
+    return result;
+  }
+
   /** {@code count}: how many events the write stands for, counted if it is dropped. */
   private CompletableFuture<Void> submit(
       DiskReserve.Weight weight, long count, String sql, AuditConnection.Binder binder) {
@@ -296,10 +317,7 @@ public final class AuditLog implements AutoCloseable {
                 + " MiB free from "
                 + droppedSince,
             dropped);
-    connection.update(
-        "INSERT INTO events (at, kind, identity, serial, source_address, session_id, target, login, code, detail,"
-            + " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        st -> bindEvent(st, summary));
+    connection.update(INSERT_EVENT, st -> bindEvent(st, summary));
     LOG.info(
         "space returned; {} refusals not written one by one are summed up in one row", dropped);
     dropped = 0;

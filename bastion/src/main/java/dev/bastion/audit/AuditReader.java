@@ -35,7 +35,8 @@ public final class AuditReader implements AuditAccess {
   private List<SessionRecord> query(String where, String parameter, int limit) {
     String sql =
         "SELECT id, identity, roles, target, login, kind, command, source_address, started_at, ended_at, state,"
-            + " exit_status, exit_signal, bytes_in, bytes_out, end_reason, recording_path, recording_sha256 FROM sessions "
+            + " exit_status, exit_signal, bytes_in, bytes_out, end_reason, recording_path, recording_sha256,"
+            + " recording_removed_at FROM sessions "
             + where
             + " ORDER BY started_at DESC LIMIT ?";
     try (Connection c = database.connect();
@@ -69,7 +70,8 @@ public final class AuditReader implements AuditAccess {
                   rs.getLong(15),
                   rs.getString(16),
                   rs.getString(17),
-                  rs.getString(18)));
+                  rs.getString(18),
+                  instant(rs.getTimestamp(19))));
         }
       }
       return out;

@@ -3,7 +3,10 @@ package dev.bastion.audit;
 import java.time.Instant;
 import java.util.List;
 
-/** A session as the audit database keeps it. */
+/**
+ * A session as the audit database keeps it. {@code recordingRemovedAt}: when {@code
+ * recording.retention} removed its recording (null while it is kept).
+ */
 public record SessionRecord(
     String id,
     String identity,
@@ -22,7 +25,8 @@ public record SessionRecord(
     long bytesOut,
     String endReason,
     String recordingPath,
-    String recordingSha256) {
+    String recordingSha256,
+    Instant recordingRemovedAt) {
 
   public static final String LIVE = "live";
   public static final String ENDED = "ended";

@@ -89,6 +89,10 @@ final class RecordingCommands {
           out().println("live    " + entry.getKey() + "  (still recording; sealed when it ends)");
           continue;
         }
+        if (RemovedByRetention.applies(session)) {
+          out().println(RemovedByRetention.line(session));
+          continue;
+        }
         checked++;
         RecordingCheck.Result result =
             RecordingCheck.check(

@@ -131,7 +131,11 @@ public record BastionConfig(
       Set<dev.bastion.web.WebRight> can,
       List<String> oidcGroups) {}
 
-  public record Recording(boolean input, RecordingMode mode) {}
+  /**
+   * How sessions are recorded; {@code retention}: how long after its session ended a recording is
+   * kept (empty: forever).
+   */
+  public record Recording(boolean input, RecordingMode mode, Optional<Duration> retention) {}
 
   public record Upstream(Duration connectTimeout, Duration keepalive) {}
 }

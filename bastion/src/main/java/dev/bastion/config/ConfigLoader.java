@@ -1,5 +1,6 @@
 package dev.bastion.config;
 
+import dev.bastion.keys.TimeSpans;
 import dev.bastion.web.WebRight;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -91,7 +92,7 @@ public final class ConfigLoader extends ConfigValues {
       raw.targets().forEach((name, target) -> targets.put(name, target(name, target, roles)));
     }
     RawConfig.Recording rec =
-        raw.recording() == null ? new RawConfig.Recording(null, null) : raw.recording();
+        raw.recording() == null ? new RawConfig.Recording(null, null, null) : raw.recording();
     BastionConfig.RecordingMode mode =
         word(
             "recording.mode",
@@ -144,11 +145,39 @@ public final class ConfigLoader extends ConfigValues {
         List.copyOf(cas),
         java.util.Collections.unmodifiableMap(targets),
         java.util.Collections.unmodifiableMap(roles),
-        new BastionConfig.Recording(Boolean.TRUE.equals(rec.input()), mode),
+        new BastionConfig.Recording(
+            Boolean.TRUE.equals(rec.input()), mode, retention(rec.retention())),
         upstream,
         new BastionConfig.Approvals(webhook),
         auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()),
         oidc);
+  }
+
+  /**
+   * At least an hour (a recording is never removed while it is being sealed), at most a century.
+   */
+  private Optional<Duration> retention(String value) {
+    String key = "recording.retention";
+    if (value == null) {
+      return Optional.empty();
+    }
+    String forever = "; leave recording.retention out to keep recordings forever";
+    if (value.strip().matches("0+[smhdwSMHDW]?")) {
+      throw fail(key, value, "is zero: every recording would be removed as it ends" + forever);
+    }
+    Duration retention;
+    try {
+      retention = TimeSpans.parse(value);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw fail(key, value, "is not a duration; use e.g. 365d, 52w or 72h" + forever);
+    }
+    if (retention.compareTo(Duration.ofHours(1)) < 0) {
+      throw fail(key, value, "is less than 1h (a bare number is seconds); use e.g. 365d");
+    }
+    if (retention.compareTo(Duration.ofDays(36_500)) > 0) {
+      throw fail(key, value, "is more than 100 years" + forever);
+    }
+    return Optional.of(retention);
   }
 
   private BastionConfig.AuditDisk auditDisk(RawConfig.Audit raw) {

@@ -59,6 +59,7 @@ final class SessionAudit {
             0,
             null,
             recordingPath,
+            null,
             null));
   }
 

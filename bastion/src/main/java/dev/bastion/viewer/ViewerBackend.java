@@ -91,6 +91,7 @@ public final class ViewerBackend implements BastionBackend {
                         g.approvers(),
                         g.since()))
             .orElse(null),
+        s.recordingRemovedAt(),
         s.recordingPath() == null || !RecordingFormat.isRecording(Path.of(s.recordingPath()))
             ? null
             : RecordingFormat.of(Path.of(s.recordingPath())).label());

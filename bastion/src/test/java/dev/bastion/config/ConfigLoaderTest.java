@@ -33,6 +33,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void recordingsAreKeptForeverUnlessARetentionIsGiven() {
+    assertEquals(Optional.empty(), ConfigLoader.load(Optional.empty()).recording().retention());
+    assertEquals(
+        Optional.of(Duration.ofDays(365)),
+        ConfigLoader.parse("t.yaml", "recording: {retention: 365d}").recording().retention());
+    assertEquals(
+        Optional.of(Duration.ofHours(72)),
+        ConfigLoader.parse("t.yaml", "recording: {retention: 72h}").recording().retention());
+    assertEquals(
+        Optional.of(Duration.ofDays(364)),
+        ConfigLoader.parse("t.yaml", "recording: {retention: 52w}").recording().retention());
+  }
+
+  @Test
   void onePersonGetsAtMostHalfOfASmallBastionByDefault() {
     BastionConfig config = ConfigLoader.parse("t.yaml", "ssh: {max_sessions: 10}");
     assertEquals(5, config.ssh().maxSessionsPerIdentity());
@@ -196,6 +210,12 @@ class ConfigLoaderTest {
         "approval without approvers | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {count: 1}}} | t.yaml: targets.web01.require_approval.from: '(missing)' no role has the approve right",
         "approval on_leave | roles: {lead: {targets: ['*'], logins: [deploy], can: [approve]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {on_leave: ignore}}} | t.yaml: targets.web01.require_approval.on_leave: 'ignore' must be pause or terminate",
         "recording mode | recording: {mode: sometimes} | t.yaml: recording.mode: 'sometimes' must be strict or best_effort",
+        "retention zero | recording: {retention: 0d} | t.yaml: recording.retention: '0d' is zero: every recording would be removed as it ends; leave recording.retention out to keep recordings forever",
+        "retention negative | recording: {retention: -30d} | t.yaml: recording.retention: '-30d' is not a duration; use e.g. 365d, 52w or 72h",
+        "retention garbage | recording: {retention: a year} | t.yaml: recording.retention: 'a year' is not a duration; use e.g. 365d",
+        "retention overflow | recording: {retention: 99999999999999999d} | t.yaml: recording.retention: '99999999999999999d' is not a duration",
+        "retention bare number | recording: {retention: 365} | t.yaml: recording.retention: '365' is less than 1h (a bare number is seconds)",
+        "retention centuries | recording: {retention: 10000w} | t.yaml: recording.retention: '10000w' is more than 100 years",
         "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
         "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
         "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",

@@ -14,6 +14,7 @@ import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.OpenSsh;
+import dev.bastion.testsupport.ShiftableClock;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -8,6 +8,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -15,7 +17,7 @@ import java.util.Optional;
  * Recordings: {@code GET /api/recordings[?identity=&target=&date=]} lists those the user may
  * replay; {@code GET /api/recordings/ID.cast} gives the plain asciicast whatever the format on
  * disk, {@code ID.cast.zst} the compressed file as recorded, {@code ID.cast.seal} the seal of the
- * file on disk (each audited).
+ * file on disk (each audited), or 410 for one that {@code recording.retention} removed.
  */
 final class RecordingsApi {
   private static final ObjectMapper SEALS = new ObjectMapper();
@@ -45,8 +47,10 @@ final class RecordingsApi {
     DECODED
   }
 
-  /** What a download request found: a file to send and how, or a refusal. */
-  private record Download(Path file, Delivery delivery, boolean refused) {}
+  /**
+   * What a download request found: a file to send and how, a refusal, or when retention removed it.
+   */
+  private record Download(Path file, Delivery delivery, boolean refused, Instant removedAt) {}
 
   RecordingsApi(BastionBackend backend) {
     this.backend = backend;
@@ -99,6 +103,12 @@ final class RecordingsApi {
             Reply.error(ctx, 404, "no such recording");
           } else if (found.get().refused()) {
             Reply.error(ctx, 403, "you may not replay other people's sessions (right 'replay')");
+          } else if (found.get().removedAt() != null) {
+            Reply.error(
+                ctx,
+                410,
+                "recording removed by retention policy on "
+                    + found.get().removedAt().truncatedTo(ChronoUnit.SECONDS));
           } else {
             send(ctx, what, found.get());
           }
@@ -132,7 +142,10 @@ final class RecordingsApi {
       return Optional.empty();
     }
     if (!Access.mayReplay(user, session.get())) {
-      return Optional.of(new Download(null, null, true));
+      return Optional.of(new Download(null, null, true, null));
+    }
+    if (session.get().recordingRemovedAt() != null) {
+      return Optional.of(new Download(null, null, false, session.get().recordingRemovedAt()));
     }
     Optional<Path> recording = backend.recording(id).filter(Files::exists);
     if (recording.isEmpty()) {
@@ -142,15 +155,15 @@ final class RecordingsApi {
     boolean zstd = RecordingFormat.of(file) == RecordingFormat.ZSTD;
     Download download;
     if (asked == Asked.SEAL) {
-      download = new Download(Seal.sealFileOf(file), Delivery.FILE, false);
+      download = new Download(Seal.sealFileOf(file), Delivery.FILE, false, null);
     } else if (asked == Asked.ORIGINAL) {
-      download = zstd ? new Download(file, Delivery.FILE, false) : null;
+      download = zstd ? new Download(file, Delivery.FILE, false, null) : null;
     } else if (!zstd) {
-      download = new Download(file, Delivery.FILE, false);
+      download = new Download(file, Delivery.FILE, false, null);
     } else if (takesZstd && completeFrame(file)) {
-      download = new Download(file, Delivery.FILE_ZSTD_ENCODED, false);
+      download = new Download(file, Delivery.FILE_ZSTD_ENCODED, false, null);
     } else {
-      download = new Download(file, Delivery.DECODED, false);
+      download = new Download(file, Delivery.DECODED, false, null);
     }
     if (download == null || !Files.exists(download.file())) {
       return Optional.empty();

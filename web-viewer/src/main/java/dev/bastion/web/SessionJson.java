@@ -23,6 +23,9 @@ final class SessionJson {
     m.put("recorded", s.recorded());
     m.put("recording_format", s.recordingFormat());
     m.put("viewers", s.viewers());
+    m.put(
+        "recording_removed_at",
+        s.recordingRemovedAt() == null ? null : s.recordingRemovedAt().toString());
     if (s.approval() != null) {
       Map<String, Object> a = new LinkedHashMap<>();
       a.put("state", s.approval().state());

@@ -3,8 +3,10 @@ package dev.bastion.web;
 import java.time.Instant;
 
 /**
- * A session as the web viewer shows it; {@code recordingFormat} is how its recording is stored
- * ({@code asciicast-v2} or {@code asciicast-v2+zstd}), null without one.
+ * A session as the web viewer shows it. {@code recordingRemovedAt}: when {@code
+ * recording.retention} removed its recording (null while it is kept); {@code recordingFormat} is
+ * how its recording is stored ({@code asciicast-v2} or {@code asciicast-v2+zstd}), null without
+ * one.
  */
 public record SessionView(
     String id,
@@ -21,6 +23,7 @@ public record SessionView(
     boolean recorded,
     int viewers,
     Approval approval,
+    Instant recordingRemovedAt,
     String recordingFormat) {
 
   /** Four-eyes state of a session that needs approvers; null for other sessions. */

@@ -32,6 +32,7 @@ class AccessTest {
         true,
         0,
         approval,
+        null,
         null);
   }
 
