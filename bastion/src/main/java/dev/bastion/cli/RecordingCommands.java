@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.recorder.RecordingCheck;
+import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recorder.RecordingStore;
 import dev.bastion.recorder.VisibleText;
@@ -40,7 +41,7 @@ final class RecordingCommands {
     @Parameters(
         arity = "0..*",
         paramLabel = "ID|FILE",
-        description = "Session ids or .cast files (default: all).")
+        description = "Session ids or .cast / .cast.zst files (default: all).")
     List<String> which = new ArrayList<>();
 
     @Override
@@ -63,12 +64,12 @@ final class RecordingCommands {
       if (which.isEmpty()) {
         sessions.values().forEach(s -> targets.put(s.id(), dataDir().resolve(s.recordingPath())));
         for (Path file : new RecordingStore(dataDir()).all()) {
-          targets.putIfAbsent(idOf(file), file);
+          targets.putIfAbsent(RecordingFormat.sessionIdOf(file), file);
         }
       }
       for (String item : which) {
-        if (item.endsWith(".cast")) {
-          targets.put(idOf(Path.of(item)), Path.of(item));
+        if (RecordingFormat.isRecording(Path.of(item))) {
+          targets.put(RecordingFormat.sessionIdOf(Path.of(item)), Path.of(item));
         } else if (sessions.containsKey(item)) {
           targets.put(item, dataDir().resolve(sessions.get(item).recordingPath()));
         } else {
@@ -105,11 +106,6 @@ final class RecordingCommands {
         throw new CommandFailedException(
             failed + " of " + checked + " recordings failed verification");
       }
-    }
-
-    private static String idOf(Path file) {
-      String name = file.getFileName().toString();
-      return name.endsWith(".cast") ? name.substring(0, name.length() - 5) : name;
     }
   }
 

@@ -131,7 +131,19 @@ public record BastionConfig(
       Set<dev.bastion.web.WebRight> can,
       List<String> oidcGroups) {}
 
-  public record Recording(boolean input, RecordingMode mode) {}
+  /** How recordings are stored: one zstd stream ({@code .cast.zst}) or plain ({@code .cast}). */
+  public enum RecordingCompression {
+    ZSTD,
+    NONE;
+
+    public dev.bastion.recorder.RecordingFormat format() {
+      return this == ZSTD
+          ? dev.bastion.recorder.RecordingFormat.ZSTD
+          : dev.bastion.recorder.RecordingFormat.PLAIN;
+    }
+  }
+
+  public record Recording(boolean input, RecordingMode mode, RecordingCompression compression) {}
 
   public record Upstream(Duration connectTimeout, Duration keepalive) {}
 }

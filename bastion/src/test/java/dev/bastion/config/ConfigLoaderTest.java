@@ -33,6 +33,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void recordingsAreCompressedWithZstdUnlessCompressionIsNone() {
+    assertEquals(
+        dev.bastion.recorder.RecordingFormat.ZSTD,
+        ConfigLoader.load(Optional.empty()).recording().compression().format());
+    assertEquals(
+        dev.bastion.recorder.RecordingFormat.PLAIN,
+        ConfigLoader.parse("t.yaml", "recording: {compression: none}")
+            .recording()
+            .compression()
+            .format());
+  }
+
+  @Test
   void onePersonGetsAtMostHalfOfASmallBastionByDefault() {
     BastionConfig config = ConfigLoader.parse("t.yaml", "ssh: {max_sessions: 10}");
     assertEquals(5, config.ssh().maxSessionsPerIdentity());
@@ -196,6 +209,7 @@ class ConfigLoaderTest {
         "approval without approvers | roles: {ops: {targets: ['*'], logins: [deploy]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {count: 1}}} | t.yaml: targets.web01.require_approval.from: '(missing)' no role has the approve right",
         "approval on_leave | roles: {lead: {targets: ['*'], logins: [deploy], can: [approve]}}\\ntargets: {web01: {address: 'h', host_key: 'KEY', logins: [deploy], require_approval: {on_leave: ignore}}} | t.yaml: targets.web01.require_approval.on_leave: 'ignore' must be pause or terminate",
         "recording mode | recording: {mode: sometimes} | t.yaml: recording.mode: 'sometimes' must be strict or best_effort",
+        "recording compression | recording: {compression: gzip} | t.yaml: recording.compression: 'gzip' must be zstd or none",
         "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
         "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
         "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
