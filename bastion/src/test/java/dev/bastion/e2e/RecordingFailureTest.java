@@ -43,7 +43,7 @@ class RecordingFailureTest {
 
       awaitEvent(gw, "recording_failed");
       try (Stream<Path> files = Files.walk(recordings)) {
-        for (Path cast : files.filter(p -> p.toString().endsWith(".cast")).toList()) {
+        for (Path cast : files.filter(dev.bastion.recorder.RecordingFormat::isRecording).toList()) {
           Files.delete(cast);
         }
       }
