@@ -349,6 +349,13 @@ public final class SessionRecording {
     return new Sealable(sessionId, file.path(), file.size(), file.sha256());
   }
 
+  /** As if idle for long: ends the frame and frees the context now (for measurements). */
+  void restForTest() throws IOException {
+    synchronized (flushLock) {
+      file.restIfIdle(System.nanoTime() + RecordingFile.IDLE_NANOS);
+    }
+  }
+
   /** Called with the flush lock held and nothing pending: an idle recording frees its context. */
   private void restIfIdle() {
     try {
