@@ -35,12 +35,19 @@ final class RecordingFile {
   /** An idle zstd recording ends its frame and frees its context after this long. */
   static final long IDLE_NANOS = 30_000_000_000L;
 
+  private static final int IN_SIZE = 128 * 1024;
   private static final int OUT_SIZE = 64 * 1024;
 
-  // Compressed output is staged here before the write: one buffer per writing thread, not per
-  // recording (the group commit thread and the few recording I/O threads).
-  private static final ThreadLocal<ByteBuffer> OUT =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(OUT_SIZE));
+  // Text is copied into native memory a slice at a time and compressed from there (never from the
+  // heap array itself, which would hold off the garbage collector for a whole 8 MiB batch); the
+  // output is staged here before the write. One pair per writing thread, not per recording (the
+  // group commit thread and the few recording I/O threads).
+  private static final ThreadLocal<ByteBuffer[]> BUFFERS =
+      ThreadLocal.withInitial(
+          () ->
+              new ByteBuffer[] {
+                ByteBuffer.allocateDirect(IN_SIZE), ByteBuffer.allocateDirect(OUT_SIZE)
+              });
 
   private final Path path;
   private final RecordingFormat format;
@@ -88,7 +95,15 @@ final class RecordingFile {
     if (zstd == null) {
       zstd = new ZstdCompressCtx().setLevel(LEVEL).setWindowLog(WINDOW_LOG).setHashLog(HASH_LOG);
     }
-    compress(ByteBuffer.wrap(data, offset, length), EndDirective.FLUSH);
+    ByteBuffer in = BUFFERS.get()[0];
+    int end = offset + length;
+    for (int at = offset; at < end; ) {
+      int n = Math.min(IN_SIZE, end - at);
+      in.clear();
+      in.put(data, at, n).flip();
+      at += n;
+      compress(in, at == end ? EndDirective.FLUSH : EndDirective.CONTINUE);
+    }
     lastWrite = System.nanoTime();
   }
 
@@ -101,15 +116,18 @@ final class RecordingFile {
 
   private void endFrame() throws IOException {
     try {
-      compress(ByteBuffer.allocate(0), EndDirective.END);
+      ByteBuffer nothing = BUFFERS.get()[0];
+      nothing.clear().limit(0);
+      compress(nothing, EndDirective.END);
     } finally {
       zstd.close();
       zstd = null;
     }
   }
 
+  /** Compresses all of {@code in}; a flush or end also drains what zstd holds back. */
   private void compress(ByteBuffer in, EndDirective directive) throws IOException {
-    ByteBuffer out = OUT.get();
+    ByteBuffer out = BUFFERS.get()[1];
     boolean done;
     do {
       out.clear();
@@ -121,7 +139,7 @@ final class RecordingFile {
       out.flip();
       digest.update(out.duplicate());
       writeFully(out);
-    } while (!done || in.hasRemaining());
+    } while (in.hasRemaining() || directive != EndDirective.CONTINUE && !done);
   }
 
   private void writeFully(ByteBuffer buffer) throws IOException {
