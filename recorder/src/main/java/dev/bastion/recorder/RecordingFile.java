@@ -38,9 +38,9 @@ final class RecordingFile {
   private static final int IN_SIZE = 128 * 1024;
   private static final int OUT_SIZE = 64 * 1024;
 
-  // Text is copied into native memory a slice at a time and compressed from there (never from the
-  // heap array itself, which would hold off the garbage collector for a whole 8 MiB batch); the
-  // output is staged here before the write. One pair per writing thread, not per recording (the
+  // Text is copied into native memory a slice at a time and compressed from there, so no JNI call
+  // works on the heap array of a whole batch (up to 8 MiB) at once; the output is staged here
+  // before the write. One pair per writing thread, not per recording (the
   // group commit thread and the few recording I/O threads).
   private static final ThreadLocal<ByteBuffer[]> BUFFERS =
       ThreadLocal.withInitial(
