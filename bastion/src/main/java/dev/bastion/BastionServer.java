@@ -156,6 +156,18 @@ public final class BastionServer implements AutoCloseable {
       DiskReserve.FreeSpace freeSpace,
       Function<BastionConfig.Oidc, IdentityProvider> providers)
       throws IOException {
+    try {
+      config.recording().compression().format().ensureWritable();
+    } catch (dev.bastion.recorder.RecordingFailedException e) {
+      throw new IOException(
+          "recording.compression: "
+              + config.recording().compression().name().toLowerCase(java.util.Locale.ROOT)
+              + " cannot be used: "
+              + e.getMessage()
+              + " (give the JVM an executable -Djava.io.tmpdir, or set recording.compression:"
+              + " none)",
+          e);
+    }
     if (!Files.isDirectory(dataDir)) {
       Files.createDirectories(
           dataDir,

@@ -45,7 +45,7 @@ final class RecordingCommands {
     @Parameters(
         arity = "0..*",
         paramLabel = "ID|FILE",
-        description = "Session ids or .cast files (default: all).")
+        description = "Session ids or .cast / .cast.zst files (default: all).")
     List<String> which = new ArrayList<>();
 
     @Override
@@ -68,12 +68,12 @@ final class RecordingCommands {
       if (which.isEmpty()) {
         sessions.values().forEach(s -> targets.put(s.id(), dataDir().resolve(s.recordingPath())));
         for (Path file : new RecordingStore(dataDir()).all()) {
-          targets.putIfAbsent(idOf(file), file);
+          targets.putIfAbsent(RecordingFormat.sessionIdOf(file), file);
         }
       }
       for (String item : which) {
-        if (item.endsWith(".cast")) {
-          targets.put(idOf(Path.of(item)), Path.of(item));
+        if (RecordingFormat.isRecording(Path.of(item))) {
+          targets.put(RecordingFormat.sessionIdOf(Path.of(item)), Path.of(item));
         } else if (sessions.containsKey(item)) {
           targets.put(item, dataDir().resolve(sessions.get(item).recordingPath()));
         } else {
@@ -114,11 +114,6 @@ final class RecordingCommands {
         throw new CommandFailedException(
             failed + " of " + checked + " recordings failed verification");
       }
-    }
-
-    private static String idOf(Path file) {
-      String name = file.getFileName().toString();
-      return name.endsWith(".cast") ? name.substring(0, name.length() - 5) : name;
     }
   }
 

@@ -131,11 +131,27 @@ public record BastionConfig(
       Set<dev.bastion.web.WebRight> can,
       List<String> oidcGroups) {}
 
+  /** How recordings are stored: one zstd stream ({@code .cast.zst}) or plain ({@code .cast}). */
+  public enum RecordingCompression {
+    ZSTD,
+    NONE;
+
+    public dev.bastion.recorder.RecordingFormat format() {
+      return this == ZSTD
+          ? dev.bastion.recorder.RecordingFormat.ZSTD
+          : dev.bastion.recorder.RecordingFormat.PLAIN;
+    }
+  }
+
   /**
-   * How sessions are recorded; {@code retention}: how long after its session ended a recording is
-   * kept (empty: forever).
+   * How sessions are recorded and stored; {@code retention}: how long after its session ended a
+   * recording is kept (empty: forever).
    */
-  public record Recording(boolean input, RecordingMode mode, Optional<Duration> retention) {}
+  public record Recording(
+      boolean input,
+      RecordingMode mode,
+      RecordingCompression compression,
+      Optional<Duration> retention) {}
 
   public record Upstream(Duration connectTimeout, Duration keepalive) {}
 }

@@ -92,13 +92,19 @@ public final class ConfigLoader extends ConfigValues {
       raw.targets().forEach((name, target) -> targets.put(name, target(name, target, roles)));
     }
     RawConfig.Recording rec =
-        raw.recording() == null ? new RawConfig.Recording(null, null, null) : raw.recording();
+        raw.recording() == null ? new RawConfig.Recording(null, null, null, null) : raw.recording();
     BastionConfig.RecordingMode mode =
         word(
             "recording.mode",
             rec.mode(),
             BastionConfig.RecordingMode.STRICT,
             BastionConfig.RecordingMode.class);
+    BastionConfig.RecordingCompression compression =
+        word(
+            "recording.compression",
+            rec.compression(),
+            BastionConfig.RecordingCompression.ZSTD,
+            BastionConfig.RecordingCompression.class);
     RawConfig.Upstream up =
         raw.upstream() == null ? new RawConfig.Upstream(null, null) : raw.upstream();
     BastionConfig.Upstream upstream =
@@ -146,7 +152,7 @@ public final class ConfigLoader extends ConfigValues {
         java.util.Collections.unmodifiableMap(targets),
         java.util.Collections.unmodifiableMap(roles),
         new BastionConfig.Recording(
-            Boolean.TRUE.equals(rec.input()), mode, retention(rec.retention())),
+            Boolean.TRUE.equals(rec.input()), mode, compression, retention(rec.retention())),
         upstream,
         new BastionConfig.Approvals(webhook),
         auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()),

@@ -74,7 +74,7 @@ record RawConfig(
       List<String> can,
       @JsonProperty("oidc_groups") List<String> oidcGroups) {}
 
-  record Recording(Boolean input, String mode, String retention) {}
+  record Recording(Boolean input, String mode, String compression, String retention) {}
 
   record Upstream(
       @JsonProperty("connect_timeout") String connectTimeout,

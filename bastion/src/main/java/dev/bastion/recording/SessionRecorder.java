@@ -86,7 +86,11 @@ public final class SessionRecorder implements AutoCloseable {
 
   /** The recording file's path as the audit database keeps it: relative to the data directory. */
   public String relativePath(String sessionId, Instant startedAt) {
-    return dataDir.relativize(store.pathFor(sessionId, startedAt)).toString();
+    return dataDir.relativize(fileFor(sessionId, startedAt)).toString();
+  }
+
+  private Path fileFor(String sessionId, Instant startedAt) {
+    return store.pathFor(sessionId, startedAt, settings.compression().format());
   }
 
   /**
@@ -100,7 +104,7 @@ public final class SessionRecorder implements AutoCloseable {
     }
     return CompletableFuture.supplyAsync(
         () -> {
-          Path file = store.pathFor(sessionId, startedAt);
+          Path file = fileFor(sessionId, startedAt);
           hub.open(sessionId);
           try {
             SessionRecording recording =

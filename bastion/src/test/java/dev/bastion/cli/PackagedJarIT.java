@@ -130,6 +130,12 @@ class PackagedJarIT {
     demo.waitFor();
     ssh.destroyForcibly();
 
+    // The killed process left a compressed recording, unsealed, whose prefix reads as asciicast.
+    Path cast = onlyRecording(data);
+    assertTrue(cast.getFileName().toString().endsWith(".cast.zst"), cast.toString());
+    assertTrue(!Files.exists(dev.bastion.recorder.Seal.sealFileOf(cast)), "sealed before restart");
+    assertTrue(plainLines(cast).get(0).startsWith("{\"version\":2"), plainLines(cast).toString());
+
     Process again = startDemo(data, port);
     again.destroy();
     assertTrue(again.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
@@ -142,21 +148,49 @@ class PackagedJarIT {
     CommandResult verify = run("recordings", "verify", "--data-dir", data.toString());
     assertEquals(0, verify.exitCode(), verify.toString());
     assertTrue(verify.stdout().startsWith("ok      "), verify.stdout());
-    java.util.List<Path> casts;
-    try (var files = java.nio.file.Files.walk(data.resolve("recordings"))) {
-      casts = files.filter(p -> p.toString().endsWith(".cast")).toList();
-    }
-    assertEquals(1, casts.size());
-    java.util.List<String> lines = java.nio.file.Files.readAllLines(casts.get(0));
+    assertEquals(cast, onlyRecording(data));
+    java.util.List<String> lines = plainLines(cast);
     com.fasterxml.jackson.databind.ObjectMapper json =
         new com.fasterxml.jackson.databind.ObjectMapper();
     for (String line : lines) {
       json.readTree(line); // every line parses
     }
     assertTrue(lines.stream().anyMatch(l -> l.contains("started")), String.join("\n", lines));
+    // rewritten as a complete zstd stream, which a plain decoder (zstdcat) reads to the end
+    try (var whole = new com.github.luben.zstd.ZstdInputStream(Files.newInputStream(cast))) {
+      assertEquals(String.join("\n", lines) + "\n", new String(whole.readAllBytes()));
+    }
     assertTrue(
-        java.nio.file.Files.readString(dev.bastion.recorder.Seal.sealFileOf(casts.get(0)))
+        java.nio.file.Files.readString(dev.bastion.recorder.Seal.sealFileOf(cast))
             .contains("\"interrupted\" : true"));
+  }
+
+  @Test
+  void serveRefusesToStartWhenTheZstdLibraryCannotBeLoaded() {
+    // zstd-jni unpacks its native library into the temporary directory; here it cannot.
+    CommandResult serve =
+        ExternalCommand.of(WRAPPER.toString(), "serve", "--data-dir", dir.resolve("d").toString())
+            .env("JAVA_OPTS", "-Djava.io.tmpdir=" + dir.resolve("no-such-dir"))
+            .run();
+    assertEquals(1, serve.exitCode(), serve.toString());
+    java.util.List<String> said = serve.stderr().strip().lines().toList();
+    assertEquals(1, said.size(), serve.stderr());
+    assertTrue(
+        said.get(0).startsWith("bastion: recording.compression: zstd cannot be used: the zstd"),
+        serve.stderr());
+  }
+
+  private static Path onlyRecording(Path data) throws java.io.IOException {
+    try (var files = Files.walk(data.resolve("recordings"))) {
+      java.util.List<Path> found =
+          files.filter(dev.bastion.recorder.RecordingFormat::isRecording).toList();
+      assertEquals(1, found.size(), found.toString());
+      return found.get(0);
+    }
+  }
+
+  private static java.util.List<String> plainLines(Path cast) throws java.io.IOException {
+    return new String(dev.bastion.recorder.RecordingFormat.readPlain(cast)).lines().toList();
   }
 
   private Process startDemo(Path data, int port) throws Exception {

@@ -47,6 +47,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void recordingsAreCompressedWithZstdUnlessCompressionIsNone() {
+    assertEquals(
+        dev.bastion.recorder.RecordingFormat.ZSTD,
+        ConfigLoader.load(Optional.empty()).recording().compression().format());
+    assertEquals(
+        dev.bastion.recorder.RecordingFormat.PLAIN,
+        ConfigLoader.parse("t.yaml", "recording: {compression: none}")
+            .recording()
+            .compression()
+            .format());
+  }
+
+  @Test
   void onePersonGetsAtMostHalfOfASmallBastionByDefault() {
     BastionConfig config = ConfigLoader.parse("t.yaml", "ssh: {max_sessions: 10}");
     assertEquals(5, config.ssh().maxSessionsPerIdentity());
@@ -216,6 +229,7 @@ class ConfigLoaderTest {
         "retention overflow | recording: {retention: 99999999999999999d} | t.yaml: recording.retention: '99999999999999999d' is not a duration",
         "retention bare number | recording: {retention: 365} | t.yaml: recording.retention: '365' is less than 1h (a bare number is seconds)",
         "retention centuries | recording: {retention: 10000w} | t.yaml: recording.retention: '10000w' is more than 100 years",
+        "recording compression | recording: {compression: gzip} | t.yaml: recording.compression: 'gzip' must be zstd or none",
         "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
         "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
         "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",

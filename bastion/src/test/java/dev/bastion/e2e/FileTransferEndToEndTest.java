@@ -294,7 +294,7 @@ class FileTransferEndToEndTest {
 
   static byte[] outputOf(Path cast) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    List<String> lines = Files.readAllLines(cast, StandardCharsets.UTF_8);
+    List<String> lines = GatewayFixture.recordingLines(cast);
     for (String line : lines.subList(1, lines.size())) {
       JsonNode e = JSON.readTree(line);
       if (e.get(1).asText().equals("o")) {

@@ -420,8 +420,7 @@ class FourEyesEndToEndTest {
       if (session.isPresent()) {
         List<String> markers = new ArrayList<>();
         List<String> lines =
-            Files.readAllLines(
-                gw.dataDir.resolve(session.get().recordingPath()), StandardCharsets.UTF_8);
+            GatewayFixture.recordingLines(gw.dataDir.resolve(session.get().recordingPath()));
         for (String line : lines.subList(1, lines.size())) {
           JsonNode event = JSON.readTree(line);
           if ("m".equals(event.get(1).asText())) {

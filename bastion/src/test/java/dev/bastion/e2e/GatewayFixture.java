@@ -55,6 +55,15 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   /** Starts sshd and the bastion; {@code extraYaml} is appended to the generated configuration. */
+  /** The lines of a recording's asciicast text, whatever its format on disk. */
+  public static List<String> recordingLines(Path recording) throws java.io.IOException {
+    return new String(
+            dev.bastion.recorder.RecordingFormat.readPlain(recording),
+            java.nio.charset.StandardCharsets.UTF_8)
+        .lines()
+        .toList();
+  }
+
   public static GatewayFixture start(Path dir, String extraTargetsYaml) throws Exception {
     return start(dir, extraTargetsYaml, "");
   }

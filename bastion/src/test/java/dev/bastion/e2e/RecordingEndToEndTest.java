@@ -67,7 +67,10 @@ class RecordingEndToEndTest {
         awaitSealed(s -> s.command() != null && s.command().startsWith("base64 -w 120"));
     Path cast = gw.dataDir.resolve(session.recordingPath());
     MessageDigest recorded = MessageDigest.getInstance("SHA-256");
-    try (BufferedReader reader = Files.newBufferedReader(cast, StandardCharsets.UTF_8)) {
+    try (BufferedReader reader =
+        new BufferedReader(
+            new java.io.InputStreamReader(
+                dev.bastion.recorder.RecordingFormat.openPlain(cast), StandardCharsets.UTF_8))) {
       JsonNode header = JSON.readTree(reader.readLine());
       assertEquals(2, header.get("version").asInt());
       assertEquals(
@@ -108,9 +111,11 @@ class RecordingEndToEndTest {
     assertTrue(new String(output, StandardCharsets.UTF_8).contains("ab\uFFFDcd"));
 
     // asciinema cat insists on a terminal; script gives it one, in raw mode so nothing is
-    // translated.
+    // translated. It reads the recording's plain asciicast text (as zstdcat gives it).
+    Path plain = dir.resolve("plain.cast");
+    Files.write(plain, dev.bastion.recorder.RecordingFormat.readPlain(cast));
     CommandResult cat =
-        ExternalCommand.of("script", "-qec", "stty raw -echo; asciinema cat " + cast, "/dev/null")
+        ExternalCommand.of("script", "-qec", "stty raw -echo; asciinema cat " + plain, "/dev/null")
             .env("LC_ALL", "C.UTF-8")
             .run();
     assertEquals(0, cat.exitCode(), cat.toString());
@@ -140,7 +145,7 @@ class RecordingEndToEndTest {
       ExternalCommand.of("tmux", "-S", socket, "send-keys", "exit", "Enter").run().orThrow();
       SessionRecord session = awaitSealed(s -> "shell".equals(s.kind()));
       Path cast = gw.dataDir.resolve(session.recordingPath());
-      List<String> lines = Files.readAllLines(cast, StandardCharsets.UTF_8);
+      List<String> lines = GatewayFixture.recordingLines(cast);
       JsonNode header = JSON.readTree(lines.get(0));
       assertEquals(90, header.get("width").asInt());
       assertEquals(25, header.get("height").asInt());
@@ -170,9 +175,9 @@ class RecordingEndToEndTest {
     SessionRecord first = awaitSealed(s -> "echo first-recording".equals(s.command()));
     SessionRecord second = awaitSealed(s -> "echo second-recording".equals(s.command()));
     Path cast = gw.dataDir.resolve(second.recordingPath());
+    assertTrue(cast.toString().endsWith(".cast.zst"), cast.toString());
     byte[] bytes = Files.readAllBytes(cast);
-    int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("second-recording");
-    bytes[at] = 'S';
+    bytes[bytes.length / 2] ^= 0x01; // one changed byte of the file on disk (compressed)
     Files.write(cast, bytes);
 
     List<String> cmd =
@@ -192,6 +197,14 @@ class RecordingEndToEndTest {
     assertTrue(verify.stdout().contains("FAILED  " + second.id()), verify.stdout());
     assertTrue(verify.stdout().contains("recording was altered"), verify.stdout());
     assertTrue(verify.stderr().contains("bastion: 1 of "), verify.stderr());
+
+    List<String> named = new ArrayList<>(cmd);
+    named.add(cast.toString());
+    CommandResult one = ExternalCommand.of(named).run();
+    assertEquals(1, one.exitCode(), one.toString());
+    assertTrue(
+        one.stdout().startsWith("FAILED  " + second.id() + "  " + cast + ": recording was altered"),
+        one.stdout());
   }
 
   @Test
@@ -229,7 +242,7 @@ class RecordingEndToEndTest {
 
   static byte[] outputOf(Path cast) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    List<String> lines = Files.readAllLines(cast, StandardCharsets.UTF_8);
+    List<String> lines = GatewayFixture.recordingLines(cast);
     for (String line : lines.subList(1, lines.size())) {
       JsonNode e = JSON.readTree(line);
       if (e.get(1).asText().equals("o")) {

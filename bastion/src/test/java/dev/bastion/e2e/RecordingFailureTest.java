@@ -25,7 +25,7 @@ class RecordingFailureTest {
       throws Exception {
     Path recordings = smallFilesystem(dir.resolve("data/recordings"));
     try (GatewayFixture gw = GatewayFixture.start(dir, "", "recording:\n  mode: strict\n")) {
-      CommandResult flood = gw.ssh(gw.onTarget(), null, "head -c 20000000 /dev/zero | base64");
+      CommandResult flood = gw.ssh(gw.onTarget(), null, "head -c 20000000 /dev/urandom | base64");
       assertEquals(255, flood.exitCode(), flood.stderr());
       assertTrue(
           flood.stderr().contains("bastion: the session recording cannot be written ("),
@@ -43,7 +43,7 @@ class RecordingFailureTest {
 
       awaitEvent(gw, "recording_failed");
       try (Stream<Path> files = Files.walk(recordings)) {
-        for (Path cast : files.filter(p -> p.toString().endsWith(".cast")).toList()) {
+        for (Path cast : files.filter(dev.bastion.recorder.RecordingFormat::isRecording).toList()) {
           Files.delete(cast);
         }
       }
@@ -60,10 +60,10 @@ class RecordingFailureTest {
     Path recordings = smallFilesystem(dir.resolve("data/recordings"));
     try (GatewayFixture gw = GatewayFixture.start(dir, "", "recording:\n  mode: best_effort\n")) {
       CommandResult flood =
-          gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/zero | base64 -w 0 | wc -c");
+          gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/urandom | base64 -w 0 | wc -c");
       assertEquals(0, flood.exitCode(), flood.toString());
       assertEquals("4000000", flood.stdout().strip());
-      CommandResult big = gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/zero | base64 -w 0");
+      CommandResult big = gw.ssh(gw.onTarget(), null, "head -c 3000000 /dev/urandom | base64 -w 0");
       assertEquals(0, big.exitCode(), big.stderr());
       assertEquals(4_000_000, big.stdout().length());
       awaitEvent(gw, "recording_failed");
@@ -72,7 +72,10 @@ class RecordingFailureTest {
     }
   }
 
-  /** A 2 MiB tmpfs where the recordings go; needs root, as CI has. */
+  /**
+   * A 2 MiB tmpfs where the recordings go; needs root, as CI has. The floods are random (base64),
+   * so that their compressed recordings still fill it.
+   */
   private static Path smallFilesystem(Path at) throws Exception {
     Assumptions.assumeTrue(
         "root".equals(System.getProperty("user.name")),

@@ -10,7 +10,6 @@ import dev.bastion.audit.SessionRecord;
 import dev.bastion.e2e.GatewayFixture;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -67,8 +66,11 @@ class TerminalSizeTest {
 
     SessionRecord session = awaitSealed(command);
     try (BufferedReader reader =
-        Files.newBufferedReader(
-            gw.dataDir.resolve(session.recordingPath()), StandardCharsets.UTF_8)) {
+        new BufferedReader(
+            new java.io.InputStreamReader(
+                dev.bastion.recorder.RecordingFormat.openPlain(
+                    gw.dataDir.resolve(session.recordingPath())),
+                StandardCharsets.UTF_8))) {
       JsonNode header = JSON.readTree(reader.readLine());
       assertEquals(500, header.get("width").asInt(), header.toString());
       assertEquals(300, header.get("height").asInt(), header.toString());

@@ -12,6 +12,7 @@ import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.RecordingRemovals;
 import dev.bastion.audit.SessionRecord;
+import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.recorder.RecordingStore;
 import dev.bastion.recorder.Seal;
 import dev.bastion.testsupport.ShiftableClock;
@@ -210,7 +211,7 @@ class RecordingRetentionTest {
   }
 
   Path recordingFile(String id, Instant start) throws Exception {
-    Path file = new RecordingStore(dataDir).pathFor(id, start);
+    Path file = new RecordingStore(dataDir).pathFor(id, start, RecordingFormat.PLAIN);
     Files.createDirectories(file.getParent());
     return Files.writeString(file, "{\"version\": 2}\n[0.1, \"o\", \"session " + id + "\"]\n");
   }

@@ -17,6 +17,10 @@ public final class RecordingCheck {
     }
   }
 
+  /**
+   * Checks {@code cast} ({@code .cast} or {@code .cast.zst}) against the seal beside it, byte for
+   * byte as it is on disk; {@code expectedSha256} is the audit database's digest, if any.
+   */
   public static Result check(String name, Path cast, PublicKey key, String expectedSha256) {
     if (!Files.exists(cast)) {
       return new Result(name, "recording is missing (" + cast + ")");
@@ -38,6 +42,17 @@ public final class RecordingCheck {
     }
     if (!seal.file().equals(cast.getFileName().toString())) {
       return new Result(name, "seal belongs to " + seal.file() + ", not to this file");
+    }
+    String format = RecordingFormat.of(cast).label();
+    if (!format.equals(seal.formatLabel())) {
+      return new Result(
+          name,
+          "seal names the format "
+              + seal.formatLabel()
+              + " but "
+              + cast.getFileName()
+              + " is "
+              + format);
     }
     try {
       long size = Files.size(cast);

@@ -35,6 +35,24 @@ public enum RecordingFormat {
     return label;
   }
 
+  /**
+   * Fails naming the cause when recordings cannot be written in this format here: zstd needs its
+   * native library, which is unpacked into the temporary directory and loaded from there (a
+   * directory mounted noexec stops it).
+   */
+  public void ensureWritable() {
+    if (this != ZSTD) {
+      return;
+    }
+    try {
+      com.github.luben.zstd.util.Native.load();
+    } catch (LinkageError | RuntimeException e) {
+      String cause = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
+      throw new RecordingFailedException(
+          "the zstd native library cannot be loaded: " + cause.strip(), e);
+    }
+  }
+
   /** The format of a recording file, by its name. */
   public static RecordingFormat of(Path file) {
     String name = file.getFileName().toString();

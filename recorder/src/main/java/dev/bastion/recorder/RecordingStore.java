@@ -1,9 +1,13 @@
 package dev.bastion.recorder;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -15,7 +19,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Where recordings live: {@code <data-dir>/recordings/YYYY/MM/DD/<session-id>.cast}, seal beside.
+ * Where recordings live: {@code <data-dir>/recordings/YYYY/MM/DD/<session-id>.cast.zst} (or {@code
+ * .cast}, uncompressed: see {@link RecordingFormat}), seal beside.
  */
 public final class RecordingStore {
   private static final DateTimeFormatter DAY =
@@ -35,11 +40,11 @@ public final class RecordingStore {
   /**
    * The file of a session that starts now. Ids are hex only, so no id can point outside the store.
    */
-  public Path pathFor(String sessionId, Instant startedAt) {
+  public Path pathFor(String sessionId, Instant startedAt, RecordingFormat format) {
     if (!SESSION_ID.matcher(sessionId).matches()) {
       throw new IllegalArgumentException("not a session id: " + sessionId);
     }
-    return root.resolve(DAY.format(startedAt)).resolve(sessionId + ".cast");
+    return root.resolve(DAY.format(startedAt)).resolve(sessionId + format.extension());
   }
 
   /** Every recording file in the store. */
@@ -48,16 +53,30 @@ public final class RecordingStore {
       return List.of();
     }
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(p -> p.getFileName().toString().endsWith(".cast")).sorted().toList();
+      return files.filter(RecordingFormat::isRecording).sorted().toList();
     }
   }
 
   /**
-   * Seals a recording whose writer died (the process was killed): cuts a half-written last line, so
-   * the file is valid asciicast, and signs it as interrupted.
+   * Seals a recording whose writer died (the process was killed) as interrupted, after making it
+   * end at its last whole line: a plain {@code .cast} is cut back there; a {@code .cast.zst} is
+   * rewritten from its readable prefix as a complete zstd stream (temp file, fsync, atomic rename).
    */
   public static Seal sealInterrupted(
       String sessionId, Path cast, Instant now, java.security.PrivateKey key) throws IOException {
+    if (RecordingFormat.of(cast) == RecordingFormat.ZSTD) {
+      recompressPrefix(cast);
+    } else {
+      cutToLastLine(cast);
+    }
+    SessionRecording.Sealable done =
+        new SessionRecording.Sealable(sessionId, cast, Files.size(cast), sha256(cast));
+    Seal seal = Seal.sign(done, now, true, key);
+    seal.writeBeside(cast);
+    return seal;
+  }
+
+  private static void cutToLastLine(Path cast) throws IOException {
     try (RandomAccessFile file = new RandomAccessFile(cast.toFile(), "rw")) {
       long length = file.length();
       long keep = length;
@@ -73,11 +92,28 @@ public final class RecordingStore {
       }
       file.getFD().sync();
     }
-    SessionRecording.Sealable done =
-        new SessionRecording.Sealable(sessionId, cast, Files.size(cast), sha256(cast));
-    Seal seal = Seal.sign(done, now, true, key);
-    seal.writeBeside(cast);
-    return seal;
+  }
+
+  private static void recompressPrefix(Path cast) throws IOException {
+    Path tmp = cast.resolveSibling(cast.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    RecordingFile whole = RecordingFile.create(tmp, RecordingFormat.ZSTD);
+    try (InputStream prefix = RecordingFormat.openPlain(cast)) {
+      byte[] buffer = new byte[1 << 20]; // one flush per MiB: the rewrite compresses as well
+      for (int n; (n = prefix.read(buffer)) > 0; ) {
+        whole.write(buffer, 0, n);
+      }
+    } finally {
+      whole.close();
+    }
+    Files.move(tmp, cast, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(cast.getParent());
+  }
+
+  private static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
   }
 
   public static String sha256(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package dev.bastion.recorder;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -15,13 +16,17 @@ import java.time.Instant;
 import java.util.Base64;
 
 /**
- * {@code <id>.cast.seal}: the recording's size and SHA-256, its session and when it was sealed,
- * signed with the recording key (Ed25519 over {@link #signedText()}).
+ * {@code <file name>.seal} beside a recording: the size and SHA-256 of the bytes on disk, the
+ * format they are in, the session and when it was sealed, signed with the recording key (Ed25519
+ * over {@link #signedText()}). Version 1 seals (before issue 14) have no format: they seal plain
+ * {@code .cast} files and keep verifying.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record Seal(
     @JsonProperty("version") int version,
     @JsonProperty("session_id") String sessionId,
     @JsonProperty("file") String file,
+    @JsonProperty("format") String format,
     @JsonProperty("size") long size,
     @JsonProperty("sha256") String sha256,
     @JsonProperty("sealed_at") String sealedAt,
@@ -31,13 +36,19 @@ public record Seal(
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** The exact text the signature covers, one field per line. */
+  /** The version new seals are written in. */
+  public static final int VERSION = 2;
+
+  /**
+   * The exact text the signature covers, one field per line (v2 adds the format after the file).
+   */
   public String signedText() {
-    return "bastion-recording-seal-v1\n"
+    return (version == 1 ? "bastion-recording-seal-v1\n" : "bastion-recording-seal-v2\n")
         + sessionId
         + "\n"
         + file
         + "\n"
+        + (version == 1 ? "" : format + "\n")
         + size
         + "\n"
         + sha256
@@ -52,9 +63,10 @@ public record Seal(
       SessionRecording.Sealable done, Instant at, boolean interrupted, PrivateKey key) {
     Seal unsigned =
         new Seal(
-            1,
+            VERSION,
             done.sessionId(),
             done.file().getFileName().toString(),
+            RecordingFormat.of(done.file()).label(),
             done.size(),
             done.sha256(),
             at.toString(),
@@ -66,9 +78,10 @@ public record Seal(
       signer.update(unsigned.signedText().getBytes(StandardCharsets.UTF_8));
       String signature = Base64.getEncoder().encodeToString(signer.sign());
       return new Seal(
-          1,
+          VERSION,
           unsigned.sessionId,
           unsigned.file,
+          unsigned.format,
           unsigned.size,
           unsigned.sha256,
           unsigned.sealedAt,
@@ -77,6 +90,13 @@ public record Seal(
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign seal: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The label of the format the seal names; a version 1 seal names none and sealed plain asciicast.
+   */
+  public String formatLabel() {
+    return version == 1 ? RecordingFormat.PLAIN.label() : format;
   }
 
   public boolean signatureValid(PublicKey key) {

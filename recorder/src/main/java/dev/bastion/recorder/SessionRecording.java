@@ -3,21 +3,18 @@ package dev.bastion.recorder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
- * One session's asciicast v2 file. Events are encoded on the caller's thread into a reusable buffer
- * (escaping straight from bytes, no String per event); a {@link GroupCommit} thread writes the
- * buffer to the file at least every 100 ms, so a killed process loses at most that much and leaves
- * valid asciicast up to the last line written. {@link #close} writes the rest, fsyncs and returns
- * the file's size and SHA-256 for the seal. Appending never blocks on disk: when more than {@link
- * #HIGH_WATER} bytes wait for the disk, {@link #writable()} turns false so the producer can hold
- * back (backpressure), and a failed write turns the recording failed.
+ * One session's asciicast v2 recording. Events are encoded on the caller's thread into a reusable
+ * buffer (escaping straight from bytes, no String per event); a {@link GroupCommit} thread hands
+ * the buffer to the {@link RecordingFile} at least every 100 ms, which compresses (for a {@code
+ * .cast.zst}), hashes and writes it there, so a killed process loses at most that much and leaves a
+ * file that reads as valid asciicast up to the last line written. {@link #close} writes the rest,
+ * fsyncs and returns the size and SHA-256 of the bytes on disk for the seal. Appending never blocks
+ * on disk: when more than {@link #HIGH_WATER} bytes wait for the disk, {@link #writable()} turns
+ * false so the producer can hold back (backpressure), and a failed write turns the recording
+ * failed.
  */
 public final class SessionRecording {
   /** Bytes that may wait for the disk before producers should pause. */
@@ -38,10 +35,8 @@ public final class SessionRecording {
   private static final byte[] END = "\"]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final String sessionId;
-  private final Path file;
-  private final FileChannel channel;
+  private final RecordingFile file;
   private final long startNanos;
-  private final MessageDigest digest;
   private final JsonUtf8.Stitch[] outputStitches = {new JsonUtf8.Stitch(), new JsonUtf8.Stitch()};
   private final JsonUtf8.Stitch inputStitch = new JsonUtf8.Stitch();
   // Null while binary output is recorded as it comes (sessions with a terminal).
@@ -56,7 +51,6 @@ public final class SessionRecording {
   private ByteBuf writing = new ByteBuf(4 * 1024);
   private final ByteBuf event = new ByteBuf(256);
   private final Object flushLock = new Object();
-  private long size;
   private volatile RecordingFailedException failure;
   private volatile boolean closed;
   private Runnable onWritable;
@@ -68,40 +62,27 @@ public final class SessionRecording {
     void line(byte[] buffer, int offset, int length);
   }
 
-  private SessionRecording(
-      String sessionId, Path file, FileChannel channel, LineListener listener) {
+  private SessionRecording(String sessionId, RecordingFile file, LineListener listener) {
     this.sessionId = sessionId;
     this.file = file;
-    this.channel = channel;
     this.listener = listener;
     this.startNanos = System.nanoTime();
-    try {
-      this.digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /**
-   * Creates the file and writes the header line to it at once. {@code listener} receives each
-   * encoded line (header first), in file order, on the producing thread; it must not block.
+   * Creates the file, in the format its name says ({@link RecordingFormat}), and writes the header
+   * line to it at once. {@code listener} receives each encoded line (header first), in file order,
+   * on the producing thread; it must not block.
    */
   public static SessionRecording create(
       String sessionId, Path file, RecordingHeader header, LineListener listener) {
     try {
       OwnerOnly.createDirectories(file.getParent());
-      FileChannel channel =
-          FileChannel.open(
-              file,
-              java.util.Set.of(
-                  StandardOpenOption.CREATE_NEW,
-                  StandardOpenOption.WRITE,
-                  StandardOpenOption.APPEND),
-              OwnerOnly.FILE);
-      SessionRecording recording = new SessionRecording(sessionId, file, channel, listener);
+      RecordingFile onDisk = RecordingFile.create(file, RecordingFormat.of(file));
+      SessionRecording recording = new SessionRecording(sessionId, onDisk, listener);
       recording.writeHeader(header);
       if (recording.failure != null) {
-        channel.close();
+        onDisk.close();
         throw recording.failure;
       }
       return recording;
@@ -141,7 +122,7 @@ public final class SessionRecording {
   }
 
   public Path file() {
-    return file;
+    return file.path();
   }
 
   /**
@@ -289,8 +270,19 @@ public final class SessionRecording {
   private void flushLocked() {
     ByteBuf batch;
     Runnable resume = null;
+    boolean idle;
     synchronized (this) {
-      if (pending.size() == 0 || failure != null) {
+      idle = pending.size() == 0 && !closed;
+    }
+    if (failure != null) {
+      return;
+    }
+    if (idle) {
+      restIfIdle();
+      return;
+    }
+    synchronized (this) {
+      if (pending.size() == 0) {
         return;
       }
       batch = pending;
@@ -299,16 +291,9 @@ public final class SessionRecording {
       flushRequested = false;
     }
     try {
-      ByteBuffer buffer = ByteBuffer.wrap(batch.array(), 0, batch.size());
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      digest.update(batch.array(), 0, batch.size());
-      size += batch.size();
+      file.write(batch.array(), 0, batch.size());
     } catch (IOException e) {
-      failure =
-          new RecordingFailedException(
-              "recording " + file.getFileName() + " cannot be written: " + e.getMessage(), e);
+      failed("cannot be written", e);
     } finally {
       batch.clear();
     }
@@ -352,17 +337,38 @@ public final class SessionRecording {
     if (resume != null) {
       resume.run();
     }
-    try {
-      channel.force(true);
-      channel.close();
-    } catch (IOException e) {
-      if (failure == null) {
-        failure =
-            new RecordingFailedException(
-                "recording " + file.getFileName() + " cannot be synced: " + e.getMessage(), e);
+    synchronized (flushLock) {
+      try {
+        file.close();
+      } catch (IOException e) {
+        if (failure == null) {
+          failed("cannot be synced", e);
+        }
       }
     }
-    return new Sealable(sessionId, file, size, java.util.HexFormat.of().formatHex(digest.digest()));
+    return new Sealable(sessionId, file.path(), file.size(), file.sha256());
+  }
+
+  /** As if idle for long: ends the frame and frees the context now (for measurements). */
+  void restForTest() throws IOException {
+    synchronized (flushLock) {
+      file.restIfIdle(System.nanoTime() + RecordingFile.IDLE_NANOS);
+    }
+  }
+
+  /** Called with the flush lock held and nothing pending: an idle recording frees its context. */
+  private void restIfIdle() {
+    try {
+      file.restIfIdle(System.nanoTime());
+    } catch (IOException e) {
+      failed("cannot be written", e);
+    }
+  }
+
+  private void failed(String what, IOException e) {
+    failure =
+        new RecordingFailedException(
+            "recording " + file.path().getFileName() + " " + what + ": " + e.getMessage(), e);
   }
 
   /** Binary runs still going when the session ends are written as ended there. */

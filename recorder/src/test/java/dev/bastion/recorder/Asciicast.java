@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,8 @@ record Asciicast(JsonNode header, List<JsonNode> events) {
   static final ObjectMapper JSON = new ObjectMapper();
 
   static Asciicast read(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<String> lines =
+        new String(RecordingFormat.readPlain(file), StandardCharsets.UTF_8).lines().toList();
     List<JsonNode> events = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       events.add(JSON.readTree(line));

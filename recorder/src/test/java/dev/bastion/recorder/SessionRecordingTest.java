@@ -200,9 +200,10 @@ class SessionRecordingTest {
 
     Seal forged =
         new Seal(
-            1,
+            seal.version(),
             seal.sessionId(),
             seal.file(),
+            seal.format(),
             bytes.length - 5,
             RecordingStore.sha256(cast),
             seal.sealedAt(),
