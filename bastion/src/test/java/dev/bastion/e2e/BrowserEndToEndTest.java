@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -83,9 +84,9 @@ class BrowserEndToEndTest {
     assertEquals(
         "session-ready\n", new String(ssh.getInputStream().readNBytes("session-ready\n".length())));
 
-    WebElement watch = wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Watch")));
+    wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Watch")));
     screenshot("1-live-sessions");
-    watch.click();
+    clickFresh(wait, driver -> driver.findElement(By.linkText("Watch")));
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".ap-term")));
 
     OutputStream typing = ssh.getOutputStream();
@@ -150,7 +151,8 @@ class BrowserEndToEndTest {
         row.contains("alice@example.com") && row.contains("gated01") && row.contains(gw.login),
         row);
     screenshot("6-pending-request");
-    request.findElement(By.linkText("Open to approve")).click();
+    clickFresh(
+        wait, driver -> rowLink(driver, "#requests", "echo first-request", "Open to approve"));
     wait.until(
         ExpectedConditions.textToBePresentInElementLocated(
             By.id("approval"), "asks to run exec \"echo first-request\""));
@@ -170,9 +172,9 @@ class BrowserEndToEndTest {
         session(
             "gated01",
             "echo approved-shell-ready; while read line; do echo \"target got: $line\"; done");
-    pendingRequest(wait, "approved-shell-ready")
-        .findElement(By.linkText("Open to approve"))
-        .click();
+    pendingRequest(wait, "approved-shell-ready");
+    clickFresh(
+        wait, driver -> rowLink(driver, "#requests", "approved-shell-ready", "Open to approve"));
     WebElement approve = wait.until(ExpectedConditions.elementToBeClickable(By.id("approve")));
     screenshot("7-request-opened");
     approve.click();
@@ -242,17 +244,37 @@ class BrowserEndToEndTest {
     assertDrawn(wait, List.of("stair", "     case"), "12-replay-with-terminal");
   }
 
+  /**
+   * Finds and clicks an element of a page that redraws itself (the live list every 2 s): an element
+   * replaced between finding and clicking is found again instead of failing the test.
+   */
+  private static void clickFresh(
+      WebDriverWait wait, java.util.function.Function<WebDriver, WebElement> find) {
+    wait.ignoring(StaleElementReferenceException.class)
+        .until(
+            driver -> {
+              WebElement element = find.apply(driver);
+              if (element == null) {
+                return false;
+              }
+              element.click();
+              return true;
+            });
+  }
+
+  /** The link in the row of {@code table} that shows {@code text}; null while there is none. */
+  private static WebElement rowLink(WebDriver driver, String table, String text, String link) {
+    return driver.findElements(By.cssSelector(table + " tbody tr")).stream()
+        .filter(r -> r.getText().contains(text))
+        .findFirst()
+        .map(r -> r.findElement(By.linkText(link)))
+        .orElse(null);
+  }
+
   /** Opens the live view of the live session running {@code command}; returns its id. */
   private String watch(WebDriverWait wait, String command) {
     browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/");
-    wait.until(
-            driver ->
-                driver.findElements(By.cssSelector("#sessions tbody tr")).stream()
-                    .filter(r -> r.getText().contains(command))
-                    .findFirst()
-                    .orElse(null))
-        .findElement(By.linkText("Watch"))
-        .click();
+    clickFresh(wait, driver -> rowLink(driver, "#sessions", command, "Watch"));
     wait.until(ExpectedConditions.urlContains("/sessions/"));
     String url = browser.getCurrentUrl();
     return url.substring(url.lastIndexOf('/') + 1);
