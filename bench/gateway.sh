@@ -114,17 +114,17 @@ paths=(direct proxyjump bastion norec)
 echo "warming up (JIT of the bastion, caches) ..."
 for p in "${paths[@]}"; do ssh -F "$work/ssh_config" "$p" "head -c 200000000 /dev/zero" > /dev/null; setup "$p" > /dev/null; done
 
-cpu_seconds() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }
-declare -A down up conn cpu
-cpu[bastion]=0; cpu[norec]=0
+# The bastion's CPU seconds in user and kernel mode (utime, stime of /proc/PID/stat).
+cpu_times() { awk '{print $14 / 100, $15 / 100}' "/proc/$1/stat"; }
+declare -A down up conn pid=([bastion]=$bastion_pid [norec]=$norec_pid) user=([bastion]=0 [norec]=0) sys=([bastion]=0 [norec]=0)
 for r in $(seq "$rounds"); do
   for p in "${paths[@]}"; do
-    case $p in bastion) before=$(cpu_seconds "$bastion_pid");; norec) before=$(cpu_seconds "$norec_pid");; esac
+    [[ -n "${pid[$p]:-}" ]] && read -r u0 s0 < <(cpu_times "${pid[$p]}")
     down[$p]+="$(transfer "$p") "
-    case $p in
-      bastion) cpu[bastion]=$(echo "${cpu[bastion]} + $(cpu_seconds "$bastion_pid") - $before" | bc -l);;
-      norec) cpu[norec]=$(echo "${cpu[norec]} + $(cpu_seconds "$norec_pid") - $before" | bc -l);;
-    esac
+    if [[ -n "${pid[$p]:-}" ]]; then
+      read -r u1 s1 < <(cpu_times "${pid[$p]}")
+      user[$p]=$(echo "${user[$p]} + $u1 - $u0" | bc -l); sys[$p]=$(echo "${sys[$p]} + $s1 - $s0" | bc -l)
+    fi
     up[$p]+="$(upload "$p") "
     conn[$p]+="$(setup "$p") "
   done
@@ -159,7 +159,7 @@ declare -A out_bytes disk_bytes rec_format
 echo "recording sizes: $record_mb MB of each text workload, $top_frames screens of top ..."
 for w in "${workloads[@]}"; do
   before=$(recordings)
-  if [[ $w == top ]]; then tty=(-tt); else tty=(); fi
+  if [[ $w == top ]]; then tty=(-tt -q); else tty=(); fi
   out_bytes[$w]=$(ssh -F "$work/ssh_config" "${tty[@]}" bastion "${workload[$w]}" < /dev/null | wc -c)
   files=$(sealed_since "$before")
   disk_bytes[$w]=$(stat -c %s $files | awk '{s += $1} END {print s}')
@@ -187,9 +187,13 @@ printf 'ratios bastion / direct:    download %sx, upload %sx, setup time %sx\n' 
 printf 'recording cost (bastion / norec): download %sx, upload %sx (1.00x = free)\n' \
   "$(ratio "${dmbs[bastion]}" "${dmbs[norec]}")" "$(ratio "${umbs[bastion]}" "${umbs[norec]}")"
 gb=$(echo "$size_mb * $rounds / 1000" | bc -l)
-cpu_rec=$(printf '%.2f' "$(echo "${cpu[bastion]} / $gb" | bc -l)")
-cpu_norec=$(printf '%.2f' "$(echo "${cpu[norec]} / $gb" | bc -l)")
-echo "bastion CPU per GB downloaded: $cpu_rec s with recording, $cpu_norec s without"
+cpu_per_gb() { # path -> "total (user + kernel)" seconds per GB downloaded
+  printf '%.2f s (%.2f user + %.2f kernel)' "$(echo "(${user[$1]} + ${sys[$1]}) / $gb" | bc -l)" \
+    "$(echo "${user[$1]} / $gb" | bc -l)" "$(echo "${sys[$1]} / $gb" | bc -l)"
+}
+cpu_rec=$(cpu_per_gb bastion)
+cpu_norec=$(cpu_per_gb norec)
+echo "bastion CPU per GB downloaded: $cpu_rec with recording, $cpu_norec without"
 echo "recording on disk per GB of output:"
 for w in "${workloads[@]}"; do
   printf '  %-7s %12s bytes out, %12s on disk (%s): %.3f GB per GB\n' "$w" "${out_bytes[$w]}" \
@@ -214,7 +218,7 @@ $(for p in "${paths[@]}"; do printf '| %s | %.0f | %.0f | %.0f |\n' "$p" "${dmbs
 | direct | $(ratio "${dmbs[bastion]}" "${dmbs[direct]}")x | $(ratio "${umbs[bastion]}" "${umbs[direct]}")x | $(ratio "${sms[bastion]}" "${sms[direct]}")x |
 | bastion, recording off | $(ratio "${dmbs[bastion]}" "${dmbs[norec]}")x | $(ratio "${umbs[bastion]}" "${umbs[norec]}")x | $(ratio "${sms[bastion]}" "${sms[norec]}")x |
 
-Bastion CPU per GB downloaded: **$cpu_rec s with recording, $cpu_norec s without**.
+Bastion CPU per GB downloaded: **$cpu_rec with recording, $cpu_norec without**.
 
 | workload | output bytes | recording bytes ($(printf '%s\n' "${rec_format[@]}" | sort -u | paste -sd' ')) | on disk per GB of output |
 | --- | ---: | ---: | ---: |
