@@ -108,7 +108,9 @@ public final class ChannelPump {
         return;
       }
       buffer = nextBuffer();
-      buffer.clear();
+      // Not clear(): that zeroes the whole buffer (up to 256 KiB) before every read, though only
+      // the bytes a read puts in are ever used.
+      buffer.clear(false);
       IoReadFuture read;
       try {
         read = from.read(buffer);

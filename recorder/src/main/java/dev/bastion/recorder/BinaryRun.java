@@ -53,19 +53,20 @@ final class BinaryRun {
   static int textEnd(byte[] b, int offset, int end) {
     int i = offset;
     while (i < end) {
-      int v = b[i];
-      if (v >= 0) {
-        if (!TEXT[v]) {
-          return i;
-        }
-        i++;
+      if (i + 8 <= end && AsciiWords.printable(AsciiWords.word(b, i))) {
+        i += 8;
         continue;
       }
-      int unit = sequence(b, i, end, true);
-      if (unit == 0) {
-        return i;
+      // A word with something else in it (a line end, UTF-8, binary): byte by byte through it.
+      int stop = Math.min(end, i + 8);
+      while (i < stop) {
+        int v = b[i];
+        int unit = v >= 0 ? (TEXT[v] ? 1 : 0) : sequence(b, i, end, true);
+        if (unit == 0) {
+          return i;
+        }
+        i += unit;
       }
-      i += unit;
     }
     return end;
   }
