@@ -29,7 +29,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -239,7 +238,7 @@ class CompressedRecordingsWebTest {
    */
   private Path recorded(String command, boolean zstd) throws Exception {
     assertEquals(0, gw.ssh(gw.onTarget(), null, command).exitCode());
-    SessionRecord session = awaitSealed(s -> command.equals(s.command()));
+    SessionRecord session = gw.awaitSealed(s -> command.equals(s.command()));
     return RecordingFiles.inFormat(
         gw.dataDir,
         gw.bastion.database(),
@@ -267,21 +266,5 @@ class CompressedRecordingsWebTest {
 
   private static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  private SessionRecord awaitSealed(Predicate<SessionRecord> match) throws InterruptedException {
-    AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 200; i++) {
-      Optional<SessionRecord> found =
-          reader.sessions(false, 1000).stream()
-              .filter(match)
-              .filter(s -> s.recordingSha256() != null)
-              .findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no sealed session matched: " + reader.sessions(false, 10));
   }
 }

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,7 +86,7 @@ class ExportEndToEndTest {
     assertTrue(ExternalCommand.available("asciinema"), "asciinema is needed; .ci/run installs it");
     String command = "python3 -"; // the target's login account reads the generator from stdin
     Process ssh =
-        new ProcessBuilder(sshCommand(command))
+        new ProcessBuilder(gw.sshCommand(command))
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     try (var stdin = ssh.getOutputStream()) {
@@ -97,7 +96,7 @@ class ExportEndToEndTest {
     assertTrue(ssh.waitFor(120, TimeUnit.SECONDS));
     assertEquals(0, ssh.exitValue());
     assertTrue(received.count >= SIZE, "received " + received.count);
-    SessionRecord session = awaitSealed(s -> command.equals(s.command()));
+    SessionRecord session = gw.awaitSealed(s -> command.equals(s.command()));
     Path recording = gw.dataDir.resolve(session.recordingPath());
 
     // The export, run as an operator would, to a file through stdout.
@@ -143,7 +142,7 @@ class ExportEndToEndTest {
     for (RecordingFormat format : RecordingFormat.values()) {
       String command = "printf 'gr\\303\\274\\303\\237e \\033[32m" + format + "\\033[0m\\n'";
       assertEquals(0, gw.ssh(gw.onTarget(), null, command).exitCode());
-      SessionRecord session = awaitSealed(s -> command.equals(s.command()));
+      SessionRecord session = gw.awaitSealed(s -> command.equals(s.command()));
       Path file =
           RecordingFiles.inFormat(
               gw.dataDir,
@@ -210,29 +209,5 @@ class ExportEndToEndTest {
       }
     }
     return new Digest(HexFormat.of().formatHex(sha.digest()), count);
-  }
-
-  private List<String> sshCommand(String remote) {
-    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
-    cmd.addAll(gw.sshOptions(gw.userKey));
-    cmd.add(gw.onTarget() + "@127.0.0.1");
-    cmd.add(remote);
-    return cmd;
-  }
-
-  private SessionRecord awaitSealed(Predicate<SessionRecord> match) throws InterruptedException {
-    AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 400; i++) {
-      var found =
-          reader.sessions(false, 1000).stream()
-              .filter(match)
-              .filter(s -> s.recordingSha256() != null)
-              .findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no sealed session matched: " + reader.sessions(false, 10));
   }
 }

@@ -253,6 +253,15 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   /** {@code ssh} options every call uses: only our key, strict host checking with the host CA. */
+  /** The real ssh client's command line for {@code remote} on the target as the test user. */
+  public List<String> sshCommand(String remote) {
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(port())));
+    cmd.addAll(sshOptions(userKey));
+    cmd.add(onTarget() + "@127.0.0.1");
+    cmd.add(remote);
+    return cmd;
+  }
+
   public List<String> sshOptions(Path key) {
     return OpenSsh.clientOptions(key, knownHosts);
   }
@@ -296,5 +305,24 @@ public final class GatewayFixture implements AutoCloseable {
   public void close() {
     bastion.close();
     target.close();
+  }
+
+  /** The first session that matches and whose recording is sealed; waits up to 20 s for it. */
+  public dev.bastion.audit.SessionRecord awaitSealed(
+      java.util.function.Predicate<dev.bastion.audit.SessionRecord> match)
+      throws InterruptedException {
+    dev.bastion.audit.AuditReader reader = new dev.bastion.audit.AuditReader(bastion.database());
+    for (int i = 0; i < 400; i++) {
+      var found =
+          reader.sessions(false, 1000).stream()
+              .filter(match)
+              .filter(s -> s.recordingSha256() != null)
+              .findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no sealed session matched: " + reader.sessions(false, 10));
   }
 }

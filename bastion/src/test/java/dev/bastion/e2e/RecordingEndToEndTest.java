@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +49,7 @@ class RecordingEndToEndTest {
 
   @Test
   void hundredMegabytesOfOutputAreRecordedByteForByte() throws Exception {
-    List<String> cmd = sshCommand("base64 -w 120 /dev/urandom | head -c 100000000");
+    List<String> cmd = gw.sshCommand("base64 -w 120 /dev/urandom | head -c 100000000");
     Process ssh = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     MessageDigest received = MessageDigest.getInstance("SHA-256");
     long count = 0;
@@ -64,7 +63,7 @@ class RecordingEndToEndTest {
     assertTrue(ssh.waitFor(60, TimeUnit.SECONDS));
     assertEquals(100_000_000, count);
     SessionRecord session =
-        awaitSealed(s -> s.command() != null && s.command().startsWith("base64 -w 120"));
+        gw.awaitSealed(s -> s.command() != null && s.command().startsWith("base64 -w 120"));
     Path cast = gw.dataDir.resolve(session.recordingPath());
     MessageDigest recorded = MessageDigest.getInstance("SHA-256");
     try (BufferedReader reader =
@@ -94,11 +93,11 @@ class RecordingEndToEndTest {
     String script =
         "printf 'gr\\303\\274\\303\\237e \\342\\202\\254 \\360\\237\\231\\202 \\033[1;31mred\\033[0m\\n';"
             + " printf 'ab\\377cd\\n'; echo to-stderr >&2";
-    List<String> cmd = sshCommand(script);
+    List<String> cmd = gw.sshCommand(script);
     Process ssh = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] received = ssh.getInputStream().readAllBytes();
     assertTrue(ssh.waitFor(30, TimeUnit.SECONDS));
-    SessionRecord session = awaitSealed(s -> script.equals(s.command()));
+    SessionRecord session = gw.awaitSealed(s -> script.equals(s.command()));
     Path cast = gw.dataDir.resolve(session.recordingPath());
     byte[] output = outputOf(cast);
     String expected =
@@ -143,7 +142,7 @@ class RecordingEndToEndTest {
           .orThrow();
       Thread.sleep(500);
       ExternalCommand.of("tmux", "-S", socket, "send-keys", "exit", "Enter").run().orThrow();
-      SessionRecord session = awaitSealed(s -> "shell".equals(s.kind()));
+      SessionRecord session = gw.awaitSealed(s -> "shell".equals(s.kind()));
       Path cast = gw.dataDir.resolve(session.recordingPath());
       List<String> lines = GatewayFixture.recordingLines(cast);
       JsonNode header = JSON.readTree(lines.get(0));
@@ -172,8 +171,8 @@ class RecordingEndToEndTest {
     CommandResult b = gw.ssh(gw.onTarget(), null, "echo second-recording");
     assertEquals(0, a.exitCode());
     assertEquals(0, b.exitCode());
-    SessionRecord first = awaitSealed(s -> "echo first-recording".equals(s.command()));
-    SessionRecord second = awaitSealed(s -> "echo second-recording".equals(s.command()));
+    SessionRecord first = gw.awaitSealed(s -> "echo first-recording".equals(s.command()));
+    SessionRecord second = gw.awaitSealed(s -> "echo second-recording".equals(s.command()));
     Path cast = gw.dataDir.resolve(second.recordingPath());
     assertTrue(cast.toString().endsWith(".cast.zst"), cast.toString());
     byte[] bytes = Files.readAllBytes(cast);
@@ -211,7 +210,7 @@ class RecordingEndToEndTest {
   void playingARecordingFromTheCommandLineShowsItAndIsAudited() throws Exception {
     CommandResult r = gw.ssh(gw.onTarget(), null, "echo played-back-text");
     assertEquals(0, r.exitCode());
-    SessionRecord session = awaitSealed(s -> "echo played-back-text".equals(s.command()));
+    SessionRecord session = gw.awaitSealed(s -> "echo played-back-text".equals(s.command()));
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     int status =
         dev.bastion.cli.BastionCommand.execute(
@@ -232,14 +231,6 @@ class RecordingEndToEndTest {
                         && "cli".equals(e.code())));
   }
 
-  private List<String> sshCommand(String remote) {
-    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(gw.port())));
-    cmd.addAll(gw.sshOptions(gw.userKey));
-    cmd.add(gw.onTarget() + "@127.0.0.1");
-    cmd.add(remote);
-    return cmd;
-  }
-
   static byte[] outputOf(Path cast) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     List<String> lines = GatewayFixture.recordingLines(cast);
@@ -250,21 +241,5 @@ class RecordingEndToEndTest {
       }
     }
     return out.toByteArray();
-  }
-
-  private SessionRecord awaitSealed(Predicate<SessionRecord> match) throws InterruptedException {
-    AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 200; i++) {
-      var found =
-          reader.sessions(false, 1000).stream()
-              .filter(match)
-              .filter(s -> s.recordingSha256() != null)
-              .findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no sealed session matched: " + reader.sessions(false, 10));
   }
 }

@@ -3,7 +3,6 @@ package dev.bastion.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recorder.Seal;
@@ -39,7 +38,7 @@ class UncompressedRecordingTest {
   void plainRecordingsAndVersionOneSealsStillVerifyAndPlay() throws Exception {
     gw = GatewayFixture.start(dir, "", "recording:\n  compression: none\n");
     assertEquals(0, gw.ssh(gw.onTarget(), null, "echo plain-recording").exitCode());
-    SessionRecord session = awaitSealed("echo plain-recording");
+    SessionRecord session = gw.awaitSealed(s -> "echo plain-recording".equals(s.command()));
     Path cast = gw.dataDir.resolve(session.recordingPath());
     assertEquals(session.id() + ".cast", cast.getFileName().toString());
     List<String> lines = Files.readAllLines(cast, StandardCharsets.UTF_8);
@@ -89,20 +88,5 @@ class UncompressedRecordingTest {
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("--data-dir", gw.dataDir.toString()));
     return ExternalCommand.of(cmd).run();
-  }
-
-  private SessionRecord awaitSealed(String command) throws InterruptedException {
-    AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 200; i++) {
-      var found =
-          reader.sessions(false, 1000).stream()
-              .filter(s -> command.equals(s.command()) && s.recordingSha256() != null)
-              .findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no sealed session ran " + command);
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.e2e.GatewayFixture;
 import java.io.BufferedReader;
@@ -64,7 +63,7 @@ class TerminalSizeTest {
           !terminal.seen().contains("65535") && !terminal.seen().contains("4464"), terminal.seen());
     }
 
-    SessionRecord session = awaitSealed(command);
+    SessionRecord session = gw.awaitSealed(s -> command.equals(s.command()));
     try (BufferedReader reader =
         new BufferedReader(
             new java.io.InputStreamReader(
@@ -83,20 +82,5 @@ class TerminalSizeTest {
       }
       assertEquals(List.of("500x24"), resizes);
     }
-  }
-
-  private SessionRecord awaitSealed(String command) throws InterruptedException {
-    AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 200; i++) {
-      var found =
-          reader.sessions(false, 100).stream()
-              .filter(s -> command.equals(s.command()) && s.recordingSha256() != null)
-              .findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no sealed session for " + command);
   }
 }
