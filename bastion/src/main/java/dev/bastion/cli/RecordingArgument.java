@@ -37,6 +37,14 @@ record RecordingArgument(Path file, String sessionId, String state) {
             .filter(s -> s.id().equals(which) && s.recordingPath() != null)
             .findFirst()
             .orElseThrow(() -> new CommandFailedException("no recording for session " + which));
+    if (session.recordingRemovedAt() != null) {
+      throw new CommandFailedException(
+          "the recording of session "
+              + which
+              + " was removed by retention on "
+              + session.recordingRemovedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+              + " (recording.retention); the audit log keeps its SHA-256");
+    }
     Path file = dataDir.resolve(session.recordingPath());
     if (!Files.isRegularFile(file)) {
       throw new CommandFailedException(

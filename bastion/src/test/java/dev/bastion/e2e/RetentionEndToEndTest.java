@@ -108,6 +108,22 @@ class RetentionEndToEndTest {
     assertTrue(verify.stdout().contains(removedLine), verify.stdout());
     assertTrue(verify.stdout().contains("ok      " + young.id()), verify.stdout());
     assertTrue(verify.stdout().contains("live    " + live.id()), verify.stdout());
+    for (String command : List.of("play", "export")) {
+      CliRun replay =
+          command.equals("play")
+              ? CliRun.of(gw.dataDir, "play", old.id())
+              : CliRun.of(gw.dataDir, "recordings", "export", old.id());
+      assertEquals(1, replay.exitCode(), replay.toString());
+      assertTrue(
+          replay
+              .stderr()
+              .contains(
+                  "the recording of session "
+                      + old.id()
+                      + " was removed by retention on "
+                      + removedAt.truncatedTo(ChronoUnit.SECONDS)),
+          replay.toString());
+    }
 
     WebClient web = new WebClient(gw, gw.userKey);
     var gone = web.get("/api/recordings/" + old.id() + ".cast");
