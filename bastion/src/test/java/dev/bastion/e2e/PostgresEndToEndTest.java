@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A bastion whose audit database is a real PostgreSQL server ({@code database:}): sessions through
  * it leave their rows there, the command line reads them through the configuration, a wrong
- * password stops the start, and a database that goes away refuses new sessions.
+ * password stops the start, and a database that goes away refuses new sessions until it is back.
  */
 class PostgresEndToEndTest {
   @TempDir Path dir;
@@ -112,7 +112,7 @@ class PostgresEndToEndTest {
   }
 
   @Test
-  void aDatabaseThatGoesAwayRefusesNewSessions() throws Exception {
+  void aDatabaseThatGoesAwayRefusesNewSessionsUntilItIsBack() throws Exception {
     try (PostgresServer server = PostgresServer.start()) {
       String url = server.newDatabase();
       try (GatewayFixture gw =
@@ -125,6 +125,11 @@ class PostgresEndToEndTest {
         assertTrue(
             refused.stderr().contains("the audit log cannot be written, so no session may start"),
             refused.toString());
+
+        server.resume(); // back without a restart of the bastion
+        CommandResult again = gw.ssh(gw.onTarget(), null, "echo again");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().contains("again"), again.toString());
       }
     }
   }

@@ -135,6 +135,13 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
+  /** Starts the stopped server again on the same port, with the same databases. */
+  public synchronized void resume() {
+    if (!running) {
+      startServer();
+    }
+  }
+
   @Override
   public synchronized void close() {
     try {
