@@ -179,7 +179,7 @@ public final class BastionServer implements AutoCloseable {
     if (!created.isEmpty()) {
       LOG.info("created certificate authorities {} in {}", created, cas.directory());
     }
-    AuditDatabase database = AuditDatabase.open(dataDir);
+    AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
     BastionConfig.AuditDisk disk = config.audit();
     AuditLog audit =
         new AuditLog(

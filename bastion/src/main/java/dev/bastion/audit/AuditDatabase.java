@@ -14,35 +14,70 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Base64;
+import java.util.Optional;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.h2.api.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded H2 database {@code <data-dir>/audit.mv.db}, its schema kept by Flyway migrations.
- * Nothing listens: no H2 server, so only this process opens it ({@code bastion sessions} and {@code
- * bastion audit} ask a running bastion through {@link AuditSocket}). Its password is random, kept
- * in {@code audit.password} (0600); databases made with the former empty password get it on open.
- * The schema belongs to the user {@code bastion}; the bastion itself reads and writes as {@code
- * bastion_app}, which may select, insert, update and delete rows and nothing else (no file
- * functions, no Java aliases, no settings).
+ * The audit database, its schema kept by the same Flyway migrations on both kinds (only V1 has a
+ * copy per kind, in {@code db/h2} and {@code db/postgresql}). Either way the bastion takes its
+ * connections from one {@link DataSource}: a pool ({@link AuditPool}) for a PostgreSQL server named
+ * by {@code database.url}, or by default the embedded H2 database {@code <data-dir>/audit.mv.db}.
+ *
+ * <p>The embedded database: Nothing listens: no H2 server, so only this process opens it ({@code
+ * bastion sessions} and {@code bastion audit} ask a running bastion through {@link AuditSocket}).
+ * Its password is random, kept in {@code audit.password} (0600); databases made with the former
+ * empty password get it on open. The schema belongs to the user {@code bastion}; the bastion itself
+ * reads and writes as {@code bastion_app}, which may select, insert, update and delete rows and
+ * nothing else (no file functions, no Java aliases, no settings).
  */
 public final class AuditDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditDatabase.class);
   static final String OWNER = "bastion";
   static final String APP = "bastion_app";
 
-  private final String url;
+  private final DataSource source;
+  private final AutoCloseable pool;
+  private final String url; // H2 only: the owner's connection kept open
   private final String password;
   private Connection keeper;
 
-  private AuditDatabase(String url, String password) {
+  private AuditDatabase(DataSource source, AutoCloseable pool, String url, String password) {
+    this.source = source;
+    this.pool = pool;
     this.url = url;
     this.password = password;
   }
 
-  /** Opens (creating if needed) and migrates the database in the data directory. */
+  /**
+   * Opens and migrates the PostgreSQL database of {@code database:} if there is one, else the
+   * embedded one in the data directory.
+   */
+  public static AuditDatabase open(
+      Optional<dev.bastion.config.BastionConfig.Database> server, Path dataDir) {
+    if (server.isEmpty()) {
+      return open(dataDir);
+    }
+    AuditPool pool = AuditPool.open(server.get());
+    try {
+      migrate(Flyway.configure().dataSource(pool.dataSource()), "postgresql");
+    } catch (RuntimeException e) {
+      pool.close();
+      throw new AuditException(
+          "cannot open the audit database at " + pool.url() + ": " + rootMessage(e), e);
+    }
+    return new AuditDatabase(pool.dataSource(), pool, null, null);
+  }
+
+  private static void migrate(
+      org.flywaydb.core.api.configuration.FluentConfiguration flyway, String kind) {
+    flyway.locations("classpath:db/migration", "classpath:db/" + kind).load().migrate();
+  }
+
+  /** Opens (creating if needed) and migrates the embedded database in the data directory. */
   public static AuditDatabase open(Path dataDir) {
     // DB_CLOSE_ON_EXIT=FALSE: the bastion closes it itself, after its last audit row at shutdown.
     String url =
@@ -57,15 +92,15 @@ public final class AuditDatabase implements AutoCloseable {
         st.execute("CREATE USER IF NOT EXISTS " + APP + " PASSWORD '" + password + "'");
         st.execute("ALTER USER " + APP + " SET PASSWORD '" + password + "'");
         st.execute("ALTER USER " + APP + " ADMIN FALSE");
-        Flyway.configure()
-            .dataSource(url, OWNER, password)
-            .locations("classpath:db/migration")
-            .load()
-            .migrate();
+        migrate(Flyway.configure().dataSource(url, OWNER, password), "h2");
         st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA PUBLIC TO " + APP);
       }
       ownerOnly(dataDir);
-      return new AuditDatabase(url, password);
+      org.h2.jdbcx.JdbcDataSource app = new org.h2.jdbcx.JdbcDataSource();
+      app.setURL(url);
+      app.setUser(APP);
+      app.setPassword(password);
+      return new AuditDatabase(app, null, url, password);
     } catch (RuntimeException | SQLException | IOException e) {
       throw new AuditException(
           "cannot open the audit database in " + dataDir + ": " + rootMessage(e), e);
@@ -73,12 +108,25 @@ public final class AuditDatabase implements AutoCloseable {
   }
 
   /**
-   * A connection as the bastion's SQL user. The schema owner's connection is kept open beside it:
-   * H2 forgets {@code WRITE_DELAY} when the database closes and only an admin may set it, so that
-   * connection holds the database open with every commit reaching the file at once (a killed
-   * bastion loses no audit row). After the database was closed underneath, it is opened again.
+   * A connection as the bastion's SQL user, from the pool (PostgreSQL) or new (H2); closing it
+   * gives it back. For H2 the schema owner's connection is kept open beside it: H2 forgets {@code
+   * WRITE_DELAY} when the database closes and only an admin may set it, so that connection holds
+   * the database open with every commit reaching the file at once (a killed bastion loses no audit
+   * row). After the database was closed underneath, it is opened again.
    */
-  public synchronized Connection connect() {
+  public Connection connect() {
+    try {
+      if (url != null) {
+        keepOpen();
+      }
+      return source.getConnection();
+    } catch (SQLException e) {
+      throw new AuditException(
+          "cannot connect to the audit database: " + rootMessage(e).strip(), e);
+    }
+  }
+
+  private synchronized void keepOpen() throws SQLException {
     try {
       if (keeper == null || !keeper.isValid(5)) {
         closeKeeper();
@@ -87,10 +135,9 @@ public final class AuditDatabase implements AutoCloseable {
           settings(st);
         }
       }
-      return DriverManager.getConnection(url, APP, password);
     } catch (SQLException e) {
       closeKeeper();
-      throw new AuditException("cannot connect to the audit database: " + e.getMessage(), e);
+      throw e;
     }
   }
 
@@ -108,6 +155,13 @@ public final class AuditDatabase implements AutoCloseable {
   @Override
   public synchronized void close() {
     closeKeeper();
+    if (pool != null) {
+      try {
+        pool.close();
+      } catch (Exception e) {
+        LOG.debug("closing the audit database's pool: {}", e.getMessage());
+      }
+    }
   }
 
   private void closeKeeper() {

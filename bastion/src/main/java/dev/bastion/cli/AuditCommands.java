@@ -5,15 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.bastion.audit.AuditAccess;
-import dev.bastion.audit.AuditDatabase;
 import dev.bastion.audit.AuditEvent;
-import dev.bastion.audit.AuditReader;
-import dev.bastion.audit.AuditSocketClient;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.keys.TimeSpans;
 import dev.bastion.recorder.VisibleText;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -27,19 +22,6 @@ import picocli.CommandLine.Option;
  */
 final class AuditCommands {
   private AuditCommands() {}
-
-  /** The running bastion's audit log through its socket, else the database itself. */
-  static AuditAccess reader(java.nio.file.Path dataDir) {
-    java.util.Optional<AuditAccess> running = AuditSocketClient.connect(dataDir);
-    if (running.isPresent()) {
-      return running.get();
-    }
-    if (!Files.exists(dataDir.resolve("audit.mv.db"))) {
-      throw new CommandFailedException(
-          "no audit database in " + dataDir + " (has 'bastion serve' run with this --data-dir?)");
-    }
-    return new AuditReader(AuditDatabase.open(dataDir));
-  }
 
   /** JSON for scripts, every control character escaped ({@link JsonEscapes}). */
   static final ObjectMapper JSON =
@@ -65,7 +47,7 @@ final class AuditCommands {
 
     @Override
     protected void run() throws Exception {
-      List<SessionRecord> sessions = reader(dataDir()).sessions(live, limit);
+      List<SessionRecord> sessions = AuditPlace.of(root()).reader().sessions(live, limit);
       if (json) {
         ArrayNode array = JSON.createArrayNode();
         for (SessionRecord s : sessions) {
@@ -151,7 +133,7 @@ final class AuditCommands {
     @Override
     protected void run() throws Exception {
       Instant from = since == null ? null : parseSince(since);
-      List<AuditEvent> events = reader(dataDir()).events(from, identity, limit);
+      List<AuditEvent> events = AuditPlace.of(root()).reader().events(from, identity, limit);
       if (json) {
         ArrayNode array = JSON.createArrayNode();
         for (AuditEvent e : events) {

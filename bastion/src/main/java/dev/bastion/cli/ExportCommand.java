@@ -34,12 +34,13 @@ final class ExportCommand extends Subcommand {
 
   @Override
   protected void run() throws Exception {
-    RecordingArgument recording = RecordingArgument.resolve(dataDir(), which);
+    AuditPlace place = AuditPlace.of(root());
+    RecordingArgument recording = RecordingArgument.resolve(place, which);
     if (out != null && overwritesEvidence(recording.file(), out)) {
       throw new CommandFailedException("--out " + out + " would overwrite the recording");
     }
     recording.auditReplay(
-        dataDir(), "exported " + recording.file() + " to " + (out == null ? "stdout" : out));
+        place, "exported " + recording.file() + " to " + (out == null ? "stdout" : out));
     String warning = recording.unsealedWarning();
     if (warning != null) {
       spec.commandLine().getErr().println("bastion: " + warning);

@@ -18,7 +18,8 @@ import java.time.Instant;
 record RecordingArgument(Path file, String sessionId, String state) {
 
   /** Finds the recording {@code which} names; fails with a message saying what is missing. */
-  static RecordingArgument resolve(Path dataDir, String which) {
+  static RecordingArgument resolve(AuditPlace place, String which) {
+    Path dataDir = place.dataDir();
     Path given = Path.of(which);
     if (Files.isRegularFile(given)) {
       if (!RecordingFormat.isRecording(given)) {
@@ -29,11 +30,11 @@ record RecordingArgument(Path file, String sessionId, String state) {
     if (RecordingFormat.isRecording(given)) {
       throw new CommandFailedException("no such file " + which);
     }
-    if (!Files.exists(dataDir.resolve("audit.mv.db"))) {
+    if (!place.exists()) {
       throw new CommandFailedException(which + " is neither a file nor a session in " + dataDir);
     }
     SessionRecord session =
-        AuditCommands.reader(dataDir).sessions(false, Integer.MAX_VALUE).stream()
+        place.reader().sessions(false, Integer.MAX_VALUE).stream()
             .filter(s -> s.id().equals(which) && s.recordingPath() != null)
             .findFirst()
             .orElseThrow(() -> new CommandFailedException("no recording for session " + which));
@@ -76,11 +77,12 @@ record RecordingArgument(Path file, String sessionId, String state) {
    * Adds a {@code recording_replayed} row naming the operating system user, as the web viewer's
    * replays do; nothing when there is no audit database here.
    */
-  void auditReplay(Path dataDir, String detail) {
-    if (!Files.exists(dataDir.resolve("audit.mv.db"))) {
+  void auditReplay(AuditPlace place, String detail) {
+    if (!place.exists()) {
       return;
     }
-    AuditCommands.reader(dataDir)
+    place
+        .reader()
         .recordReplay(
             new AuditEvent(
                 Instant.now(),

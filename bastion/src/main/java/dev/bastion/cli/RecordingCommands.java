@@ -57,8 +57,9 @@ final class RecordingCommands {
       }
       PublicKey key = RecordingKey.publicKey(keyFile);
       Map<String, SessionRecord> sessions = new LinkedHashMap<>();
-      if (Files.exists(dataDir().resolve("audit.mv.db"))) {
-        for (SessionRecord s : AuditCommands.reader(dataDir()).sessions(false, Integer.MAX_VALUE)) {
+      AuditPlace place = AuditPlace.of(root());
+      if (place.exists()) {
+        for (SessionRecord s : place.reader().sessions(false, Integer.MAX_VALUE)) {
           if (s.recordingPath() != null) {
             sessions.put(s.id(), s);
           }
@@ -144,10 +145,11 @@ final class RecordingCommands {
       if (speed <= 0) {
         throw new IllegalArgumentException("--speed must be above 0");
       }
-      RecordingArgument recording = RecordingArgument.resolve(dataDir(), which);
+      AuditPlace place = AuditPlace.of(root());
+      RecordingArgument recording = RecordingArgument.resolve(place, which);
       Path file = recording.file();
       // Replays are audited like the web viewer's, naming the operating system user.
-      recording.auditReplay(dataDir(), "bastion play " + file);
+      recording.auditReplay(place, "bastion play " + file);
       ObjectMapper json = new ObjectMapper();
       java.io.PrintWriter terminal = out();
       try (BufferedReader reader =

@@ -19,7 +19,14 @@ public record BastionConfig(
     Upstream upstream,
     Approvals approvals,
     AuditDisk audit,
-    Optional<Oidc> oidc) {
+    Optional<Oidc> oidc,
+    Optional<Database> database) {
+
+  /**
+   * The audit database on a PostgreSQL server ({@code database:}); absent, the embedded H2 file in
+   * the data directory.
+   */
+  public record Database(String url, String user, Secret password) {}
 
   /**
    * Single sign-on with an OpenID provider: where it is ({@code issuer}, discovered from its {@code

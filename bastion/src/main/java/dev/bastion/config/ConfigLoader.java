@@ -42,7 +42,8 @@ public final class ConfigLoader extends ConfigValues {
   public static BastionConfig load(Optional<Path> file) {
     if (file.isEmpty()) {
       return new ConfigLoader("defaults", Path.of("."), System::getenv)
-          .validate(new RawConfig(null, null, null, null, null, null, null, null, null, null));
+          .validate(
+              new RawConfig(null, null, null, null, null, null, null, null, null, null, null));
     }
     Path path = file.get();
     String text;
@@ -156,7 +157,8 @@ public final class ConfigLoader extends ConfigValues {
         upstream,
         new BastionConfig.Approvals(webhook),
         auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()),
-        oidc);
+        oidc,
+        new DatabaseSettings(source, baseDir, env).check(raw.database()));
   }
 
   /**

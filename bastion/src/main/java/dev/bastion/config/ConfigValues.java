@@ -152,6 +152,41 @@ abstract class ConfigValues {
     return text.length() > 40 ? text.substring(0, 37) + "..." : text;
   }
 
+  /**
+   * The one line of a private file named at {@code key} (relative to {@code baseDir}): refused if
+   * every user of this machine may read it.
+   */
+  BastionConfig.Secret secretFile(
+      String key, java.nio.file.Path baseDir, String file, String what) {
+    java.nio.file.Path path = baseDir.resolve(file);
+    if (readableByEveryone(path)) {
+      throw fail(
+          key,
+          file,
+          "can be read by every user of this machine; make it private: chmod 600 " + path);
+    }
+    String text;
+    try {
+      text = java.nio.file.Files.readString(path).strip();
+    } catch (java.io.IOException e) {
+      throw fail(key, file, "cannot be read: " + e.getMessage());
+    }
+    if (text.isEmpty() || text.contains("\n")) {
+      throw fail(key, file, "must hold the " + what + " on one line");
+    }
+    return new BastionConfig.Secret(text);
+  }
+
+  /** True for a file others may read (POSIX); file systems without POSIX modes pass. */
+  private static boolean readableByEveryone(java.nio.file.Path path) {
+    try {
+      return java.nio.file.Files.getPosixFilePermissions(path)
+          .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+    } catch (UnsupportedOperationException | java.io.IOException e) {
+      return false; // no POSIX modes here, or unreadable: reading it says why
+    }
+  }
+
   ConfigException fail(String key, String value, String why) {
     return new ConfigException(source + ": " + key + ": '" + value + "' " + why);
   }

@@ -1,8 +1,6 @@
 package dev.bastion.config;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -101,16 +99,6 @@ final class OidcSettings extends ConfigValues {
   }
 
   /** localhost, 127.x.x.x or [::1] as written: a name like 127.example.com is no loopback. */
-  /** True for a file others may read (POSIX); file systems without POSIX modes pass. */
-  private static boolean readableByEveryone(Path path) {
-    try {
-      return Files.getPosixFilePermissions(path)
-          .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
-    } catch (UnsupportedOperationException | IOException e) {
-      return false; // no POSIX modes here, or unreadable: reading it says why
-    }
-  }
-
   private static boolean isLoopbackName(String host) {
     return host.equalsIgnoreCase("localhost")
         || host.matches("127(\\.[0-9]{1,3}){3}")
@@ -129,23 +117,7 @@ final class OidcSettings extends ConfigValues {
 
   private Optional<BastionConfig.Secret> secret(String file) {
     if (file != null) {
-      Path path = baseDir.resolve(file);
-      if (readableByEveryone(path)) {
-        throw fail(
-            "oidc.client_secret_file",
-            file,
-            "can be read by every user of this machine; make it private: chmod 600 " + path);
-      }
-      String text;
-      try {
-        text = Files.readString(path).strip();
-      } catch (IOException e) {
-        throw fail("oidc.client_secret_file", file, "cannot be read: " + e.getMessage());
-      }
-      if (text.isEmpty() || text.contains("\n")) {
-        throw fail("oidc.client_secret_file", file, "must hold the secret on one line");
-      }
-      return Optional.of(new BastionConfig.Secret(text));
+      return Optional.of(secretFile("oidc.client_secret_file", baseDir, file, "secret"));
     }
     String fromEnv = env.apply(SECRET_VARIABLE);
     if (fromEnv != null && !fromEnv.isBlank()) {

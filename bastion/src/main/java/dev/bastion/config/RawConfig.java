@@ -15,7 +15,15 @@ record RawConfig(
     Upstream upstream,
     Approvals approvals,
     Audit audit,
-    Oidc oidc) {
+    Oidc oidc,
+    Database database) {
+
+  /** {@code password} is read only to refuse it: passwords do not belong in this file. */
+  record Database(
+      String url,
+      String user,
+      String password,
+      @JsonProperty("password_file") String passwordFile) {}
 
   /** {@code client_secret} is read only to refuse it: secrets do not belong in this file. */
   record Oidc(

@@ -103,7 +103,7 @@ class LocalUserAccessTest {
     // A database as the former bastion made it: user bastion, empty password, one audit row.
     org.flywaydb.core.Flyway.configure()
         .dataSource(url, "bastion", "")
-        .locations("classpath:db/migration")
+        .locations("classpath:db/migration", "classpath:db/h2")
         .load()
         .migrate();
     try (Connection old = DriverManager.getConnection(url, "bastion", "");
