@@ -54,6 +54,9 @@ class OperatorEndpointsTest {
       assertTrue(value(text, "bastion_client_received_bytes_total") >= 26, text);
       assertTrue(value(text, "bastion_client_sent_bytes_total") >= 26, text);
       assertTrue(value(text, "bastion_recording_write_seconds_count") >= 1, text);
+      assertEquals(0, value(text, "bastion_viewers_live"), text);
+      assertEquals(0, value(text, "bastion_approvals_pending"), text);
+      assertEquals(0, value(text, "bastion_recording_failures_total"), text);
       assertTrue(text.contains("jvm_memory_used_bytes{"), text);
       for (String secret : List.of("alice", "example.com", "127.0.0.1", gw.login, "web01")) {
         assertFalse(text.contains(secret), secret + " appears in /metrics");
