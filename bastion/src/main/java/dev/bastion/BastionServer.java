@@ -276,6 +276,7 @@ public final class BastionServer implements AutoCloseable {
       identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
+      metrics.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
     WebServer web;
@@ -314,6 +315,7 @@ public final class BastionServer implements AutoCloseable {
       identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
+      metrics.close();
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
@@ -328,6 +330,7 @@ public final class BastionServer implements AutoCloseable {
       identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
+      metrics.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
     }
     audit.record(

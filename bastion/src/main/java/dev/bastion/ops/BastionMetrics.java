@@ -92,6 +92,7 @@ public final class BastionMetrics implements AutoCloseable {
   public void viewers(IntSupplier viewers) {
     Gauge.builder("bastion.viewers.live", viewers, IntSupplier::getAsInt)
         .description("Live views of sessions open in web viewers of this node now")
+        .strongReference(true) // a gauge holds its object weakly; this lambda has no other holder
         .register(registry);
   }
 
