@@ -19,6 +19,9 @@ import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
 import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.oidc.OidcProvider;
+import dev.bastion.ops.BastionMetrics;
+import dev.bastion.ops.OperatorView;
+import dev.bastion.ops.Readiness;
 import dev.bastion.policy.TargetPolicy;
 import dev.bastion.proxy.EngineerConnections;
 import dev.bastion.proxy.LiveSessions;
@@ -75,6 +78,7 @@ public final class BastionServer implements AutoCloseable {
   private final SessionRecorder recorder;
   private final Optional<IdentityProvider> identityProvider;
   private volatile WebServer web;
+  private volatile BastionMetrics metrics;
   private AuditSocket socket;
   private Optional<RecordingRetention> retention = Optional.empty();
   private LoginTokens loginTokens;
@@ -217,6 +221,9 @@ public final class BastionServer implements AutoCloseable {
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(clock);
     Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
+    BastionMetrics metrics = new BastionMetrics(live, approvals);
+    audit.observe(metrics::saw);
+    recorder.timeWrites(metrics::recordingWrite);
     Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
     TargetPolicy policy = new TargetPolicy(config);
     SessionServices services =
@@ -269,6 +276,7 @@ public final class BastionServer implements AutoCloseable {
       identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
+      metrics.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
     WebServer web;
@@ -296,7 +304,10 @@ public final class BastionServer implements AutoCloseable {
                   provider ->
                       (SingleSignOn)
                           new BrowserSignOn(provider, policy, revocations, audit, clock)),
+              new OperatorView(
+                  new Readiness(database, recorder.store().root(), live::draining), metrics),
               clock);
+      metrics.viewers(web::viewers);
     } catch (RuntimeException e) {
       gateway.close();
       upstream.close();
@@ -304,6 +315,7 @@ public final class BastionServer implements AutoCloseable {
       identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
+      metrics.close();
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
@@ -318,6 +330,7 @@ public final class BastionServer implements AutoCloseable {
       identityProvider.ifPresent(IdentityProvider::close);
       audit.close();
       database.close();
+      metrics.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
     }
     audit.record(
@@ -352,6 +365,7 @@ public final class BastionServer implements AutoCloseable {
             identityProvider,
             clock);
     server.web = web;
+    server.metrics = metrics;
     server.socket = socket;
     server.loginTokens = loginTokens;
     server.retention =
@@ -473,5 +487,6 @@ public final class BastionServer implements AutoCloseable {
             null));
     audit.close();
     database.close();
+    metrics.close();
   }
 }

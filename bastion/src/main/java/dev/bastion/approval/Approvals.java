@@ -35,6 +35,11 @@ public final class Approvals {
     return Optional.empty();
   }
 
+  /** Requests waiting for an approver right now. */
+  public long pending() {
+    return gates.values().stream().filter(g -> g.state() == ApprovalGate.State.WAITING).count();
+  }
+
   public void remove(String sessionId) {
     gates.remove(sessionId);
   }

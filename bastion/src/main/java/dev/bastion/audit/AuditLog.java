@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ public final class AuditLog implements AutoCloseable {
   private final DiskReserve disk;
   private final ThreadPoolExecutor writer;
   private final Clock clock;
+  private volatile Consumer<AuditEvent> observer = event -> {};
   // Written only on the writer thread.
   private long dropped;
   private Instant droppedSince;
@@ -63,8 +65,17 @@ public final class AuditLog implements AutoCloseable {
             });
   }
 
+  /**
+   * Shows {@code observer} every event passed to {@link #record} as it is passed (for metrics); it
+   * runs on the caller's thread, so it must be quick and never block.
+   */
+  public void observe(Consumer<AuditEvent> observer) {
+    this.observer = observer;
+  }
+
   /** Appends an event. */
   public CompletableFuture<Void> record(AuditEvent event) {
+    observer.accept(event);
     return submit(weight(event.kind()), event.count(), INSERT_EVENT, st -> bindEvent(st, event));
   }
 

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.sshd.common.io.IoInputStream;
 import org.apache.sshd.common.io.IoOutputStream;
@@ -58,6 +59,7 @@ public final class ChannelPump {
   private final Consumer<Throwable> onEnd;
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicBoolean ended = new AtomicBoolean();
+  private LongAdder total;
 
   // One read or write at a time touches these: each step starts from the completion of the last.
   private ByteArrayBuffer probe;
@@ -76,6 +78,12 @@ public final class ChannelPump {
     this.to = to;
     this.tap = tap;
     this.onEnd = onEnd;
+  }
+
+  /** Also adds every chunk forwarded to {@code total} (set before {@link #start}). */
+  ChannelPump countedIn(LongAdder total) {
+    this.total = total;
+    return this;
   }
 
   public void start() {
@@ -167,6 +175,9 @@ public final class ChannelPump {
    */
   private boolean deliver(int n) {
     bytes.addAndGet(n);
+    if (total != null) {
+      total.add(n);
+    }
     if (tap != null) {
       tap.chunk(buffer.array(), buffer.rpos(), n);
     }

@@ -71,6 +71,11 @@ public final class LiveSessions {
     return sessions.size();
   }
 
+  /** Whether {@link #drain} was called: the bastion is shutting down and admits no session. */
+  public boolean draining() {
+    return refusal != null;
+  }
+
   /** Ends the sessions of one identity (after a revocation), telling them why. */
   public int endSessionsOf(String identity, String reason) {
     int ended = 0;

@@ -64,10 +64,13 @@ final class SessionStreams {
     ChannelPump.Tap inTap = sftp != null ? sftpTap(true) : transfer ? null : recording.input();
     boolean hasErr = target.err() != null;
     pendingEnds.set(hasErr ? 3 : 2);
-    output = new ChannelPump("out " + id, target.out(), client.out(), outTap, this::streamEnded);
+    output =
+        new ChannelPump("out " + id, target.out(), client.out(), outTap, this::streamEnded)
+            .countedIn(Traffic.TO_CLIENTS);
     errors =
         hasErr
             ? new ChannelPump("err " + id, target.err(), client.err(), errTap, this::streamEnded)
+                .countedIn(Traffic.TO_CLIENTS)
             : null;
     boolean inputRuns = input != null;
     if (gated != null) {
@@ -79,7 +82,8 @@ final class SessionStreams {
       // At the engineer's EOF (or when they leave), EOF goes on once pending input is written.
       input =
           new ChannelPump(
-              "in " + id, clientIn, target.in(), inTap, failure -> target.in().close(false));
+                  "in " + id, clientIn, target.in(), inTap, failure -> target.in().close(false))
+              .countedIn(Traffic.FROM_CLIENTS);
     }
     target.whenClosed(() -> streamEnded(null));
     output.start();
@@ -92,7 +96,8 @@ final class SessionStreams {
   }
 
   private ChannelPump gatedPump(GatedInput gated) {
-    return new ChannelPump("in " + id, clientIn, gated, gated, failure -> gated.close(false));
+    return new ChannelPump("in " + id, clientIn, gated, gated, failure -> gated.close(false))
+        .countedIn(Traffic.FROM_CLIENTS);
   }
 
   private void streamEnded(Throwable failure) {

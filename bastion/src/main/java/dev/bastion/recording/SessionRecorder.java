@@ -76,6 +76,11 @@ public final class SessionRecorder implements AutoCloseable {
     return settings.input();
   }
 
+  /** Tells {@code nanos} how long each group-commit write to a recording file took. */
+  public void timeWrites(java.util.function.LongConsumer nanos) {
+    commit.timeWrites(nanos);
+  }
+
   public LiveHub hub() {
     return hub;
   }

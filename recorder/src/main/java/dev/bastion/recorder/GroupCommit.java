@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * Writes every open recording's pending events to its file every {@value #INTERVAL_MS} ms, on one
@@ -15,6 +16,7 @@ public final class GroupCommit implements AutoCloseable {
   static final long INTERVAL_MS = 50;
 
   private final Set<SessionRecording> open = ConcurrentHashMap.newKeySet();
+  private volatile LongConsumer writeTimes = nanos -> {};
   private final ScheduledExecutorService thread =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -39,6 +41,15 @@ public final class GroupCommit implements AutoCloseable {
     } catch (java.util.concurrent.RejectedExecutionException closing) {
       // shutting down; close() flushes everything
     }
+  }
+
+  /** Tells {@code nanos} how long each batch write to a recording file took (for metrics). */
+  public void timeWrites(LongConsumer nanos) {
+    this.writeTimes = nanos;
+  }
+
+  void wrote(long nanos) {
+    writeTimes.accept(nanos);
   }
 
   public void unregister(SessionRecording recording) {

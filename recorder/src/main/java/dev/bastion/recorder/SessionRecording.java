@@ -290,12 +290,16 @@ public final class SessionRecording {
       writing = batch;
       flushRequested = false;
     }
+    long started = System.nanoTime();
     try {
       file.write(batch.array(), 0, batch.size());
     } catch (IOException e) {
       failed("cannot be written", e);
     } finally {
       batch.clear();
+    }
+    if (commit != null) {
+      commit.wrote(System.nanoTime() - started);
     }
     synchronized (this) {
       if (onWritable != null && (pending.size() < HIGH_WATER || failure != null)) {

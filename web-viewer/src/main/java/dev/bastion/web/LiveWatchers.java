@@ -56,6 +56,15 @@ final class LiveWatchers {
     announce(sessionId);
   }
 
+  /** Live views open now, over every session (read by a metrics scrape, not on the data path). */
+  int count() {
+    int n = 0;
+    for (Map<ServerWebSocket, Watch> sockets : watching.values()) {
+      n += sockets.size();
+    }
+    return n;
+  }
+
   void remove(String sessionId, ServerWebSocket socket) {
     Map<ServerWebSocket, Watch> sockets = watching.get(sessionId);
     if (sockets != null && sockets.remove(socket) != null) {

@@ -35,6 +35,7 @@ public final class WebServer implements AutoCloseable {
   private final PendingSignIns signIns;
   private final LiveWatchers watchers;
   private final Assets assets = Assets.load();
+  private final OperatorEndpoints operator;
   private final Router router;
   private HttpServer server;
 
@@ -45,8 +46,10 @@ public final class WebServer implements AutoCloseable {
       LiveHub hub,
       LoginTokens tokens,
       Optional<SingleSignOn> sso,
+      OperatorChecks checks,
       Clock clock) {
     this.vertx = vertx;
+    this.operator = new OperatorEndpoints(vertx, checks);
     this.settings = settings;
     this.sessions = new CookieSessions(clock, settings.tls());
     this.signIns = new PendingSignIns(clock, settings.tls(), PendingSignIns.MAX);
@@ -78,9 +81,27 @@ public final class WebServer implements AutoCloseable {
       LoginTokens tokens,
       Optional<SingleSignOn> sso,
       Clock clock) {
-    WebServer web = new WebServer(Vertx.vertx(), settings, backend, hub, tokens, sso, clock);
+    return start(settings, backend, hub, tokens, sso, OperatorChecks.NONE, clock);
+  }
+
+  /** As above, answering {@code /readyz} and {@code /metrics} from {@code checks}. */
+  public static WebServer start(
+      WebSettings settings,
+      BastionBackend backend,
+      LiveHub hub,
+      LoginTokens tokens,
+      Optional<SingleSignOn> sso,
+      OperatorChecks checks,
+      Clock clock) {
+    WebServer web =
+        new WebServer(Vertx.vertx(), settings, backend, hub, tokens, sso, checks, clock);
     web.listen();
     return web;
+  }
+
+  /** How many live views are open right now, over every session. */
+  public int viewers() {
+    return watchers.count();
   }
 
   public int port() {
@@ -112,6 +133,9 @@ public final class WebServer implements AutoCloseable {
                 ctx.next();
               });
     }
+    r.get("/healthz").handler(operator::health);
+    r.get("/readyz").handler(operator::ready);
+    r.get("/metrics").handler(operator::metrics);
     r.get("/favicon.ico").handler(ctx -> ctx.response().setStatusCode(204).end());
     r.get("/login")
         .handler(

@@ -1,0 +1,68 @@
+package dev.bastion.ops;
+
+import dev.bastion.audit.AuditDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Whether this node can serve: the bastion is not draining, the database answers a trivial query,
+ * and a file can be created and deleted in the recordings directory. Each problem is one short
+ * phrase naming the part, never a person or a target. Blocking; run off the event loops.
+ */
+public final class Readiness {
+  static final int QUERY_TIMEOUT_SECONDS = 1;
+  private static final String PROBE = ".readyz-probe";
+
+  private final AuditDatabase database;
+  private final Path recordings;
+  private final BooleanSupplier draining;
+
+  public Readiness(AuditDatabase database, Path recordings, BooleanSupplier draining) {
+    this.database = database;
+    this.recordings = recordings;
+    this.draining = draining;
+  }
+
+  public List<String> notReady() {
+    List<String> problems = new ArrayList<>();
+    if (draining.getAsBoolean()) {
+      problems.add("draining: the bastion is shutting down");
+    }
+    databaseProblem().ifPresent(problems::add);
+    recordingsProblem().ifPresent(problems::add);
+    return problems;
+  }
+
+  private java.util.Optional<String> databaseProblem() {
+    try (Connection c = database.connect();
+        Statement st = c.createStatement()) {
+      st.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+      st.execute("SELECT 1");
+      return java.util.Optional.empty();
+    } catch (SQLException | RuntimeException e) {
+      return java.util.Optional.of(
+          "database: does not answer (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private java.util.Optional<String> recordingsProblem() {
+    try {
+      Files.createDirectories(recordings);
+      Path probe = recordings.resolve(PROBE);
+      Files.deleteIfExists(probe);
+      Files.createFile(probe);
+      Files.delete(probe);
+      return java.util.Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.of(
+          "recordings directory: not writable (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+}
