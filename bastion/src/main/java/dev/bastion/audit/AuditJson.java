@@ -63,7 +63,11 @@ final class AuditJson {
   byte[] line(AuditEvent event) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("version", VERSION);
-    fields.put("time", TIME.format(event.at()));
+    // Rounded to the millisecond as the database's TIMESTAMP(3) column stores it.
+    fields.put(
+        "time",
+        TIME.format(
+            event.at().plusNanos(500_000).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
     fields.put("node", clean(node));
     fields.put("kind", event.kind().code());
     fields.put("identity", clean(event.identity()));

@@ -17,7 +17,7 @@ class AuditJsonTest {
     String detail = "a\nforged\r\u001b[2J\u0000\u007f\u009b\u2028b\ud800c\uD83D\uDE00";
     AuditEvent event =
         new AuditEvent(
-            Instant.parse("2026-11-30T08:00:00.123456Z"),
+            Instant.parse("2026-11-30T08:00:00.123556Z"),
             AuditKind.SESSION_REFUSED,
             "mallory",
             null,
@@ -42,7 +42,7 @@ class AuditJsonTest {
     assertEquals(
         "a\nforged\r\u001b[2J\u0000\u007f\u009b\u2028b\uFFFDc\uD83D\uDE00",
         node.get("detail").asText());
-    assertEquals("2026-11-30T08:00:00.123Z", node.get("time").asText());
+    assertEquals("2026-11-30T08:00:00.124Z", node.get("time").asText());
     assertEquals("session_refused", node.get("kind").asText());
     assertEquals(1, node.get("version").asInt());
     assertEquals("node1", node.get("node").asText());
