@@ -47,7 +47,7 @@ final class AuditJson {
     @Override
     public SerializableString getEscapeSequence(int ch) {
       if (ch <= 0x9f || ch == 0x2028 || ch == 0x2029) {
-        return new SerializedString(String.format("\\u%04x", ch));
+        return new SerializedString(String.format("\\u%04X", ch));
       }
       return null;
     }
