@@ -8,7 +8,10 @@ import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.AuditSocket;
+import dev.bastion.audit.AuditStream;
 import dev.bastion.audit.DiskReserve;
+import dev.bastion.audit.JsonLinesStream;
+import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
@@ -183,8 +186,12 @@ public final class BastionServer implements AutoCloseable {
     if (!created.isEmpty()) {
       LOG.info("created certificate authorities {} in {}", created, cas.directory());
     }
-    AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
     BastionConfig.AuditDisk disk = config.audit();
+    AuditStream stream =
+        disk.jsonLines().isPresent()
+            ? JsonLinesStream.open(disk.jsonLines().get(), NodeName.local())
+            : AuditStream.NONE;
+    AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
     AuditLog audit =
         new AuditLog(
             database,
@@ -192,7 +199,8 @@ public final class BastionServer implements AutoCloseable {
                 freeSpace != null ? freeSpace : DiskReserve.of(dataDir),
                 disk.reserveBytes(),
                 disk.floorBytes()),
-            clock);
+            clock,
+            stream);
     List<AuditLog.Interrupted> interrupted = audit.markInterrupted(clock.instant()).join();
     if (!interrupted.isEmpty()) {
       LOG.warn(

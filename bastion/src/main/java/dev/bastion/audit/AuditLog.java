@@ -39,6 +39,7 @@ public final class AuditLog implements AutoCloseable {
   private final ThreadPoolExecutor writer;
   private final Clock clock;
   private volatile Consumer<AuditEvent> observer = event -> {};
+  private final AuditStream stream;
   // Written only on the writer thread.
   private long dropped;
   private Instant droppedSince;
@@ -48,6 +49,15 @@ public final class AuditLog implements AutoCloseable {
   }
 
   public AuditLog(AuditDatabase database, DiskReserve disk, Clock clock) {
+    this(database, disk, clock, AuditStream.NONE);
+  }
+
+  /**
+   * {@code stream} gets every event after its database write succeeded, in the database's order; it
+   * is closed with this log.
+   */
+  public AuditLog(AuditDatabase database, DiskReserve disk, Clock clock, AuditStream stream) {
+    this.stream = stream;
     this.connection = new AuditConnection(database);
     this.disk = disk;
     this.clock = clock;
@@ -76,7 +86,8 @@ public final class AuditLog implements AutoCloseable {
   /** Appends an event. */
   public CompletableFuture<Void> record(AuditEvent event) {
     observer.accept(event);
-    return submit(weight(event.kind()), event.count(), INSERT_EVENT, st -> bindEvent(st, event));
+    return submit(
+        weight(event.kind()), event.count(), INSERT_EVENT, st -> bindEvent(st, event), event);
   }
 
   static void bindEvent(PreparedStatement st, AuditEvent event) throws SQLException {
@@ -167,7 +178,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** A session the previous process left open, and where its recording is. */
-  public record Interrupted(String id, String recordingPath) {}
+  public record Interrupted(String id, String recordingPath, AuditEvent event) {}
 
   /**
    * At start: sessions still {@code live} belong to a process that died; mark them {@code
@@ -179,7 +190,9 @@ public final class AuditLog implements AutoCloseable {
       writer.execute(
           () -> {
             try {
-              result.complete(connection.run(c -> markInterrupted(c, now)));
+              List<Interrupted> found = connection.run(c -> markInterrupted(c, now));
+              found.forEach(session -> stream.publish(session.event()));
+              result.complete(found);
             } catch (SQLException e) {
               result.completeExceptionally(
                   new AuditException("audit write failed: " + AuditConnection.message(e), e));
@@ -212,15 +225,27 @@ public final class AuditLog implements AutoCloseable {
           update.setString(3, why);
           update.setString(4, rows.getString(1));
           update.executeUpdate();
+          AuditEvent written =
+              new AuditEvent(
+                  now,
+                  AuditKind.SESSION_INTERRUPTED,
+                  rows.getString(2),
+                  null,
+                  null,
+                  rows.getString(1),
+                  rows.getString(3),
+                  rows.getString(4),
+                  null,
+                  why);
           event.setTimestamp(1, Timestamp.from(now));
           event.setString(2, AuditKind.SESSION_INTERRUPTED.code());
-          event.setString(3, rows.getString(2));
-          event.setString(4, rows.getString(1));
-          event.setString(5, rows.getString(3));
-          event.setString(6, rows.getString(4));
+          event.setString(3, written.identity());
+          event.setString(4, written.sessionId());
+          event.setString(5, written.target());
+          event.setString(6, written.login());
           event.setString(7, why);
           event.executeUpdate();
-          found.add(new Interrupted(rows.getString(1), rows.getString(5)));
+          found.add(new Interrupted(rows.getString(1), rows.getString(5), written));
         }
       }
       return found;
@@ -232,12 +257,20 @@ public final class AuditLog implements AutoCloseable {
    * none (essential rows: never dropped for a low disk).
    */
   <T> CompletableFuture<T> transaction(AuditConnection.Work<T> work) {
+    return transaction(work, written -> List.of());
+  }
+
+  /** As {@link #transaction(AuditConnection.Work)}; streams the events it wrote once committed. */
+  <T> CompletableFuture<T> transaction(
+      AuditConnection.Work<T> work, java.util.function.Function<T, List<AuditEvent>> events) {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       writer.execute(
           () -> {
             try {
-              result.complete(connection.run(c -> AuditConnection.allOrNothing(c, work)));
+              T done = connection.run(c -> AuditConnection.allOrNothing(c, work));
+              events.apply(done).forEach(stream::publish);
+              result.complete(done);
             } catch (SQLException | RuntimeException e) {
               String message = AuditConnection.message(e);
               LOG.error("audit write failed: {}", message);
@@ -253,9 +286,19 @@ public final class AuditLog implements AutoCloseable {
   /** {@code count}: how many events the write stands for, counted if it is dropped. */
   private CompletableFuture<Void> submit(
       DiskReserve.Weight weight, long count, String sql, AuditConnection.Binder binder) {
+    return submit(weight, count, sql, binder, null);
+  }
+
+  /** {@code event}: streamed once written, if not null. */
+  private CompletableFuture<Void> submit(
+      DiskReserve.Weight weight,
+      long count,
+      String sql,
+      AuditConnection.Binder binder,
+      AuditEvent event) {
     CompletableFuture<Void> result = new CompletableFuture<>();
     try {
-      writer.execute(() -> write(weight, count, sql, binder, result));
+      writer.execute(() -> write(weight, count, sql, binder, event, result));
     } catch (RejectedExecutionException e) {
       LOG.error("audit queue is full or closed; write dropped");
       result.completeExceptionally(new AuditException("audit queue is full or closed", e));
@@ -269,6 +312,7 @@ public final class AuditLog implements AutoCloseable {
       long count,
       String sql,
       AuditConnection.Binder binder,
+      AuditEvent event,
       CompletableFuture<Void> result) {
     DiskReserve.Verdict verdict = disk.admit(weight);
     if (verdict == DiskReserve.Verdict.DROP) {
@@ -300,6 +344,9 @@ public final class AuditLog implements AutoCloseable {
         writeDropped();
       }
       connection.update(sql, binder);
+      if (event != null) {
+        stream.publish(event);
+      }
       result.complete(null);
     } catch (SQLException | RuntimeException e) {
       String message = AuditConnection.message(e);
@@ -329,6 +376,7 @@ public final class AuditLog implements AutoCloseable {
                 + droppedSince,
             dropped);
     connection.update(INSERT_EVENT, st -> bindEvent(st, summary));
+    stream.publish(summary);
     LOG.info(
         "space returned; {} refusals not written one by one are summed up in one row", dropped);
     dropped = 0;
@@ -354,5 +402,6 @@ public final class AuditLog implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     connection.close();
+    stream.close();
   }
 }

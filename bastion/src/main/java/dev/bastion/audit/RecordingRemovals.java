@@ -97,7 +97,8 @@ public final class RecordingRemovals {
           }
           insert(c, row);
           return true;
-        });
+        },
+        written -> written ? List.of(row) : List.of());
   }
 
   /** The recording's files are gone: the removal is complete. */

@@ -18,25 +18,27 @@ final class ServeCommand extends Subcommand {
   protected void run() throws Exception {
     BastionConfig config = ConfigLoader.load(root().configFile());
     BastionServer server = BastionServer.start(dataDir(), config, Clock.systemUTC());
-    out()
-        .println(
-            "bastion: SSH gateway listening on "
-                + config.ssh().listen().getAddress().getHostAddress()
-                + ":"
-                + server.sshPort()
-                + " with "
-                + config.targets().size()
-                + " targets");
-    out()
-        .println(
-            "bastion: web viewer at "
-                + config.web().publicUrl()
-                + " (log in with: ssh -p "
-                + server.sshPort()
-                + " you@BASTION web-login)");
-    out().println("bastion: clients trust it with this known_hosts line:");
-    out().println("@cert-authority * " + server.cas().load(CaKind.HOST).publicKeyLine());
-    out().flush();
+    // With the audit stream on stdout, stdout holds JSON lines only.
+    boolean streamOnStdout =
+        config.audit().jsonLines().filter(BastionConfig.AuditDisk.STDOUT::equals).isPresent();
+    java.io.PrintWriter out = streamOnStdout ? spec.commandLine().getErr() : out();
+    out.println(
+        "bastion: SSH gateway listening on "
+            + config.ssh().listen().getAddress().getHostAddress()
+            + ":"
+            + server.sshPort()
+            + " with "
+            + config.targets().size()
+            + " targets");
+    out.println(
+        "bastion: web viewer at "
+            + config.web().publicUrl()
+            + " (log in with: ssh -p "
+            + server.sshPort()
+            + " you@BASTION web-login)");
+    out.println("bastion: clients trust it with this known_hosts line:");
+    out.println("@cert-authority * " + server.cas().load(CaKind.HOST).publicKeyLine());
+    out.flush();
     runUntilStopped(server);
   }
 

@@ -64,9 +64,18 @@ public record BastionConfig(
 
   /**
    * Free space kept on the data directory's disk: below {@code reserveBytes} refused logins are
-   * counted, not written; below {@code floorBytes} logins and sessions are refused.
+   * counted, not written; below {@code floorBytes} logins and sessions are refused. {@code
+   * jsonLines}: {@code stdout} or an absolute file that every audit event is also streamed to.
    */
-  public record AuditDisk(long reserveBytes, long floorBytes) {}
+  public record AuditDisk(long reserveBytes, long floorBytes, Optional<String> jsonLines) {
+    /** {@code audit.json_lines} value for the process's standard output. */
+    public static final String STDOUT = "stdout";
+
+    /** Without an audit stream. */
+    public AuditDisk(long reserveBytes, long floorBytes) {
+      this(reserveBytes, floorBytes, Optional.empty());
+    }
+  }
 
   /**
    * Per source address, before login: {@code connections} and {@code failedLogins} per {@code

@@ -156,7 +156,7 @@ public final class ConfigLoader extends ConfigValues {
             Boolean.TRUE.equals(rec.input()), mode, compression, retention(rec.retention())),
         upstream,
         new BastionConfig.Approvals(webhook),
-        auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null) : raw.audit()),
+        auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null, null) : raw.audit()),
         oidc,
         new DatabaseSettings(source, baseDir, env).check(raw.database()));
   }
@@ -197,7 +197,21 @@ public final class ConfigLoader extends ConfigValues {
           Long.toString(floor),
           "must be from 0 to audit.disk_reserve_mib (" + reserve + ")");
     }
-    return new BastionConfig.AuditDisk(reserve << 20, floor << 20);
+    return new BastionConfig.AuditDisk(reserve << 20, floor << 20, jsonLines(raw.jsonLines()));
+  }
+
+  /** {@code stdout}, or a file resolved against the configuration's directory. */
+  private Optional<String> jsonLines(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (value.isBlank()) {
+      throw fail("audit.json_lines", value, "is empty; give a file or stdout, or leave it out");
+    }
+    if (value.equals(BastionConfig.AuditDisk.STDOUT)) {
+      return Optional.of(value);
+    }
+    return Optional.of(baseDir.resolve(value).toAbsolutePath().normalize().toString());
   }
 
   private BastionConfig.Throttle throttle(RawConfig.Throttle raw) {

@@ -39,7 +39,8 @@ record RawConfig(
 
   record Audit(
       @JsonProperty("disk_reserve_mib") Long diskReserveMib,
-      @JsonProperty("disk_floor_mib") Long diskFloorMib) {}
+      @JsonProperty("disk_floor_mib") Long diskFloorMib,
+      @JsonProperty("json_lines") String jsonLines) {}
 
   record Throttle(
       String window,

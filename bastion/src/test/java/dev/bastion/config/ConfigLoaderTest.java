@@ -66,6 +66,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void auditStreamIsStdoutOrAFileRelativeToTheConfiguration() {
+    assertEquals(
+        Optional.of("stdout"),
+        ConfigLoader.parse("t.yaml", "audit: {json_lines: stdout}").audit().jsonLines());
+    assertEquals(
+        Optional.of(java.nio.file.Path.of("/etc/bastion/log/audit.jsonl").toString()),
+        ConfigLoader.parse(
+                "t.yaml",
+                "audit: {json_lines: log/audit.jsonl}",
+                java.nio.file.Path.of("/etc/bastion"),
+                name -> null)
+            .audit()
+            .jsonLines());
+    ConfigException blank =
+        assertThrows(
+            ConfigException.class, () -> ConfigLoader.parse("t.yaml", "audit: {json_lines: \"\"}"));
+    assertTrue(blank.getMessage().contains("audit.json_lines"), blank.getMessage());
+  }
+
+  @Test
   void preLoginLimitsAndDiskReserveHaveDefaultsAndAreChecked() {
     BastionConfig defaults = ConfigLoader.load(Optional.empty());
     assertEquals(

@@ -1,0 +1,115 @@
+package dev.bastion.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One audit event as one line of JSON. Every control character (newline, ESC, DEL, C1) and the
+ * Unicode line separators are escaped in strings, and text that is not valid UTF-16 (a lone
+ * surrogate) is replaced by U+FFFD first, so a hostile detail can neither break the line nor the
+ * UTF-8 of the stream. Null fields are left out.
+ */
+final class AuditJson {
+  /** Raised when a field is added, renamed or changes meaning. */
+  static final int VERSION = 1;
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static {
+    JSON.getFactory().setCharacterEscapes(new Escapes());
+  }
+
+  /**
+   * Beyond Jackson's escapes of C0 controls: DEL, the C1 controls (U+0080-U+009F, which terminals
+   * may act on) and the Unicode line and paragraph separators are written as {@code \\uXXXX} too.
+   */
+  private static final class Escapes extends CharacterEscapes {
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    Escapes() {
+      ascii[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      if (ch <= 0x9f || ch == 0x2028 || ch == 0x2029) {
+        return new SerializedString(String.format("\\u%04X", ch));
+      }
+      return null;
+    }
+  }
+
+  private final String node;
+
+  AuditJson(String node) {
+    this.node = node;
+  }
+
+  /** The event's JSON object in UTF-8, ending with a newline. */
+  byte[] line(AuditEvent event) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("version", VERSION);
+    // Rounded to the millisecond as the database's TIMESTAMP(3) column stores it.
+    fields.put(
+        "time",
+        TIME.format(
+            event.at().plusNanos(500_000).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    fields.put("node", clean(node));
+    fields.put("kind", event.kind().code());
+    fields.put("identity", clean(event.identity()));
+    fields.put("serial", clean(event.serial()));
+    fields.put("source", clean(event.sourceAddress()));
+    fields.put("session_id", clean(event.sessionId()));
+    fields.put("target", clean(event.target()));
+    fields.put("login", clean(event.login()));
+    fields.put("code", clean(event.code()));
+    fields.put("detail", clean(event.detail()));
+    fields.put("count", event.count());
+    fields.values().removeIf(java.util.Objects::isNull);
+    try {
+      byte[] json = JSON.writeValueAsBytes(fields);
+      byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+      line[json.length] = '\n';
+      return line;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("audit event not serializable: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code text} with every unpaired surrogate replaced by U+FFFD. */
+  static String clean(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean paired =
+          Character.isHighSurrogate(c)
+              ? i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))
+              : !Character.isLowSurrogate(c)
+                  || i > 0 && Character.isHighSurrogate(text.charAt(i - 1));
+      if (!paired && out == null) {
+        out = new StringBuilder(text.length()).append(text, 0, i);
+      }
+      if (out != null) {
+        out.append(paired ? c : '\uFFFD');
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+}
