@@ -1,6 +1,5 @@
 package dev.bastion.web;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.recorder.Seal;
 import io.vertx.core.http.HttpServerResponse;
@@ -20,7 +19,6 @@ import java.util.Optional;
  * file on disk (each audited), or 410 for one that {@code recording.retention} removed.
  */
 final class RecordingsApi {
-  private static final ObjectMapper SEALS = new ObjectMapper();
   private final BastionBackend backend;
 
   /** What a request asks for, by the name's ending. */
@@ -179,7 +177,7 @@ final class RecordingsApi {
    */
   private static boolean completeFrame(Path file) throws IOException {
     Path seal = Seal.sealFileOf(file);
-    return Files.exists(seal) && !SEALS.readTree(seal.toFile()).path("interrupted").asBoolean();
+    return Files.exists(seal) && !Seal.read(seal).interrupted();
   }
 
   /** True when the Accept-Encoding header lists zstd (and does not refuse it with q=0). */
