@@ -13,6 +13,7 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.audit.JsonLinesStream;
 import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
+import dev.bastion.cluster.Fleet;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -81,6 +82,7 @@ public final class BastionServer implements AutoCloseable {
   private final SessionRecorder recorder;
   private final Optional<IdentityProvider> identityProvider;
   private volatile WebServer web;
+  private Fleet fleet;
   private volatile BastionMetrics metrics;
   private AuditSocket socket;
   private Optional<RecordingRetention> retention = Optional.empty();
@@ -187,11 +189,19 @@ public final class BastionServer implements AutoCloseable {
       LOG.info("created certificate authorities {} in {}", created, cas.directory());
     }
     BastionConfig.AuditDisk disk = config.audit();
+    String node = config.cluster().map(BastionConfig.Cluster::name).orElseGet(NodeName::local);
     AuditStream stream =
         disk.jsonLines().isPresent()
-            ? JsonLinesStream.open(disk.jsonLines().get(), NodeName.local())
+            ? JsonLinesStream.open(disk.jsonLines().get(), node)
             : AuditStream.NONE;
     AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
+    Fleet fleet;
+    try {
+      fleet = config.cluster().isPresent() ? Fleet.join(config.cluster().get()) : Fleet.alone(node);
+    } catch (IOException e) {
+      database.close();
+      throw e;
+    }
     AuditLog audit =
         new AuditLog(
             database,
@@ -285,6 +295,7 @@ public final class BastionServer implements AutoCloseable {
       audit.close();
       database.close();
       metrics.close();
+      fleet.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
     WebServer web;
@@ -292,29 +303,31 @@ public final class BastionServer implements AutoCloseable {
       BastionConfig.Web w = config.web();
       web =
           WebServer.start(
-              new WebSettings(
-                  w.listen().getAddress().getHostAddress(),
-                  w.listen().getPort(),
-                  w.publicUrl(),
-                  w.tls().map(BastionConfig.Tls::cert),
-                  w.tls().map(BastionConfig.Tls::key)),
-              new ViewerBackend(
-                  dataDir,
-                  new AuditReader(database),
-                  audit,
-                  live,
+              new WebServer.Parts(
+                  fleet.vertx(),
+                  new WebSettings(
+                      w.listen().getAddress().getHostAddress(),
+                      w.listen().getPort(),
+                      w.publicUrl(),
+                      w.tls().map(BastionConfig.Tls::cert),
+                      w.tls().map(BastionConfig.Tls::key)),
+                  new ViewerBackend(
+                      dataDir,
+                      new AuditReader(database),
+                      audit,
+                      live,
+                      recorder.hub(),
+                      approvals,
+                      clock),
                   recorder.hub(),
-                  approvals,
-                  clock),
-              recorder.hub(),
-              loginTokens,
-              identityProvider.map(
-                  provider ->
-                      (SingleSignOn)
-                          new BrowserSignOn(provider, policy, revocations, audit, clock)),
-              new OperatorView(
-                  new Readiness(database, recorder.store().root(), live::draining), metrics),
-              clock);
+                  loginTokens,
+                  identityProvider.map(
+                      provider ->
+                          (SingleSignOn)
+                              new BrowserSignOn(provider, policy, revocations, audit, clock)),
+                  new OperatorView(
+                      new Readiness(database, recorder.store().root(), live::draining), metrics),
+                  clock));
       metrics.viewers(web::viewers);
     } catch (RuntimeException e) {
       gateway.close();
@@ -324,6 +337,7 @@ public final class BastionServer implements AutoCloseable {
       audit.close();
       database.close();
       metrics.close();
+      fleet.close();
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
@@ -339,6 +353,7 @@ public final class BastionServer implements AutoCloseable {
       audit.close();
       database.close();
       metrics.close();
+      fleet.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
     }
     audit.record(
@@ -373,6 +388,7 @@ public final class BastionServer implements AutoCloseable {
             identityProvider,
             clock);
     server.web = web;
+    server.fleet = fleet;
     server.metrics = metrics;
     server.socket = socket;
     server.loginTokens = loginTokens;
@@ -496,5 +512,11 @@ public final class BastionServer implements AutoCloseable {
     audit.close();
     database.close();
     metrics.close();
+    fleet.close();
+  }
+
+  /** This node and the fleet it belongs to (alone without {@code cluster:}). */
+  public Fleet fleet() {
+    return fleet;
   }
 }

@@ -20,7 +20,20 @@ public record BastionConfig(
     Approvals approvals,
     AuditDisk audit,
     Optional<Oidc> oidc,
-    Optional<Database> database) {
+    Optional<Database> database,
+    Optional<Cluster> cluster) {
+
+  /**
+   * This node in a fleet ({@code cluster:}): its name (unique in the fleet, recorded with every
+   * session it runs), where its cluster traffic listens (Hazelcast on this port, the Vert.x event
+   * bus on the next one) and where the other nodes are. Absent: one node on its own.
+   */
+  public record Cluster(String name, InetSocketAddress listen, List<InetSocketAddress> members) {
+    /** The port of the event bus that carries live sessions between nodes: the next one. */
+    public int busPort() {
+      return listen.getPort() + 1;
+    }
+  }
 
   /**
    * The audit database on a PostgreSQL server ({@code database:}); absent, the embedded H2 file in

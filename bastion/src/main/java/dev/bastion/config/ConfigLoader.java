@@ -43,7 +43,8 @@ public final class ConfigLoader extends ConfigValues {
     if (file.isEmpty()) {
       return new ConfigLoader("defaults", Path.of("."), System::getenv)
           .validate(
-              new RawConfig(null, null, null, null, null, null, null, null, null, null, null));
+              new RawConfig(
+                  null, null, null, null, null, null, null, null, null, null, null, null));
     }
     Path path = file.get();
     String text;
@@ -146,6 +147,8 @@ public final class ConfigLoader extends ConfigValues {
                     "needs single sign-on: configure oidc (issuer, client_id) or remove it");
               });
     }
+    Optional<BastionConfig.Database> database =
+        new DatabaseSettings(source, baseDir, env).check(raw.database());
     return new BastionConfig(
         ssh,
         web,
@@ -158,7 +161,8 @@ public final class ConfigLoader extends ConfigValues {
         new BastionConfig.Approvals(webhook),
         auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null, null) : raw.audit()),
         oidc,
-        new DatabaseSettings(source, baseDir, env).check(raw.database()));
+        database,
+        new ClusterSettings(source).check(raw.cluster(), database.isPresent()));
   }
 
   /**

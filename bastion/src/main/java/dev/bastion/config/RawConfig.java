@@ -16,7 +16,10 @@ record RawConfig(
     Approvals approvals,
     Audit audit,
     Oidc oidc,
-    Database database) {
+    Database database,
+    Cluster cluster) {
+
+  record Cluster(String name, String listen, List<String> members) {}
 
   /** {@code password} is read only to refuse it: passwords do not belong in this file. */
   record Database(

@@ -53,7 +53,7 @@ final class RawConfigReader {
               + e.getOriginalMessage());
     }
     if (raw == null) {
-      raw = new RawConfig(null, null, null, null, null, null, null, null, null, null, null);
+      raw = new RawConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
     return raw;
   }

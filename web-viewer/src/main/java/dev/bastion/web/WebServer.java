@@ -30,6 +30,7 @@ public final class WebServer implements AutoCloseable {
           + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
   private final Vertx vertx;
+  private final boolean ownsVertx;
   private final WebSettings settings;
   private final CookieSessions sessions;
   private final PendingSignIns signIns;
@@ -39,17 +40,17 @@ public final class WebServer implements AutoCloseable {
   private final Router router;
   private HttpServer server;
 
-  private WebServer(
-      Vertx vertx,
-      WebSettings settings,
-      BastionBackend backend,
-      LiveHub hub,
-      LoginTokens tokens,
-      Optional<SingleSignOn> sso,
-      OperatorChecks checks,
-      Clock clock) {
+  private WebServer(Parts parts, boolean ownsVertx) {
+    Vertx vertx = parts.vertx();
+    WebSettings settings = parts.settings();
+    BastionBackend backend = parts.backend();
+    LiveHub hub = parts.hub();
+    LoginTokens tokens = parts.tokens();
+    Optional<SingleSignOn> sso = parts.sso();
+    Clock clock = parts.clock();
+    this.ownsVertx = ownsVertx;
     this.vertx = vertx;
-    this.operator = new OperatorEndpoints(vertx, checks);
+    this.operator = new OperatorEndpoints(vertx, parts.checks());
     this.settings = settings;
     this.sessions = new CookieSessions(clock, settings.tls());
     this.signIns = new PendingSignIns(clock, settings.tls(), PendingSignIns.MAX);
@@ -94,7 +95,30 @@ public final class WebServer implements AutoCloseable {
       OperatorChecks checks,
       Clock clock) {
     WebServer web =
-        new WebServer(Vertx.vertx(), settings, backend, hub, tokens, sso, checks, clock);
+        new WebServer(
+            new Parts(Vertx.vertx(), settings, backend, hub, tokens, sso, checks, clock), true);
+    web.listen();
+    return web;
+  }
+
+  /**
+   * Everything the web viewer runs on. {@code vertx} belongs to the caller when given to {@link
+   * #start(Parts)} (the bastion shares it with the other nodes of a fleet): closing the web viewer
+   * then leaves it running.
+   */
+  public record Parts(
+      Vertx vertx,
+      WebSettings settings,
+      BastionBackend backend,
+      LiveHub hub,
+      LoginTokens tokens,
+      Optional<SingleSignOn> sso,
+      OperatorChecks checks,
+      Clock clock) {}
+
+  /** Starts the web viewer on the caller's Vert.x. */
+  public static WebServer start(Parts parts) {
+    WebServer web = new WebServer(parts, false);
     web.listen();
     return web;
   }
@@ -219,6 +243,10 @@ public final class WebServer implements AutoCloseable {
 
   @Override
   public void close() {
-    vertx.close().await();
+    if (ownsVertx) {
+      vertx.close().await();
+    } else if (server != null) {
+      server.close().await();
+    }
   }
 }

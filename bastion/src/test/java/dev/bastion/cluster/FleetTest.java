@@ -1,0 +1,104 @@
+package dev.bastion.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bastion.config.BastionConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Two nodes on loopback forming a fleet with real Hazelcast and the clustered event bus. */
+class FleetTest {
+  /** A port whose next port is free too (Hazelcast on the first, the event bus on the second). */
+  static int freePortPair() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      if (port >= 65000) {
+        continue;
+      }
+      try (ServerSocket a = new ServerSocket(port);
+          ServerSocket b = new ServerSocket(port + 1)) {
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no two consecutive free ports");
+  }
+
+  static BastionConfig.Cluster node(String name, int port, int... others) {
+    List<InetSocketAddress> members =
+        java.util.stream.IntStream.concat(
+                java.util.stream.IntStream.of(port), java.util.stream.IntStream.of(others))
+            .mapToObj(p -> new InetSocketAddress("127.0.0.1", p))
+            .toList();
+    return new BastionConfig.Cluster(name, new InetSocketAddress("127.0.0.1", port), members);
+  }
+
+  @Test
+  void nodesSeeEachOtherTalkOverTheBusAndNoticeADeparture() throws Exception {
+    int a = freePortPair();
+    int b = freePortPair();
+    try (Fleet first = Fleet.join(node("node-a", a, b))) {
+      CompletableFuture<String> left = new CompletableFuture<>();
+      first.onNodeLeft(left::complete);
+      Fleet second = Fleet.join(node("node-b", b, a));
+      try {
+        assertEquals(Set.of("node-a", "node-b"), first.members());
+        assertEquals(Set.of("node-a", "node-b"), second.members());
+        assertTrue(first.oldest());
+        assertFalse(second.oldest());
+        assertTrue(second.joined());
+        second.vertx().eventBus().consumer("fleet-test", m -> m.reply("pong from node-b"));
+        String answer = awaitReply(first, "fleet-test");
+        assertEquals("pong from node-b", answer);
+      } finally {
+        second.close();
+      }
+      assertEquals("node-b", left.get(30, TimeUnit.SECONDS));
+      assertEquals(Set.of("node-a"), first.members());
+    }
+  }
+
+  /** The consumer's registration travels through Hazelcast; ask until it has arrived. */
+  private static String awaitReply(Fleet from, String address) throws Exception {
+    Exception last = null;
+    for (int i = 0; i < 100; i++) {
+      try {
+        return from.vertx()
+            .eventBus()
+            .<String>request(address, "ping")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS)
+            .body();
+      } catch (java.util.concurrent.ExecutionException e) {
+        last = e;
+        Thread.sleep(100);
+      }
+    }
+    throw last;
+  }
+
+  @Test
+  void aSecondNodeWithTheSameNameIsRefused() throws Exception {
+    int a = freePortPair();
+    int b = freePortPair();
+    try (Fleet first = Fleet.join(node("same", a, b))) {
+      IOException e = assertThrows(IOException.class, () -> Fleet.join(node("same", b, a)));
+      assertTrue(e.getMessage().contains("already used"), e.getMessage());
+      assertEquals(Set.of("same"), first.members());
+    }
+  }
+}
