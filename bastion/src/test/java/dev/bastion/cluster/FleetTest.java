@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bastion.config.BastionConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,24 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Two nodes on loopback forming a fleet with real Hazelcast and the clustered event bus. */
 class FleetTest {
-  /** A port whose next port is free too (Hazelcast on the first, the event bus on the second). */
   static int freePortPair() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      if (port >= 65000) {
-        continue;
-      }
-      try (ServerSocket a = new ServerSocket(port);
-          ServerSocket b = new ServerSocket(port + 1)) {
-        return port;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IOException("no two consecutive free ports");
+    return dev.bastion.e2e.TwoNodes.freePortPair();
   }
 
   static BastionConfig.Cluster node(String name, int port, int... others) {
