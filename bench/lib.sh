@@ -39,7 +39,8 @@ wait_port() {
   exit 1
 }
 
-# start_sshd NAME PORT: an OpenSSH sshd on 127.0.0.1 that trusts only the bastion's upstream CA.
+# start_sshd NAME PORT: an OpenSSH sshd on 127.0.0.1 that trusts only the bastion's upstream CA;
+# $sshd_extra (optional) adds lines to its configuration.
 start_sshd() {
   ssh-keygen -q -t ed25519 -N '' -f "$work/$1_host_key"
   cat > "$work/$1_config" <<CFG
@@ -52,6 +53,7 @@ PidFile $work/$1.pid
 UsePAM no
 StrictModes no
 AllowTcpForwarding yes
+${sshd_extra:-}
 CFG
   /usr/sbin/sshd -D -f "$work/$1_config" -E "$work/$1.log" & pids+=($!)
   wait_port "$2"
