@@ -1,20 +1,18 @@
 package dev.bastion.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bastion.logging.JsonEscapes;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One audit event as one line of JSON. Every control character (newline, ESC, DEL, C1) and the
- * Unicode line separators are escaped in strings, and text that is not valid UTF-16 (a lone
- * surrogate) is replaced by U+FFFD first, so a hostile detail can neither break the line nor the
- * UTF-8 of the stream. Null fields are left out.
+ * One audit event as one line of JSON. Every control character (newline, ESC, DEL, C1, bidi
+ * controls) and the Unicode line separators are escaped ({@link JsonEscapes}) in strings, and text
+ * that is not valid UTF-16 (a lone surrogate) is replaced by U+FFFD first, so a hostile detail can
+ * neither break the line nor the UTF-8 of the stream. Null fields are left out.
  */
 final class AuditJson {
   /** Raised when a field is added, renamed or changes meaning. */
@@ -25,32 +23,7 @@ final class AuditJson {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
-    JSON.getFactory().setCharacterEscapes(new Escapes());
-  }
-
-  /**
-   * Beyond Jackson's escapes of C0 controls: DEL, the C1 controls (U+0080-U+009F, which terminals
-   * may act on) and the Unicode line and paragraph separators are written as {@code \\uXXXX} too.
-   */
-  private static final class Escapes extends CharacterEscapes {
-    private final int[] ascii = standardAsciiEscapesForJSON();
-
-    Escapes() {
-      ascii[0x7f] = ESCAPE_STANDARD;
-    }
-
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return ascii;
-    }
-
-    @Override
-    public SerializableString getEscapeSequence(int ch) {
-      if (ch <= 0x9f || ch == 0x2028 || ch == 0x2029) {
-        return new SerializedString(String.format("\\u%04X", ch));
-      }
-      return null;
-    }
+    JSON.getFactory().setCharacterEscapes(new JsonEscapes());
   }
 
   private final String node;

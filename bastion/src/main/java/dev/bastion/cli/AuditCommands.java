@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.keys.TimeSpans;
+import dev.bastion.logging.JsonEscapes;
 import dev.bastion.recorder.VisibleText;
 import java.time.Duration;
 import java.time.Instant;
