@@ -16,51 +16,25 @@ set -euo pipefail
 sessions=${1:-200}
 seconds=${2:-30}
 direct=${3:-50}
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init bastion-load
 cd "$root"
-if [[ ! -f bastion/target/bastion.jar || ! -f bastion/target/test-classes/dev/bastion/bench/LoadDriver.class || -n "${BENCH_BUILD:-}" ]]; then
+if [[ ! -f bastion/target/test-classes/dev/bastion/bench/LoadDriver.class || ! -f bastion/target/bench-classpath.txt || -n "${BENCH_BUILD:-}" ]]; then
   mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
 fi
-[[ -f bastion/target/bench-classpath.txt ]] ||
-  mvn -B -q -pl bastion -am dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
-jar=${BASTION_JAR:-$root/bastion/target/bastion.jar}
 ulimit -n "$(ulimit -Hn)"
 (( $(ulimit -n) > 4 * sessions + 1000 )) || { echo "ulimit -n $(ulimit -n) is too low for $sessions sessions" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/bastion-load.XXXXXX)
-pids=()
-cleanup() {
-  for (( i=${#pids[@]}-1; i>=0; i-- )); do kill "${pids[$i]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-
 data="$work/data"
-source "$root/bench/lib.sh"
 bench_login
 java -jar "$jar" ca init --data-dir "$data" >/dev/null
 target_port=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -f "$work/target_host_key"
-cat > "$work/sshd_config" <<CFG
-Port $target_port
-ListenAddress 127.0.0.1
-HostKey $work/target_host_key
-TrustedUserCAKeys $data/ca/upstream_ca.pub
-AuthorizedKeysFile none
-PidFile $work/sshd.pid
-UsePAM no
-UseDNS no
-StrictModes no
+sshd_extra="UseDNS no
 PrintMotd no
 PrintLastLog no
 MaxStartups $((sessions + direct + 100))
 MaxSessions 10
-LogLevel ERROR
-CFG
-/usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" & pids+=($!)
-wait_port "$target_port"
+LogLevel ERROR" start_sshd target "$target_port"
 
 bastion_port=$(free_port)
 web_port=$(free_port)
