@@ -14,6 +14,7 @@ import dev.bastion.audit.JsonLinesStream;
 import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
 import dev.bastion.cluster.Fleet;
+import dev.bastion.cluster.FleetKey;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
@@ -197,7 +198,12 @@ public final class BastionServer implements AutoCloseable {
     AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
     Fleet fleet;
     try {
-      fleet = config.cluster().isPresent() ? Fleet.join(config.cluster().get()) : Fleet.alone(node);
+      fleet =
+          config.cluster().isPresent()
+              ? Fleet.join(
+                  config.cluster().get(),
+                  FleetKey.derive(RecordingKey.loadOrCreate(cas.directory()).getPrivate()))
+              : Fleet.alone(node);
     } catch (IOException e) {
       database.close();
       throw e;

@@ -11,6 +11,7 @@ import dev.bastion.config.BastionConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node and the others it serves with: one Vert.x instance for the web viewer and for
- * everything nodes tell each other. Alone (no {@code cluster:}), a plain Vert.x whose event bus
+ * everything nodes tell each other. The event bus between nodes is TLS with the {@link FleetKey} on
+ * both sides; Hazelcast's own traffic (membership, shared maps) is not encrypted, so the cluster
+ * ports belong on a private network. Alone (no {@code cluster:}), a plain Vert.x whose event bus
  * stays in this process. In a fleet, Vert.x clustered by Hazelcast: members find each other at the
  * configured addresses only (no multicast), each carries its node name, and a member that stops
  * answering for {@link #FAILURE_SECONDS} seconds is declared gone, so the survivors can take over
@@ -40,6 +43,9 @@ public final class Fleet implements AutoCloseable {
 
   /** The Hazelcast member attribute holding a node's {@code cluster.name}. */
   private static final String NAME_ATTRIBUTE = "bastion.node";
+
+  /** The Hazelcast member attribute holding a node's {@link FleetKey#fingerprint}. */
+  private static final String KEY_ATTRIBUTE = "bastion.fleet-key";
 
   private final Vertx vertx;
   private final String node;
@@ -61,13 +67,17 @@ public final class Fleet implements AutoCloseable {
    * Joins the fleet (or founds it, when no other member answers); blocks until joined, so never
    * call it on an event loop.
    */
-  public static Fleet join(BastionConfig.Cluster cluster) throws IOException {
-    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast(cluster));
+  public static Fleet join(BastionConfig.Cluster cluster, FleetKey key) throws IOException {
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast(cluster, key));
     EventBusOptions bus =
         new EventBusOptions()
             .setHost(cluster.listen().getAddress().getHostAddress())
             .setPort(cluster.busPort())
-            .setClusterNodeMetadata(new JsonObject().put("node", cluster.name()));
+            .setClusterNodeMetadata(new JsonObject().put("node", cluster.name()))
+            .setSsl(true)
+            .setKeyCertOptions(key.keyCert())
+            .setTrustOptions(key.trust())
+            .setClientAuth(ClientAuth.REQUIRED);
     Vertx vertx;
     try {
       vertx =
@@ -92,6 +102,17 @@ public final class Fleet implements AutoCloseable {
       throw new IOException("interrupted while joining the cluster", e);
     }
     Fleet fleet = new Fleet(vertx, cluster.name(), manager.getHazelcastInstance());
+    for (Member member : fleet.hazelcast.getCluster().getMembers()) {
+      if (!member.localMember() && !key.fingerprint().equals(member.getAttribute(KEY_ATTRIBUTE))) {
+        String other = member.getAttribute(NAME_ATTRIBUTE);
+        fleet.close();
+        throw new IOException(
+            "node "
+                + other
+                + " of the fleet has other CA keys than this node: copy the data directory's"
+                + " ca/ from the first node to every node");
+      }
+    }
     long sameName =
         fleet.hazelcast.getCluster().getMembers().stream()
             .filter(m -> cluster.name().equals(m.getAttribute(NAME_ATTRIBUTE)))
@@ -108,7 +129,7 @@ public final class Fleet implements AutoCloseable {
     return fleet;
   }
 
-  private static Config hazelcast(BastionConfig.Cluster cluster) {
+  private static Config hazelcast(BastionConfig.Cluster cluster, FleetKey key) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName("bastion");
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -120,6 +141,7 @@ public final class Fleet implements AutoCloseable {
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     config.getMemberAttributeConfig().setAttribute(NAME_ATTRIBUTE, cluster.name());
+    config.getMemberAttributeConfig().setAttribute(KEY_ATTRIBUTE, key.fingerprint());
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.listen().getPort()).setPortAutoIncrement(false);
     network

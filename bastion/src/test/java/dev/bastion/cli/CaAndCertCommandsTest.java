@@ -36,10 +36,11 @@ class CaAndCertCommandsTest {
   void caInitReportsWhatItCreatedAndThenThatTheCasExist() {
     CliRun first = CliRun.of(dataDir, "ca", "init").ok();
     assertEquals(
-        3, first.stdout().lines().filter(l -> l.contains(" created ")).count(), first.stdout());
+        4, first.stdout().lines().filter(l -> l.contains(" created ")).count(), first.stdout());
+    assertTrue(first.stdout().contains("recording    created"), first.stdout());
     CliRun second = CliRun.of(dataDir, "ca", "init").ok();
     assertEquals(
-        3, second.stdout().lines().filter(l -> l.contains(" exists ")).count(), second.stdout());
+        4, second.stdout().lines().filter(l -> l.contains(" exists ")).count(), second.stdout());
   }
 
   @Test

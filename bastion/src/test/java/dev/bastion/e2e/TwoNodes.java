@@ -1,6 +1,7 @@
 package dev.bastion.e2e;
 
 import dev.bastion.keys.CaKeyStore;
+import dev.bastion.recorder.RecordingKey;
 import dev.bastion.testsupport.PostgresServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +48,9 @@ public final class TwoNodes implements AutoCloseable {
     String members = "  members: [127.0.0.1:" + portA + ", 127.0.0.1:" + portB + "]\n";
     Path dirA = dir.resolve("node-a");
     Path dirB = dir.resolve("node-b");
-    new CaKeyStore(dirA.resolve("data")).init();
+    CaKeyStore cas = new CaKeyStore(dirA.resolve("data"));
+    cas.init();
+    RecordingKey.loadOrCreate(cas.directory()); // as `bastion ca init` makes it
     copyTree(dirA.resolve("data"), dirB.resolve("data"));
     GatewayFixture a =
         GatewayFixture.start(
