@@ -60,7 +60,14 @@ class RetentionEndToEndTest {
   @Test
   void anExpiredRecordingIsRemovedAuditedAndReportedApartFromAMissingOne(@TempDir Path dir)
       throws Exception {
-    gw = GatewayFixture.start(dir, "", "", "recording:\n  retention: 1d\n", clock);
+    Path stream = dir.resolve("audit.jsonl");
+    gw =
+        GatewayFixture.start(
+            dir,
+            "",
+            "",
+            "recording:\n  retention: 1d\naudit:\n  json_lines: " + stream + "\n",
+            clock);
     // The bastion's clock moves a day ahead below: a certificate that outlives that day.
     GatewayFixture.issue(
         gw.bastion.cas(), gw.userKey, "alice@example.com", List.of("ops"), Duration.ofDays(3));
@@ -92,6 +99,11 @@ class RetentionEndToEndTest {
     assertEquals(old.id(), rows.get(0).sessionId());
     assertEquals("retention", rows.get(0).code());
     assertTrue(rows.get(0).detail().contains("SHA-256 " + old.recordingSha256()), rows.toString());
+    // The log shipper gets the same removal, with the digest, from the JSON audit stream.
+    JsonNode removal = awaitStreamLine(stream, "recording_removed");
+    assertEquals(old.id(), removal.get("session_id").asText());
+    assertEquals("retention", removal.get("code").asText());
+    assertEquals(rows.get(0).detail(), removal.get("detail").asText());
     Instant removedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     assertEquals(removedAt, reader().session(old.id()).orElseThrow().recordingRemovedAt());
 
@@ -217,5 +229,23 @@ class RetentionEndToEndTest {
 
   private AuditReader reader() {
     return new AuditReader(gw.bastion.database());
+  }
+
+  /**
+   * The first line of the JSON audit stream of {@code kind}; the stream is written after the row.
+   */
+  private static JsonNode awaitStreamLine(Path stream, String kind) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      if (Files.exists(stream)) {
+        for (String line : Files.readAllLines(stream)) {
+          JsonNode node = JSON.readTree(line);
+          if (kind.equals(node.get("kind").asText())) {
+            return node;
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no " + kind + " line in " + stream);
   }
 }
