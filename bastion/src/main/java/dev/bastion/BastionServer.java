@@ -31,6 +31,7 @@ import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
 import dev.bastion.proxy.SetupHold;
+import dev.bastion.proxy.ShutdownGrace;
 import dev.bastion.proxy.SsoCertificates;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.RecordingRetention;
@@ -80,6 +81,9 @@ public final class BastionServer implements AutoCloseable {
   private final Clock clock;
   private final SessionRecorder recorder;
   private final Optional<IdentityProvider> identityProvider;
+  private final ShutdownGrace shutdownGrace;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile WebServer web;
   private volatile BastionMetrics metrics;
   private AuditSocket socket;
@@ -111,6 +115,7 @@ public final class BastionServer implements AutoCloseable {
     this.connections = connections;
     this.revocations = revocations;
     this.clock = clock;
+    this.shutdownGrace = new ShutdownGrace(live, clock);
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -465,12 +470,42 @@ public final class BastionServer implements AutoCloseable {
     }
   }
 
-  /** Refuses new sessions, ends the open ones with a message, then stops. */
+  /**
+   * The first part of a shutdown (SIGTERM): the SSH port stops listening at once, so that a load
+   * balancer sends new connections to another node, {@code /readyz} answers 503, every live session
+   * is told when it will be ended and may go on until then ({@code ssh.shutdown_grace}); returns
+   * when none is left, the grace period is over, or {@link #endNow} was called. The web viewer
+   * keeps serving meanwhile. {@link #close} follows and ends the sessions that are left.
+   */
+  public void drain() throws InterruptedException {
+    live.refuseNew(ShutdownGrace.REFUSED);
+    gateway.stopListening();
+    Duration grace = config.ssh().shutdownGrace();
+    LOG.info(
+        "shutting down: no new connections; {} live sessions may go on for up to {}"
+            + " (ssh.shutdown_grace)",
+        live.count(),
+        grace);
+    if (!shutdownGrace.await(grace)) {
+      LOG.info("shutting down: ending the {} sessions left", live.count());
+    }
+  }
+
+  /** Cuts the wait of {@link #drain} short (a second SIGTERM or SIGINT). */
+  public void endNow() {
+    shutdownGrace.endNow();
+  }
+
+  /** Refuses new sessions, ends the open ones with a message, then stops; once. */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     housekeeping.shutdownNow();
     retention.ifPresent(RecordingRetention::close);
-    live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
+    // Each session waits up to its TELL_GRACE (5 s) for its last line to reach the engineer.
+    live.drain(ShutdownGrace.ENDED, Duration.ofSeconds(10));
     web.close();
     try {
       gateway.close();

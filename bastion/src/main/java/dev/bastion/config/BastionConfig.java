@@ -96,7 +96,8 @@ public record BastionConfig(
       int maxPendingApprovalsPerIdentity,
       Duration maxCertificateLifetime,
       Throttle throttle,
-      EnvNames acceptEnv) {}
+      EnvNames acceptEnv,
+      Duration shutdownGrace) {}
 
   public record Web(
       InetSocketAddress listen, String publicUrl, Optional<Tls> tls, boolean insecure) {}

@@ -75,7 +75,8 @@ public final class ConfigLoader extends ConfigValues {
     BastionConfig.Ssh ssh =
         ssh(
             raw.ssh() == null
-                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null, null, null)
+                ? new RawConfig.Ssh(
+                    null, null, null, null, null, null, null, null, null, null, null)
                 : raw.ssh());
     BastionConfig.Web web =
         web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
@@ -270,7 +271,23 @@ public final class ConfigLoader extends ConfigValues {
             Duration.ofDays(7),
             false),
         throttle(raw.throttle()),
-        acceptEnv(raw.acceptEnv()));
+        acceptEnv(raw.acceptEnv()),
+        shutdownGrace(raw.shutdownGrace()));
+  }
+
+  /**
+   * How long live sessions may go on after SIGTERM: 0 ends them at once; at most a day (a
+   * supervisor that waits longer than that for a stop is rare).
+   */
+  private Duration shutdownGrace(String value) {
+    Duration grace = duration("ssh.shutdown_grace", value, Duration.ofSeconds(60), true);
+    if (grace.compareTo(Duration.ofDays(1)) > 0) {
+      throw fail(
+          "ssh.shutdown_grace",
+          value,
+          "is longer than a day; give at most 24h (0 ends sessions at once)");
+    }
+    return grace;
   }
 
   private EnvNames acceptEnv(List<String> raw) {

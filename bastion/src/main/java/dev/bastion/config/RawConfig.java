@@ -60,7 +60,8 @@ record RawConfig(
       @JsonProperty("max_pending_approvals_per_identity") Integer maxPendingApprovalsPerIdentity,
       @JsonProperty("max_certificate_lifetime") String maxCertificateLifetime,
       Throttle throttle,
-      @JsonProperty("accept_env") List<String> acceptEnv) {}
+      @JsonProperty("accept_env") List<String> acceptEnv,
+      @JsonProperty("shutdown_grace") String shutdownGrace) {}
 
   record Web(
       String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}

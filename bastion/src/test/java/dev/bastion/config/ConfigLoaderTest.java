@@ -60,6 +60,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sessionsGetAMinuteAfterSigtermUnlessTheGraceIsConfigured() {
+    assertEquals(Duration.ofSeconds(60), ConfigLoader.load(Optional.empty()).ssh().shutdownGrace());
+    assertEquals(
+        Duration.ZERO,
+        ConfigLoader.parse("t.yaml", "ssh: {shutdown_grace: 0}").ssh().shutdownGrace());
+    assertEquals(
+        Duration.ofMinutes(5),
+        ConfigLoader.parse("t.yaml", "ssh: {shutdown_grace: 5m}").ssh().shutdownGrace());
+  }
+
+  @Test
   void onePersonGetsAtMostHalfOfASmallBastionByDefault() {
     BastionConfig config = ConfigLoader.parse("t.yaml", "ssh: {max_sessions: 10}");
     assertEquals(5, config.ssh().maxSessionsPerIdentity());
@@ -255,6 +266,8 @@ class ConfigLoaderTest {
         "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
         "per-identity sessions | ssh: {max_sessions_per_identity: 0} | t.yaml: ssh.max_sessions_per_identity: '0' must be at least 1",
         "pending approvals | ssh: {max_pending_approvals_per_identity: -1} | t.yaml: ssh.max_pending_approvals_per_identity: '-1' must be at least 1",
+        "shutdown grace negative | ssh: {shutdown_grace: -5s} | t.yaml: ssh.shutdown_grace: '-5s' is not a duration; use e.g. 90s",
+        "shutdown grace too long | ssh: {shutdown_grace: 2d} | t.yaml: ssh.shutdown_grace: '2d' is longer than a day; give at most 24h (0 ends sessions at once)",
         "certificate lifetime | ssh: {max_certificate_lifetime: 0} | t.yaml: ssh.max_certificate_lifetime: duration '0' is zero",
         "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
       })
