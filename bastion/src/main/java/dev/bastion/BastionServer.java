@@ -39,6 +39,7 @@ import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.server.PrivateDataDirectory;
+import dev.bastion.server.SharedRecordings;
 import dev.bastion.upstream.UpstreamConnector;
 import dev.bastion.viewer.BrowserSignOn;
 import dev.bastion.viewer.ViewerBackend;
@@ -186,6 +187,9 @@ public final class BastionServer implements AutoCloseable {
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     PrivateDataDirectory.check(dataDir);
+    if (config.recording().dir().isPresent()) {
+      SharedRecordings.prepare(config.recording().dir().get());
+    }
     CaKeyStore cas = new CaKeyStore(dataDir);
     List<CaKind> created = cas.init();
     if (!created.isEmpty()) {
@@ -304,7 +308,7 @@ public final class BastionServer implements AutoCloseable {
                   w.tls().map(BastionConfig.Tls::cert),
                   w.tls().map(BastionConfig.Tls::key)),
               new ViewerBackend(
-                  dataDir,
+                  recorder.store(),
                   new AuditReader(database),
                   audit,
                   live,
@@ -388,7 +392,7 @@ public final class BastionServer implements AutoCloseable {
             .map(
                 keep ->
                     new RecordingRetention(
-                            dataDir, keep, new RecordingRemovals(database, audit), clock)
+                            recorder.store(), keep, new RecordingRemovals(database, audit), clock)
                         .start());
     return server;
   }

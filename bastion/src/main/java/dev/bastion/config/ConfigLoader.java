@@ -94,7 +94,9 @@ public final class ConfigLoader extends ConfigValues {
       raw.targets().forEach((name, target) -> targets.put(name, target(name, target, roles)));
     }
     RawConfig.Recording rec =
-        raw.recording() == null ? new RawConfig.Recording(null, null, null, null) : raw.recording();
+        raw.recording() == null
+            ? new RawConfig.Recording(null, null, null, null, null)
+            : raw.recording();
     BastionConfig.RecordingMode mode =
         word(
             "recording.mode",
@@ -154,7 +156,11 @@ public final class ConfigLoader extends ConfigValues {
         java.util.Collections.unmodifiableMap(targets),
         java.util.Collections.unmodifiableMap(roles),
         new BastionConfig.Recording(
-            Boolean.TRUE.equals(rec.input()), mode, compression, retention(rec.retention())),
+            Boolean.TRUE.equals(rec.input()),
+            mode,
+            compression,
+            retention(rec.retention()),
+            recordingDir(rec.dir())),
         upstream,
         new BastionConfig.Approvals(webhook),
         auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null, null) : raw.audit()),
@@ -199,6 +205,24 @@ public final class ConfigLoader extends ConfigValues {
           "must be from 0 to audit.disk_reserve_mib (" + reserve + ")");
     }
     return new BastionConfig.AuditDisk(reserve << 20, floor << 20, jsonLines(raw.jsonLines()));
+  }
+
+  /** A directory resolved against the configuration's directory. */
+  private Optional<Path> recordingDir(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (value.isBlank()) {
+      throw fail(
+          "recording.dir",
+          value,
+          "is empty; give a directory, or leave it out for <data-dir>/recordings");
+    }
+    try {
+      return Optional.of(baseDir.resolve(value).toAbsolutePath().normalize());
+    } catch (java.nio.file.InvalidPathException e) {
+      throw fail("recording.dir", value, "is not a path: " + e.getReason());
+    }
   }
 
   /** {@code stdout}, or a file resolved against the configuration's directory. */

@@ -84,7 +84,7 @@ record RawConfig(
       List<String> can,
       @JsonProperty("oidc_groups") List<String> oidcGroups) {}
 
-  record Recording(Boolean input, String mode, String compression, String retention) {}
+  record Recording(Boolean input, String mode, String compression, String retention, String dir) {}
 
   record Upstream(
       @JsonProperty("connect_timeout") String connectTimeout,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.web.WebRight;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +45,26 @@ class ConfigLoaderTest {
     assertEquals(
         Optional.of(Duration.ofDays(364)),
         ConfigLoader.parse("t.yaml", "recording: {retention: 52w}").recording().retention());
+  }
+
+  @Test
+  void recordingsAreInTheDataDirectoryUnlessADirectoryIsGivenRelativeToTheConfiguration() {
+    Path data = Path.of("/var/lib/bastion");
+    assertEquals(
+        data.resolve("recordings"),
+        ConfigLoader.load(Optional.empty()).recording().store(data).root());
+    assertEquals(
+        Path.of("/mnt/recordings"),
+        ConfigLoader.parse("t.yaml", "recording: {dir: /mnt/recordings}")
+            .recording()
+            .store(data)
+            .root());
+    assertEquals(
+        Path.of("/etc/bastion/shared"),
+        ConfigLoader.parse("t.yaml", "recording: {dir: shared}", Path.of("/etc/bastion"), n -> null)
+            .recording()
+            .store(data)
+            .root());
   }
 
   @Test
@@ -260,6 +281,7 @@ class ConfigLoaderTest {
         "retention overflow | recording: {retention: 99999999999999999d} | t.yaml: recording.retention: '99999999999999999d' is not a duration",
         "retention bare number | recording: {retention: 365} | t.yaml: recording.retention: '365' is less than 1h (a bare number is seconds)",
         "retention centuries | recording: {retention: 10000w} | t.yaml: recording.retention: '10000w' is more than 100 years",
+        "recording dir empty | recording: {dir: ''} | t.yaml: recording.dir: '' is empty; give a directory, or leave it out for <data-dir>/recordings",
         "recording compression | recording: {compression: gzip} | t.yaml: recording.compression: 'gzip' must be zstd or none",
         "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
         "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
