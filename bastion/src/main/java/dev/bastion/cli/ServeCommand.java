@@ -23,6 +23,8 @@ import sun.misc.SignalHandler;
             + " ssh.shutdown_grace, end the rest cleanly and exit (a second SIGTERM ends them"
             + " at once).")
 final class ServeCommand extends Subcommand {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+
   @Override
   protected void run() throws Exception {
     BastionConfig config = ConfigLoader.load(root().configFile());
@@ -66,9 +68,16 @@ final class ServeCommand extends Subcommand {
             server.endNow();
           }
         };
-    Signal.handle(new Signal("TERM"), stop);
-    Signal.handle(new Signal("INT"), stop);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bastion-shutdown"));
+    try {
+      Signal.handle(new Signal("TERM"), stop);
+      Signal.handle(new Signal("INT"), stop);
+    } catch (IllegalArgumentException e) {
+      // The JVM keeps these signals (-Xrs): they run the shutdown hook, which ends sessions at
+      // once.
+      LOG.warn(
+          "cannot handle SIGTERM ({}); sessions are ended at once on shutdown", e.getMessage());
+    }
     signalled.await();
     server.drain();
     server.close();

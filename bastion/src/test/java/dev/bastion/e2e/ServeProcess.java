@@ -144,9 +144,10 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** The real ssh client's command line for {@code remote} on the target as the test user. */
-  List<String> sshCommand(String user, String remote) {
+  List<String> sshCommand(String user, String remote, String... options) {
     List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(sshPort)));
     cmd.addAll(OpenSsh.clientOptions(userKey, knownHosts));
+    cmd.addAll(List.of(options));
     cmd.add(user + "@127.0.0.1");
     cmd.add(remote);
     return cmd;
@@ -157,13 +158,13 @@ final class ServeProcess implements AutoCloseable {
     return login + "@web01";
   }
 
-  CommandResult ssh(String user, String remote) {
-    return ExternalCommand.of(sshCommand(user, remote)).timeout(PATIENCE).run();
+  CommandResult ssh(String user, String remote, String... options) {
+    return ExternalCommand.of(sshCommand(user, remote, options)).timeout(PATIENCE).run();
   }
 
   /** An ssh session left running; its stderr lines are collected as they come. */
-  Session session(String remote) throws Exception {
-    Process ssh = new ProcessBuilder(sshCommand(onTarget(), remote)).start();
+  Session session(String remote, String... options) throws Exception {
+    Process ssh = new ProcessBuilder(sshCommand(onTarget(), remote, options)).start();
     return new Session(ssh);
   }
 

@@ -23,9 +23,12 @@ class ShutdownGraceTest {
 
   @Test
   void sigtermRefusesNewConnectionsTellsSessionsAndEndsThemWhenTheGraceIsOver() throws Exception {
-    try (ServeProcess node = ServeProcess.start(dir, "  shutdown_grace: 10s\n")) {
+    try (ServeProcess node = ServeProcess.start(dir, "  shutdown_grace: 15s\n")) {
       String cookie = node.webLogin();
-      ServeProcess.Session session = node.session("echo started; sleep 600");
+      // The connection of this session also carries others (ssh multiplexing, as ControlMaster).
+      String control = "ControlPath=" + dir.resolve("control.sock");
+      ServeProcess.Session session =
+          node.session("echo started; sleep 600", "-o", "ControlMaster=yes", "-o", control);
       assertEquals("started", session.firstLine());
 
       node.process.destroy(); // SIGTERM
@@ -33,13 +36,20 @@ class ShutdownGraceTest {
       assertTrue(
           notice.matches(
               "bastion: this bastion node is shutting down; this session will be ended at"
-                  + " \\d\\d:\\d\\d:\\d\\d UTC \\(in 10 seconds\\)"),
+                  + " \\d\\d:\\d\\d:\\d\\d UTC \\(in 15 seconds\\)"),
           notice);
       String ready = node.awaitGet("/readyz", a -> a.startsWith("503"));
       assertTrue(ready.contains("draining: the bastion is shutting down"), ready);
       CommandResult refused = node.ssh(node.onTarget(), "true");
       assertEquals(255, refused.exitCode(), refused.toString());
       assertTrue(refused.stderr().contains("Connection refused"), refused.toString());
+      CommandResult another =
+          node.ssh(node.onTarget(), "true", "-o", "ControlMaster=no", "-o", control);
+      assertEquals(1, another.exitCode(), another.toString());
+      assertEquals(
+          "bastion: this bastion node is shutting down and starts no new session; connect again"
+              + " to reach another node",
+          another.stderr().strip());
       // Watchers can still watch: the viewer lists the session that goes on.
       String live = node.get("/api/sessions", cookie);
       assertTrue(live.startsWith("200 ") && live.contains("alice@example.com"), live);
