@@ -22,13 +22,14 @@ class ShutdownGraceTest {
   @TempDir Path dir;
 
   @Test
-  void sigtermRefusesNewConnectionsTellsSessionsAndEndsThemWhenTheGraceIsOver() throws Exception {
-    try (ServeProcess node = ServeProcess.start(dir, "  shutdown_grace: 15s\n")) {
+  void sigtermClosesTheDoorLetsSessionsGoOnAndExitsWhenTheLastOneEnds() throws Exception {
+    try (ServeProcess node = ServeProcess.start(dir, "  shutdown_grace: 10m\n")) {
       String cookie = node.webLogin();
       // The connection of this session also carries others (ssh multiplexing, as ControlMaster).
       String control = "ControlPath=" + dir.resolve("control.sock");
       ServeProcess.Session session =
-          node.session("echo started; sleep 600", "-o", "ControlMaster=yes", "-o", control);
+          node.session(
+              "echo started; read line; echo got $line", "-o", "ControlMaster=yes", "-o", control);
       assertEquals("started", session.firstLine());
 
       node.process.destroy(); // SIGTERM
@@ -36,7 +37,7 @@ class ShutdownGraceTest {
       assertTrue(
           notice.matches(
               "bastion: this bastion node is shutting down; this session will be ended at"
-                  + " \\d\\d:\\d\\d:\\d\\d UTC \\(in 15 seconds\\)"),
+                  + " \\d\\d:\\d\\d:\\d\\d UTC \\(in 10 minutes\\)"),
           notice);
       String ready = node.awaitGet("/readyz", a -> a.startsWith("503"));
       assertTrue(ready.contains("draining: the bastion is shutting down"), ready);
@@ -53,7 +54,27 @@ class ShutdownGraceTest {
       // Watchers can still watch: the viewer lists the session that goes on.
       String live = node.get("/api/sessions", cookie);
       assertTrue(live.startsWith("200 ") && live.contains("alice@example.com"), live);
+      assertTrue(node.process.isAlive(), "exited while a session was live:\n" + node.output());
 
+      session.type("done\n");
+      assertEquals(0, session.awaitExit());
+      // Ten minutes of grace remain: it exits because no session is left.
+      assertEquals(0, node.awaitExit(), node.output());
+    }
+    String sessions = CliRun.of(dir.resolve("data"), "sessions", "--json").ok().stdout();
+    assertTrue(sessions.contains("\"exit_status\" : 0"), sessions);
+    assertFalse(sessions.contains("shut down"), sessions);
+    assertTrue(CliRun.of(dir.resolve("data"), "audit").ok().stdout().contains("server_stopped"));
+  }
+
+  @Test
+  void sessionsStillLiveWhenTheGraceIsOverAreEndedWithALineAuditedAndSealed() throws Exception {
+    try (ServeProcess node = ServeProcess.start(dir, "  shutdown_grace: 3s\n")) {
+      ServeProcess.Session session = node.session("echo started; sleep 600");
+      assertEquals("started", session.firstLine());
+
+      node.process.destroy(); // SIGTERM
+      assertTrue(session.awaitStderr("shutting down").endsWith("(in 3 seconds)"));
       assertEquals(ENDED, session.awaitStderr("session ended"));
       assertEquals(255, session.awaitExit());
       assertEquals(0, node.awaitExit(), node.output());
@@ -68,26 +89,6 @@ class ShutdownGraceTest {
     CliRun verify = CliRun.of(dir.resolve("data"), "recordings", "verify");
     assertEquals(0, verify.exitCode(), verify.toString());
     assertTrue(verify.stdout().startsWith("ok "), verify.stdout());
-  }
-
-  @Test
-  void aSessionThatEndsDuringTheGraceLetsTheNodeExitThen() throws Exception {
-    try (ServeProcess node = ServeProcess.start(dir, "  shutdown_grace: 10m\n")) {
-      ServeProcess.Session session = node.session("echo started; read line; echo got $line");
-      assertEquals("started", session.firstLine());
-
-      node.process.destroy(); // SIGTERM
-      assertTrue(session.awaitStderr("shutting down").endsWith("(in 10 minutes)"));
-      assertTrue(node.process.isAlive(), "exited while a session was live:\n" + node.output());
-
-      session.type("done\n");
-      assertEquals(0, session.awaitExit());
-      // Ten minutes of grace remain: it exits because no session is left.
-      assertEquals(0, node.awaitExit(), node.output());
-    }
-    String sessions = CliRun.of(dir.resolve("data"), "sessions", "--json").ok().stdout();
-    assertTrue(sessions.contains("\"exit_status\" : 0"), sessions);
-    assertFalse(sessions.contains("shut down"), sessions);
   }
 
   @Test
