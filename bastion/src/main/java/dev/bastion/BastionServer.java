@@ -33,6 +33,7 @@ import dev.bastion.proxy.LiveSessions;
 import dev.bastion.proxy.ProxiedSession;
 import dev.bastion.proxy.SessionServices;
 import dev.bastion.proxy.SetupHold;
+import dev.bastion.proxy.ShutdownGrace;
 import dev.bastion.proxy.SsoCertificates;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.RecordingRetention;
@@ -40,6 +41,7 @@ import dev.bastion.recording.SessionRecorder;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.server.PrivateDataDirectory;
+import dev.bastion.server.SharedRecordings;
 import dev.bastion.upstream.UpstreamConnector;
 import dev.bastion.viewer.BrowserSignOn;
 import dev.bastion.viewer.ViewerBackend;
@@ -82,6 +84,9 @@ public final class BastionServer implements AutoCloseable {
   private final Clock clock;
   private final SessionRecorder recorder;
   private final Optional<IdentityProvider> identityProvider;
+  private final ShutdownGrace shutdownGrace;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private volatile WebServer web;
   private Fleet fleet;
   private volatile BastionMetrics metrics;
@@ -114,6 +119,7 @@ public final class BastionServer implements AutoCloseable {
     this.connections = connections;
     this.revocations = revocations;
     this.clock = clock;
+    this.shutdownGrace = new ShutdownGrace(live, clock);
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -184,6 +190,9 @@ public final class BastionServer implements AutoCloseable {
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     PrivateDataDirectory.check(dataDir);
+    if (config.recording().dir().isPresent()) {
+      SharedRecordings.prepare(config.recording().dir().get());
+    }
     CaKeyStore cas = new CaKeyStore(dataDir);
     List<CaKind> created = cas.init();
     if (!created.isEmpty()) {
@@ -318,7 +327,7 @@ public final class BastionServer implements AutoCloseable {
                       w.tls().map(BastionConfig.Tls::cert),
                       w.tls().map(BastionConfig.Tls::key)),
                   new ViewerBackend(
-                      dataDir,
+                      recorder.store(),
                       new AuditReader(database),
                       audit,
                       live,
@@ -405,7 +414,7 @@ public final class BastionServer implements AutoCloseable {
             .map(
                 keep ->
                     new RecordingRetention(
-                            dataDir, keep, new RecordingRemovals(database, audit), clock)
+                            recorder.store(), keep, new RecordingRemovals(database, audit), clock)
                         .start());
     return server;
   }
@@ -487,12 +496,42 @@ public final class BastionServer implements AutoCloseable {
     }
   }
 
-  /** Refuses new sessions, ends the open ones with a message, then stops. */
+  /**
+   * The first part of a shutdown (SIGTERM): the SSH port stops listening at once, so that a load
+   * balancer sends new connections to another node, {@code /readyz} answers 503, every live session
+   * is told when it will be ended and may go on until then ({@code ssh.shutdown_grace}); returns
+   * when none is left, the grace period is over, or {@link #endNow} was called. The web viewer
+   * keeps serving meanwhile. {@link #close} follows and ends the sessions that are left.
+   */
+  public void drain() throws InterruptedException {
+    live.refuseNew(ShutdownGrace.REFUSED);
+    gateway.stopListening();
+    Duration grace = config.ssh().shutdownGrace();
+    LOG.info(
+        "shutting down: no new connections; {} live sessions may go on for up to {}"
+            + " (ssh.shutdown_grace)",
+        live.count(),
+        grace);
+    if (!shutdownGrace.await(grace)) {
+      LOG.info("shutting down: ending the {} sessions left", live.count());
+    }
+  }
+
+  /** Cuts the wait of {@link #drain} short (a second SIGTERM or SIGINT). */
+  public void endNow() {
+    shutdownGrace.endNow();
+  }
+
+  /** Refuses new sessions, ends the open ones with a message, then stops; once. */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     housekeeping.shutdownNow();
     retention.ifPresent(RecordingRetention::close);
-    live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
+    // Each session waits up to its TELL_GRACE (5 s) for its last line to reach the engineer.
+    live.drain(ShutdownGrace.ENDED, Duration.ofSeconds(10));
     web.close();
     try {
       gateway.close();

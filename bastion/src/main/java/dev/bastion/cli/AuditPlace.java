@@ -4,8 +4,10 @@ import dev.bastion.audit.AuditAccess;
 import dev.bastion.audit.AuditDatabase;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.AuditSocketClient;
+import dev.bastion.audit.SessionRecord;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.config.ConfigLoader;
+import dev.bastion.recorder.RecordingStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -15,14 +17,40 @@ import java.util.Optional;
  * PostgreSQL database of the configuration's {@code database:}, else the embedded database {@code
  * audit.mv.db} in the data directory.
  */
-record AuditPlace(Path dataDir, Optional<BastionConfig.Database> server) {
+record AuditPlace(
+    Path dataDir, Optional<BastionConfig.Database> server, RecordingStore recordings) {
 
-  /** From the global options: the data directory, and the configuration in force if any. */
+  /**
+   * From the global options: the data directory, and the configuration in force if any (its
+   * database and recordings directory).
+   */
   static AuditPlace of(BastionCommand root) {
-    Optional<Path> config = root.configFile();
-    Optional<BastionConfig.Database> server =
-        config.isEmpty() ? Optional.empty() : ConfigLoader.load(config).database();
-    return new AuditPlace(root.dataDir(), server);
+    Optional<Path> file = root.configFile();
+    Path dataDir = root.dataDir();
+    if (file.isEmpty()) {
+      return new AuditPlace(dataDir, Optional.empty(), RecordingStore.inDataDir(dataDir));
+    }
+    BastionConfig config = ConfigLoader.load(file);
+    return new AuditPlace(dataDir, config.database(), config.recording().store(dataDir));
+  }
+
+  /**
+   * The recording file a session's row names, inside the recordings directory; fails when the path
+   * would lead anywhere else.
+   */
+  Path recordingOf(SessionRecord session) {
+    return recordings
+        .resolve(session.recordingPath())
+        .orElseThrow(
+            () ->
+                new CommandFailedException(
+                    "the audit database names a recording outside "
+                        + recordings.root()
+                        + " for session "
+                        + session.id()
+                        + ": "
+                        + session.recordingPath()
+                        + "; refused"));
   }
 
   /** Whether there is an audit database to read (a server always counts: it says if it is not). */

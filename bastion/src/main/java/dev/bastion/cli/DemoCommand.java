@@ -53,7 +53,7 @@ final class DemoCommand extends Subcommand {
             "demo configuration",
             "ssh:\n  listen: "
                 + listen
-                + "\n"
+                + "\n  shutdown_grace: 0\n" // Ctrl-C stops the demo at once
                 + "web:\n  listen: "
                 + webListen
                 + "\n  public_url: http://"

@@ -46,7 +46,7 @@ record RecordingArgument(Path file, String sessionId, String state) {
               + session.recordingRemovedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
               + " (recording.retention); the audit log keeps its SHA-256");
     }
-    Path file = dataDir.resolve(session.recordingPath());
+    Path file = place.recordingOf(session);
     if (!Files.isRegularFile(file)) {
       throw new CommandFailedException(
           "the recording of session " + which + " is missing: " + file + " does not exist");

@@ -6,7 +6,6 @@ import dev.bastion.audit.SessionRecord;
 import dev.bastion.recorder.RecordingCheck;
 import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.recorder.RecordingKey;
-import dev.bastion.recorder.RecordingStore;
 import dev.bastion.recorder.VisibleText;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -67,16 +66,19 @@ final class RecordingCommands {
       }
       Map<String, Path> targets = new LinkedHashMap<>();
       if (which.isEmpty()) {
-        sessions.values().forEach(s -> targets.put(s.id(), dataDir().resolve(s.recordingPath())));
-        for (Path file : new RecordingStore(dataDir()).all()) {
-          targets.putIfAbsent(RecordingFormat.sessionIdOf(file), file);
+        sessions.values().forEach(s -> targets.put(s.id(), inside(place, s)));
+        for (Path file : place.recordings().all()) {
+          String id = RecordingFormat.sessionIdOf(file);
+          if (!targets.containsKey(id)) { // a row's null (a path leading out) stays FAILED
+            targets.put(id, file);
+          }
         }
       }
       for (String item : which) {
         if (RecordingFormat.isRecording(Path.of(item))) {
           targets.put(RecordingFormat.sessionIdOf(Path.of(item)), Path.of(item));
         } else if (sessions.containsKey(item)) {
-          targets.put(item, dataDir().resolve(sessions.get(item).recordingPath()));
+          targets.put(item, inside(place, sessions.get(item)));
         } else {
           throw new CommandFailedException(
               "no recorded session " + item + " in the audit database");
@@ -95,6 +97,19 @@ final class RecordingCommands {
           continue;
         }
         checked++;
+        if (entry.getValue() == null) {
+          failed++;
+          out()
+              .println(
+                  "FAILED  "
+                      + entry.getKey()
+                      + "  "
+                      + session.recordingPath()
+                      + ": names a file outside "
+                      + place.recordings().root()
+                      + "; not read");
+          continue;
+        }
         RecordingCheck.Result result =
             RecordingCheck.check(
                 entry.getKey(),
@@ -116,6 +131,11 @@ final class RecordingCommands {
             failed + " of " + checked + " recordings failed verification");
       }
     }
+  }
+
+  /** The session's recording file, or null when its stored path leads outside the directory. */
+  private static Path inside(AuditPlace place, SessionRecord session) {
+    return place.recordings().resolve(session.recordingPath()).orElse(null);
   }
 
   @Command(

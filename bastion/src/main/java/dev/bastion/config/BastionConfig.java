@@ -109,7 +109,8 @@ public record BastionConfig(
       int maxPendingApprovalsPerIdentity,
       Duration maxCertificateLifetime,
       Throttle throttle,
-      EnvNames acceptEnv) {}
+      EnvNames acceptEnv,
+      Duration shutdownGrace) {}
 
   public record Web(
       InetSocketAddress listen, String publicUrl, Optional<Tls> tls, boolean insecure) {}
@@ -174,13 +175,22 @@ public record BastionConfig(
 
   /**
    * How sessions are recorded and stored; {@code retention}: how long after its session ended a
-   * recording is kept (empty: forever).
+   * recording is kept (empty: forever); {@code dir}: {@code recording.dir}, absolute (empty: in the
+   * data directory).
    */
   public record Recording(
       boolean input,
       RecordingMode mode,
       RecordingCompression compression,
-      Optional<Duration> retention) {}
+      Optional<Duration> retention,
+      Optional<java.nio.file.Path> dir) {
+
+    /** Where recordings are written and read: {@code recording.dir}, else in the data directory. */
+    public dev.bastion.recorder.RecordingStore store(java.nio.file.Path dataDir) {
+      return dir.map(dev.bastion.recorder.RecordingStore::at)
+          .orElseGet(() -> dev.bastion.recorder.RecordingStore.inDataDir(dataDir));
+    }
+  }
 
   public record Upstream(Duration connectTimeout, Duration keepalive) {}
 }

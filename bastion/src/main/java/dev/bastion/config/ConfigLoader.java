@@ -76,7 +76,8 @@ public final class ConfigLoader extends ConfigValues {
     BastionConfig.Ssh ssh =
         ssh(
             raw.ssh() == null
-                ? new RawConfig.Ssh(null, null, null, null, null, null, null, null, null, null)
+                ? new RawConfig.Ssh(
+                    null, null, null, null, null, null, null, null, null, null, null)
                 : raw.ssh());
     BastionConfig.Web web =
         web(raw.web() == null ? new RawConfig.Web(null, null, null, null) : raw.web());
@@ -94,7 +95,9 @@ public final class ConfigLoader extends ConfigValues {
       raw.targets().forEach((name, target) -> targets.put(name, target(name, target, roles)));
     }
     RawConfig.Recording rec =
-        raw.recording() == null ? new RawConfig.Recording(null, null, null, null) : raw.recording();
+        raw.recording() == null
+            ? new RawConfig.Recording(null, null, null, null, null)
+            : raw.recording();
     BastionConfig.RecordingMode mode =
         word(
             "recording.mode",
@@ -156,7 +159,11 @@ public final class ConfigLoader extends ConfigValues {
         java.util.Collections.unmodifiableMap(targets),
         java.util.Collections.unmodifiableMap(roles),
         new BastionConfig.Recording(
-            Boolean.TRUE.equals(rec.input()), mode, compression, retention(rec.retention())),
+            Boolean.TRUE.equals(rec.input()),
+            mode,
+            compression,
+            retention(rec.retention()),
+            recordingDir(rec.dir())),
         upstream,
         new BastionConfig.Approvals(webhook),
         auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null, null) : raw.audit()),
@@ -202,6 +209,24 @@ public final class ConfigLoader extends ConfigValues {
           "must be from 0 to audit.disk_reserve_mib (" + reserve + ")");
     }
     return new BastionConfig.AuditDisk(reserve << 20, floor << 20, jsonLines(raw.jsonLines()));
+  }
+
+  /** A directory resolved against the configuration's directory. */
+  private Optional<Path> recordingDir(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (value.isBlank()) {
+      throw fail(
+          "recording.dir",
+          value,
+          "is empty; give a directory, or leave it out for <data-dir>/recordings");
+    }
+    try {
+      return Optional.of(baseDir.resolve(value).toAbsolutePath().normalize());
+    } catch (java.nio.file.InvalidPathException e) {
+      throw fail("recording.dir", value, "is not a path: " + e.getReason());
+    }
   }
 
   /** {@code stdout}, or a file resolved against the configuration's directory. */
@@ -274,7 +299,23 @@ public final class ConfigLoader extends ConfigValues {
             Duration.ofDays(7),
             false),
         throttle(raw.throttle()),
-        acceptEnv(raw.acceptEnv()));
+        acceptEnv(raw.acceptEnv()),
+        shutdownGrace(raw.shutdownGrace()));
+  }
+
+  /**
+   * How long live sessions may go on after SIGTERM: 0 ends them at once; at most a day (a
+   * supervisor that waits longer than that for a stop is rare).
+   */
+  private Duration shutdownGrace(String value) {
+    Duration grace = duration("ssh.shutdown_grace", value, Duration.ofSeconds(60), true);
+    if (grace.compareTo(Duration.ofDays(1)) > 0) {
+      throw fail(
+          "ssh.shutdown_grace",
+          value,
+          "is longer than a day; give at most 24h (0 ends sessions at once)");
+    }
+    return grace;
   }
 
   private EnvNames acceptEnv(List<String> raw) {

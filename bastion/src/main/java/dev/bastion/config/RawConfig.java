@@ -63,7 +63,8 @@ record RawConfig(
       @JsonProperty("max_pending_approvals_per_identity") Integer maxPendingApprovalsPerIdentity,
       @JsonProperty("max_certificate_lifetime") String maxCertificateLifetime,
       Throttle throttle,
-      @JsonProperty("accept_env") List<String> acceptEnv) {}
+      @JsonProperty("accept_env") List<String> acceptEnv,
+      @JsonProperty("shutdown_grace") String shutdownGrace) {}
 
   record Web(
       String listen, @JsonProperty("public_url") String publicUrl, Tls tls, Boolean insecure) {}
@@ -86,7 +87,7 @@ record RawConfig(
       List<String> can,
       @JsonProperty("oidc_groups") List<String> oidcGroups) {}
 
-  record Recording(Boolean input, String mode, String compression, String retention) {}
+  record Recording(Boolean input, String mode, String compression, String retention, String dir) {}
 
   record Upstream(
       @JsonProperty("connect_timeout") String connectTimeout,

@@ -1,12 +1,13 @@
 package dev.bastion.proxy;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The sessions running right now: admission (capacity overall and per identity, draining), and
@@ -56,6 +57,9 @@ public final class LiveSessions {
   synchronized void remove(ProxiedSession session) {
     if (sessions.remove(session.id()) != null) {
       perIdentity.computeIfPresent(session.identity(), (who, n) -> n == 1 ? null : n - 1);
+      if (sessions.isEmpty()) {
+        notifyAll(); // awaitNone
+      }
     }
   }
 
@@ -88,22 +92,45 @@ public final class LiveSessions {
     return ended;
   }
 
+  /** From now on admits no session: each is refused with {@code reason}. */
+  public void refuseNew(String reason) {
+    refusal = reason;
+  }
+
+  /**
+   * Waits until no session is live, {@code patience} is over, or {@code giveUp} says so when {@link
+   * #wake} is called; returns whether none is left.
+   */
+  public synchronized boolean awaitNone(Duration patience, BooleanSupplier giveUp)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (!sessions.isEmpty() && !giveUp.getAsBoolean()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return sessions.isEmpty();
+  }
+
+  /** Wakes {@link #awaitNone} to ask its {@code giveUp} again. */
+  public synchronized void wake() {
+    notifyAll();
+  }
+
   /**
    * Refuses new sessions from now on and ends the open ones; waits up to {@code patience} for them.
    */
   public void drain(String reason, Duration patience) {
-    refusal = reason;
+    refuseNew(reason);
     for (ProxiedSession session : all()) {
       session.terminate(reason);
     }
-    Instant deadline = Instant.now().plus(patience);
-    while (!sessions.isEmpty() && Instant.now().isBefore(deadline)) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    try {
+      awaitNone(patience, () -> false);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -132,6 +132,14 @@ public final class ProxiedSession {
     events.execute(() -> lifecycle.onTerminate(reason));
   }
 
+  /**
+   * One line on the engineer's stderr, and a marker in the recording, while the session goes on
+   * (the node is shutting down); nothing once it is ending.
+   */
+  public void notice(String text) {
+    events.execute(() -> lifecycle.onNotice(text));
+  }
+
   /** A marker in this session's recording (a viewer joined or left). */
   public void marker(String text) {
     recording.marker(text);

@@ -266,6 +266,14 @@ final class SessionLifecycle {
     }
   }
 
+  void onNotice(String text) {
+    if (state == SessionState.ENDING || state == SessionState.ENDED || terminatedFor != null) {
+      return;
+    }
+    recording.marker(text);
+    client.tell(text, () -> {});
+  }
+
   // --- ending ----------------------------------------------------------------------------------
 
   void onClientGone() {

@@ -50,7 +50,7 @@ public final class RecordingRetention implements AutoCloseable {
   /** What one run did. */
   public record Run(int removed, int finished, int failed, int missing) {}
 
-  private final Path dataDir;
+  private final RecordingStore store;
   private final Path root;
   private final Duration retention;
   private final RecordingRemovals removals;
@@ -68,16 +68,20 @@ public final class RecordingRetention implements AutoCloseable {
           });
 
   public RecordingRetention(
-      Path dataDir, Duration retention, RecordingRemovals removals, Clock clock) {
-    this(dataDir, retention, removals, clock, BATCH);
+      RecordingStore store, Duration retention, RecordingRemovals removals, Clock clock) {
+    this(store, retention, removals, clock, BATCH);
   }
 
   /** As the public constructor, removing at most {@code batch} recordings per run. */
   RecordingRetention(
-      Path dataDir, Duration retention, RecordingRemovals removals, Clock clock, int batch) {
+      RecordingStore store,
+      Duration retention,
+      RecordingRemovals removals,
+      Clock clock,
+      int batch) {
     this.batch = batch;
-    this.dataDir = dataDir.toAbsolutePath().normalize();
-    this.root = new RecordingStore(this.dataDir).root();
+    this.store = store;
+    this.root = store.root();
     this.retention = retention;
     this.removals = removals;
     this.clock = clock;
@@ -267,8 +271,8 @@ public final class RecordingRetention implements AutoCloseable {
 
   /** The recording file, only if the database's path stays inside the recordings directory. */
   private Path fileOf(RecordingRemovals.Recording recording) {
-    Path file = dataDir.resolve(recording.path()).normalize();
-    if (!file.startsWith(root)) {
+    Path file = store.resolve(recording.path()).orElse(null);
+    if (file == null) {
       LOG.error(
           "session {} names a recording outside {}: {}; not touched",
           recording.sessionId(),

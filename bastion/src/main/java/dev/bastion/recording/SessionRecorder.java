@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class SessionRecorder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SessionRecorder.class);
 
-  private final Path dataDir;
   private final RecordingStore store;
   private final GroupCommit commit = new GroupCommit();
   private final LiveHub hub = new LiveHub();
@@ -54,8 +53,7 @@ public final class SessionRecorder implements AutoCloseable {
 
   public SessionRecorder(
       Path dataDir, KeyPair key, BastionConfig.Recording settings, AuditLog audit, Clock clock) {
-    this.dataDir = dataDir;
-    this.store = new RecordingStore(dataDir);
+    this.store = settings.store(dataDir);
     this.key = key;
     this.settings = settings;
     this.audit = audit;
@@ -89,9 +87,12 @@ public final class SessionRecorder implements AutoCloseable {
     return store;
   }
 
-  /** The recording file's path as the audit database keeps it: relative to the data directory. */
+  /**
+   * The recording file's path as the audit database keeps it ({@link RecordingStore#storedPath}:
+   * {@code recordings/YYYY/MM/DD/<file>}, whichever directory {@code recording.dir} names).
+   */
   public String relativePath(String sessionId, Instant startedAt) {
-    return dataDir.relativize(fileFor(sessionId, startedAt)).toString();
+    return store.storedPath(fileFor(sessionId, startedAt));
   }
 
   private Path fileFor(String sessionId, Instant startedAt) {
@@ -157,7 +158,15 @@ public final class SessionRecorder implements AutoCloseable {
       if (session.recordingPath() == null) {
         continue;
       }
-      Path cast = dataDir.resolve(session.recordingPath());
+      Path cast = store.resolve(session.recordingPath()).orElse(null);
+      if (cast == null) {
+        LOG.error(
+            "interrupted session {} names a recording outside {}: {}; not touched",
+            session.id(),
+            store.root(),
+            session.recordingPath());
+        continue;
+      }
       if (!Files.exists(cast)) {
         LOG.warn("recording of interrupted session {} is missing: {}", session.id(), cast);
         continue;

@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.io.IoAcceptor;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.ServerBuilder;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.UserAuthFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
@@ -30,10 +32,10 @@ import org.apache.sshd.server.session.ServerUserAuthServiceFactory;
  * when {@code oidc:} is configured; modern algorithms, every channel proxied.
  */
 public final class GatewayServer implements AutoCloseable {
-  private final SshServer server;
+  private final Listener server;
   private final RefusalTally refusals;
 
-  private GatewayServer(SshServer server, RefusalTally refusals) {
+  private GatewayServer(Listener server, RefusalTally refusals) {
     this.server = server;
     this.refusals = refusals;
   }
@@ -49,7 +51,7 @@ public final class GatewayServer implements AutoCloseable {
       RevocationList revocations,
       Clock clock)
       throws IOException {
-    SshServer server = SshServer.setUpDefaultServer();
+    Listener server = (Listener) ServerBuilder.builder().factory(Listener::new).build();
     InetSocketAddress listen = config.ssh().listen();
     server.setHost(listen.getAddress().getHostAddress());
     server.setPort(listen.getPort());
@@ -130,12 +132,30 @@ public final class GatewayServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /**
+   * Closes the listening socket: a new connection is refused by the kernel at once (a load balancer
+   * tries another node), while the connections already open go on.
+   */
+  public void stopListening() {
+    server.stopListening();
+  }
+
   @Override
   public void close() throws IOException {
     try {
       server.stop(false);
     } finally {
       refusals.close();
+    }
+  }
+
+  /** MINA's server, able to stop listening while its connections go on. */
+  private static final class Listener extends SshServer {
+    void stopListening() {
+      IoAcceptor listening = acceptor;
+      if (listening != null) {
+        listening.unbind();
+      }
     }
   }
 }

@@ -10,6 +10,7 @@ import dev.bastion.audit.SessionRecord;
 import dev.bastion.proxy.LiveSessions;
 import dev.bastion.recorder.LiveHub;
 import dev.bastion.recorder.RecordingFormat;
+import dev.bastion.recorder.RecordingStore;
 import dev.bastion.web.BastionBackend;
 import dev.bastion.web.SessionView;
 import dev.bastion.web.WebUser;
@@ -25,7 +26,7 @@ import java.util.Optional;
  * The bastion as the web viewer sees it: sessions from the audit database, live ones from memory.
  */
 public final class ViewerBackend implements BastionBackend {
-  private final Path dataDir;
+  private final RecordingStore recordings;
   private final AuditReader reader;
   private final AuditLog audit;
   private final LiveSessions live;
@@ -34,7 +35,7 @@ public final class ViewerBackend implements BastionBackend {
   private final Clock clock;
 
   public ViewerBackend(
-      Path dataDir,
+      RecordingStore recordings,
       AuditReader reader,
       AuditLog audit,
       LiveSessions live,
@@ -42,7 +43,7 @@ public final class ViewerBackend implements BastionBackend {
       Approvals approvals,
       Clock clock) {
     this.approvals = approvals;
-    this.dataDir = dataDir;
+    this.recordings = recordings;
     this.reader = reader;
     this.audit = audit;
     this.live = live;
@@ -125,8 +126,7 @@ public final class ViewerBackend implements BastionBackend {
     return reader
         .session(id)
         .filter(s -> s.recordingPath() != null)
-        .map(s -> dataDir.resolve(s.recordingPath()).normalize())
-        .filter(p -> p.startsWith(dataDir.resolve("recordings").normalize()));
+        .flatMap(s -> recordings.resolve(s.recordingPath()));
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.web.WebRight;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +48,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void recordingsAreInTheDataDirectoryUnlessADirectoryIsGivenRelativeToTheConfiguration() {
+    Path data = Path.of("/var/lib/bastion");
+    assertEquals(
+        data.resolve("recordings"),
+        ConfigLoader.load(Optional.empty()).recording().store(data).root());
+    assertEquals(
+        Path.of("/mnt/recordings"),
+        ConfigLoader.parse("t.yaml", "recording: {dir: /mnt/recordings}")
+            .recording()
+            .store(data)
+            .root());
+    assertEquals(
+        Path.of("/etc/bastion/shared"),
+        ConfigLoader.parse("t.yaml", "recording: {dir: shared}", Path.of("/etc/bastion"), n -> null)
+            .recording()
+            .store(data)
+            .root());
+  }
+
+  @Test
   void recordingsAreCompressedWithZstdUnlessCompressionIsNone() {
     assertEquals(
         dev.bastion.recorder.RecordingFormat.ZSTD,
@@ -57,6 +78,17 @@ class ConfigLoaderTest {
             .recording()
             .compression()
             .format());
+  }
+
+  @Test
+  void sessionsGetAMinuteAfterSigtermUnlessTheGraceIsConfigured() {
+    assertEquals(Duration.ofSeconds(60), ConfigLoader.load(Optional.empty()).ssh().shutdownGrace());
+    assertEquals(
+        Duration.ZERO,
+        ConfigLoader.parse("t.yaml", "ssh: {shutdown_grace: 0}").ssh().shutdownGrace());
+    assertEquals(
+        Duration.ofMinutes(5),
+        ConfigLoader.parse("t.yaml", "ssh: {shutdown_grace: 5m}").ssh().shutdownGrace());
   }
 
   @Test
@@ -249,12 +281,15 @@ class ConfigLoaderTest {
         "retention overflow | recording: {retention: 99999999999999999d} | t.yaml: recording.retention: '99999999999999999d' is not a duration",
         "retention bare number | recording: {retention: 365} | t.yaml: recording.retention: '365' is less than 1h (a bare number is seconds)",
         "retention centuries | recording: {retention: 10000w} | t.yaml: recording.retention: '10000w' is more than 100 years",
+        "recording dir empty | recording: {dir: ''} | t.yaml: recording.dir: '' is empty; give a directory, or leave it out for <data-dir>/recordings",
         "recording compression | recording: {compression: gzip} | t.yaml: recording.compression: 'gzip' must be zstd or none",
         "public web without tls | web: {listen: '0.0.0.0:8080'} | t.yaml: web.listen: '0.0.0.0:8080' is not a loopback address, so it needs web.tls",
         "bad duration | upstream: {connect_timeout: soon} | t.yaml: upstream.connect_timeout: 'soon' is not a duration; use e.g. 90s",
         "not yaml | ssh: 'unterminated | t.yaml: not valid YAML at line",
         "per-identity sessions | ssh: {max_sessions_per_identity: 0} | t.yaml: ssh.max_sessions_per_identity: '0' must be at least 1",
         "pending approvals | ssh: {max_pending_approvals_per_identity: -1} | t.yaml: ssh.max_pending_approvals_per_identity: '-1' must be at least 1",
+        "shutdown grace negative | ssh: {shutdown_grace: -5s} | t.yaml: ssh.shutdown_grace: '-5s' is not a duration; use e.g. 90s",
+        "shutdown grace too long | ssh: {shutdown_grace: 2d} | t.yaml: ssh.shutdown_grace: '2d' is longer than a day; give at most 24h (0 ends sessions at once)",
         "certificate lifetime | ssh: {max_certificate_lifetime: 0} | t.yaml: ssh.max_certificate_lifetime: duration '0' is zero",
         "wrong type | targets: [web01] | t.yaml: targets: expected a mapping (key: value) here",
       })

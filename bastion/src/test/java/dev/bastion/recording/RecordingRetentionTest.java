@@ -58,7 +58,11 @@ class RecordingRetentionTest {
 
   RecordingRetention retention(int batch) {
     return new RecordingRetention(
-        dataDir, KEEP, new RecordingRemovals(database, audit), clock, batch);
+        RecordingStore.inDataDir(dataDir),
+        KEEP,
+        new RecordingRemovals(database, audit),
+        clock,
+        batch);
   }
 
   @Test
@@ -144,12 +148,14 @@ class RecordingRetentionTest {
   @Test
   void aPathOutsideTheRecordingsDirectoryIsNeverTouched() throws Exception {
     Path outside = Files.writeString(dataDir.resolve("precious.cast"), "keep me");
-    String id = id();
-    audit.sessionStarted(session(id, T0, "precious.cast")).join();
-    audit.sessionEnded(id, T0, 0, null, 0, 0, "exit").join();
-    audit.recordingSealed(id, 7, "0".repeat(64)).join();
+    for (String path : List.of("precious.cast", "recordings/../precious.cast")) {
+      String id = id();
+      audit.sessionStarted(session(id, T0, path)).join();
+      audit.sessionEnded(id, T0, 0, null, 0, 0, "exit").join();
+      audit.recordingSealed(id, 7, "0".repeat(64)).join();
+    }
 
-    assertEquals(new RecordingRetention.Run(0, 0, 0, 1), retention(100).removeExpired());
+    assertEquals(new RecordingRetention.Run(0, 0, 0, 2), retention(100).removeExpired());
 
     assertTrue(Files.exists(outside));
     assertTrue(removalRows().isEmpty());
@@ -211,7 +217,7 @@ class RecordingRetentionTest {
   }
 
   Path recordingFile(String id, Instant start) throws Exception {
-    Path file = new RecordingStore(dataDir).pathFor(id, start, RecordingFormat.PLAIN);
+    Path file = RecordingStore.inDataDir(dataDir).pathFor(id, start, RecordingFormat.PLAIN);
     Files.createDirectories(file.getParent());
     return Files.writeString(file, "{\"version\": 2}\n[0.1, \"o\", \"session " + id + "\"]\n");
   }

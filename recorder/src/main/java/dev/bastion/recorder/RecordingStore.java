@@ -19,22 +19,73 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Where recordings live: {@code <data-dir>/recordings/YYYY/MM/DD/<session-id>.cast.zst} (or {@code
- * .cast}, uncompressed: see {@link RecordingFormat}), seal beside.
+ * Where recordings live: {@code <recordings>/YYYY/MM/DD/<session-id>.cast.zst} (or {@code .cast},
+ * uncompressed: see {@link RecordingFormat}), seal beside; {@code <recordings>} is {@code
+ * <data-dir>/recordings} or the directory {@code recording.dir} names (shared by several nodes).
+ *
+ * <p>The audit database keeps each recording's path as {@code recordings/YYYY/MM/DD/<file>} ({@link
+ * #storedPath}), where {@code recordings/} stands for the recordings directory wherever it is: rows
+ * written before {@code recording.dir} existed (relative to the data directory) read the same, and
+ * nodes that mount the shared directory at different places agree.
  */
 public final class RecordingStore {
+  /** How every stored recording path starts; it stands for the recordings directory. */
+  public static final String STORED_PREFIX = "recordings/";
+
   private static final DateTimeFormatter DAY =
       DateTimeFormatter.ofPattern("yyyy/MM/dd").withZone(ZoneOffset.UTC);
   private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{32}");
 
   private final Path root;
 
-  public RecordingStore(Path dataDir) {
-    this.root = dataDir.resolve("recordings");
+  private RecordingStore(Path root) {
+    this.root = root.toAbsolutePath().normalize();
   }
 
+  /** The recordings in {@code directory} ({@code recording.dir}). */
+  public static RecordingStore at(Path directory) {
+    return new RecordingStore(directory);
+  }
+
+  /** The recordings in {@code <dataDir>/recordings}, where they are unless configured elsewhere. */
+  public static RecordingStore inDataDir(Path dataDir) {
+    return new RecordingStore(dataDir.resolve("recordings"));
+  }
+
+  /** The recordings directory, absolute. */
   public Path root() {
     return root;
+  }
+
+  /** The path the audit database keeps for {@code file}, a file of this store. */
+  public String storedPath(Path file) {
+    Path inside = root.relativize(file.toAbsolutePath().normalize());
+    if (inside.startsWith("..") || inside.toString().isEmpty()) {
+      throw new IllegalArgumentException(file + " is not inside " + root);
+    }
+    return STORED_PREFIX + inside.toString().replace(java.io.File.separatorChar, '/');
+  }
+
+  /**
+   * The file a path from the audit database names, inside this store; empty when it would name
+   * anything else: not starting with {@code recordings/}, absolute, or leaving the directory with
+   * {@code ..}.
+   */
+  public java.util.Optional<Path> resolve(String stored) {
+    if (stored == null || !stored.startsWith(STORED_PREFIX)) {
+      return java.util.Optional.empty();
+    }
+    Path inside;
+    try {
+      inside = Path.of(stored.substring(STORED_PREFIX.length()));
+    } catch (java.nio.file.InvalidPathException e) {
+      return java.util.Optional.empty();
+    }
+    Path file = root.resolve(inside).normalize();
+    if (inside.isAbsolute() || !file.startsWith(root) || file.equals(root)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(file);
   }
 
   /**
