@@ -19,7 +19,13 @@ final class Authentication {
   }
 
   void check(RoutingContext ctx) {
-    WebUser user = sessions.user(ctx.request().getCookie(CookieSessions.COOKIE)).orElse(null);
+    sessions
+        .user(ctx.request().getCookie(CookieSessions.COOKIE))
+        .onSuccess(user -> check(ctx, user.orElse(null)))
+        .onFailure(e -> Reply.error(ctx, 503, "web sessions cannot be checked now; try again"));
+  }
+
+  private void check(RoutingContext ctx, WebUser user) {
     if (user == null) {
       Reply.error(
           ctx,
