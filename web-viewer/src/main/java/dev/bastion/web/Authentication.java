@@ -19,6 +19,11 @@ final class Authentication {
   }
 
   void check(RoutingContext ctx) {
+    if (!ctx.request().isEnded()) {
+      // The session is looked up in the fleet's map: hold the request (a WebSocket upgrade has no
+      // body handler reading it) until then.
+      ctx.request().pause();
+    }
     sessions
         .user(ctx.request().getCookie(CookieSessions.COOKIE))
         .onSuccess(user -> check(ctx, user.orElse(null)))
