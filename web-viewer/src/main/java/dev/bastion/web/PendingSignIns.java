@@ -152,10 +152,6 @@ final class PendingSignIns {
                     .mapEmpty());
   }
 
-  Future<Integer> size() {
-    return waiting.size();
-  }
-
   private Cookie cookie(String value) {
     // Lax, not Strict: the browser comes back from the provider's site by a top-level GET.
     return Cookie.cookie(COOKIE, value)
