@@ -252,7 +252,7 @@ public final class BastionServer implements AutoCloseable {
         new SessionRecorder(
             dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
     recorder.sealInterrupted(interrupted);
-    LoginTokens loginTokens = new LoginTokens(clock);
+    LoginTokens loginTokens = new LoginTokens(fleet.vertx(), clock);
     Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
     BastionMetrics metrics = new BastionMetrics(live, approvals);
     audit.observe(metrics::saw);
@@ -268,14 +268,16 @@ public final class BastionServer implements AutoCloseable {
             live,
             recorder,
             user ->
-                config.web().publicUrl()
-                    + "/login?token="
-                    + loginTokens.issue(
+                loginTokens
+                    .issue(
                         user.identity(),
                         user.serialText(),
                         Set.copyOf(policy.rolesOf(user)),
                         policy.rightsOf(user),
-                        user.validBefore()),
+                        user.validBefore())
+                    .map(token -> config.web().publicUrl() + "/login?token=" + token)
+                    .toCompletionStage()
+                    .toCompletableFuture(),
             approvals,
             webhook,
             clock,
@@ -469,19 +471,6 @@ public final class BastionServer implements AutoCloseable {
     try {
       // One look at the file per sweep, however many connections and web sessions are checked.
       RevocationList.Lookup revoked = revocations.current();
-      if (web != null) {
-        int ended =
-            web.endSessions(
-                user ->
-                    // No serial: signed in without a certificate (single sign-on), so by identity.
-                    (user.serial() == null
-                            ? revoked.findIdentity(user.identity())
-                            : revoked.find(Long.parseUnsignedLong(user.serial()), user.identity()))
-                        .isPresent());
-        if (ended > 0) {
-          LOG.info("ended {} web sessions of revoked certificates", ended);
-        }
-      }
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
       }
@@ -489,10 +478,42 @@ public final class BastionServer implements AutoCloseable {
       if (closed > 0) {
         LOG.info("closing {} connections of revoked certificates", closed);
       }
+      if (web != null) {
+        endRevokedWebSessions(revoked);
+      }
     } catch (KeyFileException e) {
       LOG.error("revocation list unreadable: {}", e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("revocation check failed", e);
+    }
+  }
+
+  /**
+   * Ends the revoked web sessions of the whole fleet (every node's sweep reads the shared map, so a
+   * revocation any node knows of ends the session everywhere, even when the node that started it is
+   * gone). Waits for the sweep here, on the housekeeping thread, so sweeps never pile up.
+   */
+  private void endRevokedWebSessions(RevocationList.Lookup revoked) {
+    try {
+      int ended =
+          web.endSessions(
+                  user ->
+                      // No serial: signed in without a certificate (single sign-on): by identity.
+                      (user.serial() == null
+                              ? revoked.findIdentity(user.identity())
+                              : revoked.find(
+                                  Long.parseUnsignedLong(user.serial()), user.identity()))
+                          .isPresent())
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+      if (ended > 0) {
+        LOG.info("ended {} web sessions of revoked certificates", ended);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("cannot end revoked web sessions now: {}", e.toString());
     }
   }
 

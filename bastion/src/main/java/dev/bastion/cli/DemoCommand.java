@@ -126,7 +126,8 @@ final class DemoCommand extends Subcommand {
             .issue(
                 "demo@bastion",
                 java.util.EnumSet.allOf(dev.bastion.web.WebRight.class),
-                java.time.Instant.now().plus(Duration.ofHours(8)));
+                java.time.Instant.now().plus(Duration.ofHours(8)))
+            .await();
     out()
         .println(
             "  "

@@ -55,7 +55,7 @@ final class BuiltinCommands {
       case "help", "" -> print(help(), 0);
       case "targets" -> print(targets(), 0);
       case "whoami" -> print(whoami(), 0);
-      case "web-login" -> print(webLogin(), 0);
+      case "web-login" -> webLogin();
       default ->
           client.refuse(
               "unknown command '"
@@ -162,9 +162,25 @@ final class BuiltinCommands {
     return out.toString();
   }
 
-  /** A one-time link (60 s) to the web viewer for this certificate's identity and rights. */
-  private String webLogin() {
-    return services.webLogin().linkFor(user) + "\n";
+  /**
+   * A one-time link (60 s) to the web viewer for this certificate's identity and rights, printed
+   * once the fleet's shared map holds it (this thread does not wait for that).
+   */
+  private void webLogin() {
+    services
+        .webLogin()
+        .linkFor(user)
+        .whenComplete(
+            (link, failure) -> {
+              if (failure != null) {
+                client.refuse(
+                    "no web login link can be issued now (the bastion cannot keep it); try again"
+                        + " or tell the bastion's operators",
+                    1);
+                return;
+              }
+              print(link + "\n", 0);
+            });
   }
 
   private String whoami() {

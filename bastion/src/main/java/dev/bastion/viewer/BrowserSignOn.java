@@ -13,6 +13,7 @@ import dev.bastion.web.LoginTokens;
 import dev.bastion.web.SingleSignOn;
 import dev.bastion.web.WebRight;
 import dev.bastion.web.WebUser;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -70,7 +71,21 @@ public final class BrowserSignOn implements SingleSignOn {
             });
   }
 
-  /** A sign-in under way at the provider; the nonce and verifier stay in {@code login}. */
+  @Override
+  public SignIn resume(JsonObject saved) {
+    return new Pending(
+        new BrowserLogin(
+            URI.create(saved.getString("authorization_url")),
+            saved.getString("state"),
+            saved.getString("nonce"),
+            saved.getString("code_verifier"),
+            URI.create(saved.getString("redirect_uri"))));
+  }
+
+  /**
+   * A sign-in under way at the provider; the nonce and verifier stay in {@code login}, and in the
+   * fleet's map of sign-ins under way (keyed by the hash of the browser's cookie) until it returns.
+   */
   private final class Pending implements SignIn {
     private final BrowserLogin login;
 
@@ -109,6 +124,16 @@ public final class BrowserSignOn implements SingleSignOn {
               ? SignInException.Reason.DENIED
               : SignInException.Reason.PROVIDER_ERROR;
       refused(null, reason.code(), "web sign-in: the provider answered " + error);
+    }
+
+    @Override
+    public JsonObject saved() {
+      return new JsonObject()
+          .put("authorization_url", login.authorizationUrl().toString())
+          .put("state", login.state())
+          .put("nonce", login.nonce())
+          .put("code_verifier", login.codeVerifier())
+          .put("redirect_uri", login.redirectUri().toString());
     }
   }
 

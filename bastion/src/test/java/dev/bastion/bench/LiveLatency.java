@@ -211,7 +211,8 @@ public final class LiveLatency {
             .issue(
                 "bench@example.com",
                 java.util.Set.of(dev.bastion.web.WebRight.SHADOW),
-                java.time.Instant.now().plusSeconds(3600));
+                java.time.Instant.now().plusSeconds(3600))
+            .await();
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create(base + "/login?token=" + token)).build(),

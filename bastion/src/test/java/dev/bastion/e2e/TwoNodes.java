@@ -1,6 +1,8 @@
 package dev.bastion.e2e;
 
+import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
+import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.testsupport.PostgresServer;
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -29,6 +32,33 @@ public final class TwoNodes implements AutoCloseable {
   }
 
   public static TwoNodes start(Path dir, String extraTargetsYaml, String extraTopLevelYaml)
+      throws Exception {
+    return start(
+        dir,
+        extraTopLevelYaml,
+        (node, topLevel) -> GatewayFixture.start(node, extraTargetsYaml, topLevel));
+  }
+
+  /**
+   * Two nodes with single sign-on through the one provider {@code providers} makes ({@code
+   * extraTopLevelYaml} holds {@code oidc:}, as for {@link GatewayFixture#start(Path, String,
+   * Function)}).
+   */
+  public static TwoNodes start(
+      Path dir, String extraTopLevelYaml, Function<BastionConfig.Oidc, IdentityProvider> providers)
+      throws Exception {
+    return start(
+        dir,
+        extraTopLevelYaml,
+        (node, topLevel) -> GatewayFixture.start(node, topLevel, providers));
+  }
+
+  /** How a node is started: its directory and its top-level configuration. */
+  private interface NodeStart {
+    GatewayFixture start(Path dir, String topLevelYaml) throws Exception;
+  }
+
+  private static TwoNodes start(Path dir, String extraTopLevelYaml, NodeStart nodes)
       throws Exception {
     PostgresServer postgres = PostgresServer.shared();
     String url = postgres.newDatabase();
@@ -53,9 +83,8 @@ public final class TwoNodes implements AutoCloseable {
     RecordingKey.loadOrCreate(cas.directory()); // as `bastion ca init` makes it
     copyTree(dirA.resolve("data"), dirB.resolve("data"));
     GatewayFixture a =
-        GatewayFixture.start(
+        nodes.start(
             dirA,
-            extraTargetsYaml,
             extraTopLevelYaml
                 + database
                 + "cluster:\n  name: node-a\n  listen: 127.0.0.1:"
@@ -64,9 +93,8 @@ public final class TwoNodes implements AutoCloseable {
                 + members);
     try {
       GatewayFixture b =
-          GatewayFixture.start(
+          nodes.start(
               dirB,
-              extraTargetsYaml,
               extraTopLevelYaml
                   + database
                   + "cluster:\n  name: node-b\n  listen: 127.0.0.1:"

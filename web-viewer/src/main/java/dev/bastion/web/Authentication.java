@@ -19,7 +19,18 @@ final class Authentication {
   }
 
   void check(RoutingContext ctx) {
-    WebUser user = sessions.user(ctx.request().getCookie(CookieSessions.COOKIE)).orElse(null);
+    if (!ctx.request().isEnded()) {
+      // The session is looked up in the fleet's map: hold the request (a WebSocket upgrade has no
+      // body handler reading it) until then.
+      ctx.request().pause();
+    }
+    sessions
+        .user(ctx.request().getCookie(CookieSessions.COOKIE))
+        .onSuccess(user -> check(ctx, user.orElse(null)))
+        .onFailure(e -> Reply.error(ctx, 503, "web sessions cannot be checked now; try again"));
+  }
+
+  private void check(RoutingContext ctx, WebUser user) {
     if (user == null) {
       Reply.error(
           ctx,

@@ -1,80 +1,110 @@
 package dev.bastion.web;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * Logged-in browsers: the session cookie's random value and who it stands for. A session ends at
- * logout, when it expires (with the certificate, after 8 hours at most), or when the certificate is
- * revoked; expired ones are swept, not only refused.
+ * Logged-in browsers: the session cookie's random value and who it stands for, shared by the fleet
+ * ({@link FleetMap}), so a cookie set by one node works on every node. A session ends at logout (on
+ * any node), when it expires (with the certificate, after 8 hours at most; the map drops it by
+ * itself then), or when the certificate is revoked.
  */
 final class CookieSessions {
   static final String COOKIE = "bastion_session";
 
-  private final Map<String, WebUser> sessions = new ConcurrentHashMap<>();
+  /** The fleet-wide map of web sessions. */
+  static final String MAP = "bastion.web.sessions";
+
+  private final FleetMap sessions;
   private final Clock clock;
   private final boolean secure;
 
-  CookieSessions(Clock clock, boolean secure) {
+  CookieSessions(Vertx vertx, Clock clock, boolean secure) {
+    this.sessions = new FleetMap(vertx, MAP);
     this.clock = clock;
     this.secure = secure;
   }
 
-  /** Starts a session for {@code user}; the cookie to set lasts as long as the session. */
-  Cookie start(WebUser user) {
+  /**
+   * Starts a session for {@code user}; the cookie to set (once the fleet holds the session) lasts
+   * as long as the session.
+   */
+  Future<Cookie> start(WebUser user) {
     String id = LoginTokens.random();
-    sessions.put(id, user);
-    long seconds =
-        Math.max(1, user.expiresAt().getEpochSecond() - clock.instant().getEpochSecond());
-    return cookie(id).setMaxAge(seconds);
+    Instant now = clock.instant();
+    long seconds = Math.max(1, user.expiresAt().getEpochSecond() - now.getEpochSecond());
+    return sessions
+        .put(id, user.json(), Duration.between(now, user.expiresAt()))
+        .map(ignored -> cookie(id).setMaxAge(seconds));
   }
 
   /** Who the cookie value stands for, if the session is still on. */
-  Optional<WebUser> user(Cookie cookie) {
+  Future<Optional<WebUser>> user(Cookie cookie) {
     if (cookie == null) {
-      return Optional.empty();
+      return Future.succeededFuture(Optional.empty());
     }
-    WebUser user = sessions.get(cookie.getValue());
-    if (user != null && user.expiresAt().isBefore(clock.instant())) {
-      sessions.remove(cookie.getValue());
-      return Optional.empty();
-    }
-    return Optional.ofNullable(user);
+    return sessions
+        .get(cookie.getValue())
+        .compose(
+            json -> {
+              if (json == null) {
+                return Future.succeededFuture(Optional.empty());
+              }
+              WebUser user = WebUser.of(json);
+              if (user.expiresAt().isBefore(clock.instant())) {
+                return sessions.take(cookie.getValue()).map(Optional.empty());
+              }
+              return Future.succeededFuture(Optional.of(user));
+            });
   }
 
-  /** Ends the session of this cookie (if any); the cookie to set removes it from the browser. */
-  Cookie end(Cookie cookie) {
-    if (cookie != null) {
-      sessions.remove(cookie.getValue());
-    }
-    return cookie("").setMaxAge(0);
+  /**
+   * Ends the session of this cookie (if any) for the whole fleet; the cookie to set removes it from
+   * the browser.
+   */
+  Future<Cookie> end(Cookie cookie) {
+    Future<JsonObject> ended =
+        cookie == null ? Future.succeededFuture() : sessions.take(cookie.getValue());
+    return ended.map(ignored -> cookie("").setMaxAge(0));
   }
 
-  /** Ends the sessions of the users {@code which} matches (revoked certificates); how many. */
-  int endWhere(Predicate<WebUser> which) {
-    int ended = 0;
-    for (var entry : sessions.entrySet()) {
-      if (which.test(entry.getValue()) && sessions.remove(entry.getKey()) != null) {
-        ended++;
-      }
-    }
-    return ended;
-  }
-
-  /** Drops expired sessions, used or not. */
-  void sweep() {
-    Instant now = clock.instant();
-    sessions.values().removeIf(user -> user.expiresAt().isBefore(now));
-  }
-
-  int size() {
+  Future<Integer> size() {
     return sessions.size();
+  }
+
+  /**
+   * Ends the sessions, started on any node, of the users {@code which} matches (revoked
+   * certificates); how many. Reads every session of the fleet: meant for a sweep a second.
+   */
+  Future<Integer> endWhere(Predicate<WebUser> which) {
+    return sessions
+        .entries()
+        .compose(
+            all -> {
+              List<Future<Boolean>> removals =
+                  all.entrySet().stream()
+                      .filter(e -> which.test(WebUser.of(e.getValue())))
+                      .map(Map.Entry::getKey)
+                      .map(sessions::drop)
+                      .toList();
+              return Future.all(removals)
+                  .map(
+                      done ->
+                          (int)
+                              removals.stream()
+                                  .filter(f -> Boolean.TRUE.equals(f.result()))
+                                  .count());
+            });
   }
 
   private Cookie cookie(String value) {

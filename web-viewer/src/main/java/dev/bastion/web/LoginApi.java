@@ -28,7 +28,13 @@ final class LoginApi {
   }
 
   void login(RoutingContext ctx) {
-    Optional<WebUser> user = tokens.redeem(ctx.request().getParam("token"));
+    tokens
+        .redeem(ctx.request().getParam("token"))
+        .onSuccess(user -> login(ctx, user))
+        .onFailure(e -> Reply.error(ctx, 503, "the login link cannot be checked now; try again"));
+  }
+
+  private void login(RoutingContext ctx, Optional<WebUser> user) {
     if (user.isEmpty()) {
       ctx.response()
           .setStatusCode(401)
@@ -45,10 +51,15 @@ final class LoginApi {
           backend.webLogin(user.get(), "link", "web session until " + user.get().expiresAt());
           return null;
         },
-        ignored -> {
-          ctx.response().addCookie(sessions.start(user.get()));
-          ctx.response().setStatusCode(303).putHeader("Location", "/").end();
-        });
+        ignored ->
+            sessions
+                .start(user.get())
+                .onSuccess(
+                    cookie -> {
+                      ctx.response().addCookie(cookie);
+                      ctx.response().setStatusCode(303).putHeader("Location", "/").end();
+                    })
+                .onFailure(e -> Reply.error(ctx, 503, "the web session cannot be kept now")));
   }
 
   void logout(RoutingContext ctx) {
@@ -56,8 +67,14 @@ final class LoginApi {
       Reply.error(ctx, 403, "cross-origin request refused");
       return;
     }
-    ctx.response().addCookie(sessions.end(ctx.request().getCookie(CookieSessions.COOKIE)));
-    ctx.response().setStatusCode(204).end();
+    sessions
+        .end(ctx.request().getCookie(CookieSessions.COOKIE))
+        .onSuccess(
+            cleared -> {
+              ctx.response().addCookie(cleared);
+              ctx.response().setStatusCode(204).end();
+            })
+        .onFailure(e -> Reply.error(ctx, 503, "the web session cannot be ended now; try again"));
   }
 
   void me(RoutingContext ctx) {

@@ -1,71 +1,90 @@
 package dev.bastion.web;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 
 /**
  * One-time login links: {@code ssh you@bastion web-login} issues a token bound to the identity and
  * rights of that certificate, valid for 60 seconds and one use; the browser trades it for a session
- * cookie that expires with the certificate, after 8 hours at most.
+ * cookie that expires with the certificate, after 8 hours at most. The tokens waiting to be used
+ * are shared by the fleet ({@link FleetMap}): a link printed by one node works on any node, once.
  */
 public final class LoginTokens {
   public static final Duration TOKEN_LIFETIME = Duration.ofSeconds(60);
   public static final Duration MAX_SESSION = Duration.ofHours(8);
 
+  /** The fleet-wide map of tokens waiting to be used. */
+  static final String MAP = "bastion.web.login-links";
+
   private static final SecureRandom RANDOM = new SecureRandom();
-  private final ConcurrentHashMap<String, Pending> tokens = new ConcurrentHashMap<>();
+  private final Vertx vertx;
+  private final FleetMap tokens;
   private final Clock clock;
 
-  private record Pending(WebUser user, Instant expires) {}
-
-  public LoginTokens(Clock clock) {
+  public LoginTokens(Vertx vertx, Clock clock) {
+    this.vertx = vertx;
+    this.tokens = new FleetMap(vertx, MAP);
     this.clock = clock;
   }
 
   /** A fresh token for this person; the web session it buys ends by {@code certificateExpiry}. */
-  public String issue(String identity, java.util.Set<WebRight> rights, Instant certificateExpiry) {
-    return issue(identity, null, java.util.Set.of(), rights, certificateExpiry);
+  public Future<String> issue(String identity, Set<WebRight> rights, Instant certificateExpiry) {
+    return issue(identity, null, Set.of(), rights, certificateExpiry);
   }
 
   /**
-   * As {@link #issue(String, java.util.Set, Instant)}, also naming the certificate's serial (so a
-   * revocation ends the web session too) and the roles (for approvals).
+   * As {@link #issue(String, Set, Instant)}, also naming the certificate's serial (so a revocation
+   * ends the web session too) and the roles (for approvals). The token is usable once the returned
+   * future completes.
    */
-  public String issue(
+  public Future<String> issue(
       String identity,
       String serial,
-      java.util.Set<String> roles,
-      java.util.Set<WebRight> rights,
+      Set<String> roles,
+      Set<WebRight> rights,
       Instant certificateExpiry) {
     Instant now = clock.instant();
-    tokens.values().removeIf(p -> p.expires().isBefore(now));
     Instant sessionEnd =
         certificateExpiry.isBefore(now.plus(MAX_SESSION))
             ? certificateExpiry
             : now.plus(MAX_SESSION);
     String token = random();
-    tokens.put(
-        token,
-        new Pending(
-            new WebUser(identity, serial, roles, rights, sessionEnd), now.plus(TOKEN_LIFETIME)));
-    return token;
+    JsonObject pending =
+        new JsonObject()
+            .put("user", new WebUser(identity, serial, roles, rights, sessionEnd).json())
+            .put("expires_at", now.plus(TOKEN_LIFETIME).toString());
+    return tokens.put(token, pending, TOKEN_LIFETIME).map(token);
   }
 
-  /** Trades a token for the user it was issued to, once, within its lifetime. */
-  public Optional<WebUser> redeem(String token) {
+  /**
+   * Trades a token for the user it was issued to, once (on whichever node comes first), within its
+   * lifetime.
+   */
+  public Future<Optional<WebUser>> redeem(String token) {
     if (token == null) {
-      return Optional.empty();
+      return Future.succeededFuture(Optional.empty());
     }
-    Pending pending = tokens.remove(token);
-    if (pending == null || pending.expires().isBefore(clock.instant())) {
-      return Optional.empty();
-    }
-    return Optional.of(pending.user());
+    return tokens
+        .take(token)
+        .map(
+            pending ->
+                pending == null
+                        || Instant.parse(pending.getString("expires_at")).isBefore(clock.instant())
+                    ? Optional.empty()
+                    : Optional.of(WebUser.of(pending.getJsonObject("user"))));
+  }
+
+  /** The Vert.x whose shared data holds the tokens. */
+  Vertx vertx() {
+    return vertx;
   }
 
   static String random() {

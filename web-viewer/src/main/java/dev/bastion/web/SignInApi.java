@@ -1,6 +1,7 @@
 package dev.bastion.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.Cookie;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.time.Clock;
@@ -67,49 +68,69 @@ final class SignInApi {
           Pages.p("This bastion has no single sign-on.") + tryAgain());
       return;
     }
-    if (pending.full()) {
-      Pages.send(
-          ctx,
-          503,
-          "Too many sign-ins",
-          Pages.p("Too many sign-ins are under way right now. Try again in a few minutes.")
-              + tryAgain());
+    pending
+        .full()
+        .onSuccess(
+            full -> {
+              if (full) {
+                tooMany(ctx, " Try again in a few minutes.");
+              } else {
+                begin(ctx, sso.get());
+              }
+            })
+        .onFailure(e -> failed(ctx, 503, e));
+  }
+
+  private void begin(RoutingContext ctx, SingleSignOn provider) {
+    onLoop(ctx, provider.begin(redirectUri))
+        .onSuccess(
+            signIn ->
+                pending
+                    .keep(signIn.state(), signIn.saved())
+                    .onSuccess(cookie -> redirect(ctx, signIn, cookie))
+                    .onFailure(e -> failed(ctx, 503, e)))
+        .onFailure(e -> failed(ctx, 502, e));
+  }
+
+  /** Sends the browser to the provider with the cookie that binds the sign-in to it. */
+  private static void redirect(RoutingContext ctx, SingleSignOn.SignIn signIn, Cookie cookie) {
+    if (cookie == null) {
+      tooMany(ctx, "");
       return;
     }
-    onLoop(ctx, sso.get().begin(redirectUri))
-        .onSuccess(
-            signIn -> {
-              var cookie = pending.keep(signIn);
-              if (cookie == null) {
-                Pages.send(
-                    ctx,
-                    503,
-                    "Too many sign-ins",
-                    Pages.p("Too many sign-ins are under way right now.") + tryAgain());
-                return;
-              }
-              ctx.response()
-                  .addCookie(cookie)
-                  .setStatusCode(303)
-                  .putHeader("Location", signIn.authorizationUrl().toString())
-                  .end();
-            })
-        .onFailure(e -> failed(ctx, 502, e));
+    ctx.response()
+        .addCookie(cookie)
+        .setStatusCode(303)
+        .putHeader("Location", signIn.authorizationUrl().toString())
+        .end();
+  }
+
+  private static void tooMany(RoutingContext ctx, String when) {
+    Pages.send(
+        ctx,
+        503,
+        "Too many sign-ins",
+        Pages.p("Too many sign-ins are under way right now." + when) + tryAgain());
   }
 
   /** The browser is back from the provider: same browser, same state, then who it is. */
   void callback(RoutingContext ctx) {
-    PendingSignIns.Taken taken =
-        pending.take(
-            ctx.request().getCookie(PendingSignIns.COOKIE), ctx.request().getParam("state"));
+    pending
+        .take(ctx.request().getCookie(PendingSignIns.COOKIE), ctx.request().getParam("state"))
+        .onSuccess(taken -> finish(ctx, taken))
+        .onFailure(e -> failed(ctx, 503, e));
+  }
+
+  private void finish(RoutingContext ctx, PendingSignIns.Taken taken) {
     ctx.response().addCookie(pending.clear());
-    if (taken.signIn() == null) {
+    if (taken.signIn() == null || sso.isEmpty()) {
       Pages.send(ctx, 400, "Sign-in not accepted", Pages.p(taken.problem()) + tryAgain());
       return;
     }
+    SingleSignOn.SignIn signIn = sso.get().resume(taken.signIn());
     String error = ctx.request().getParam("error");
     if (error != null) {
-      taken.signIn().failed(oneWord(error));
+      signIn.failed(oneWord(error));
       Pages.send(ctx, 403, "Sign-in not completed", Pages.p(providerError(error)) + tryAgain());
       return;
     }
@@ -122,7 +143,7 @@ final class SignInApi {
           Pages.p("The identity provider sent the browser back without a code.") + tryAgain());
       return;
     }
-    onLoop(ctx, taken.signIn().finish(code))
+    onLoop(ctx, signIn.finish(code))
         .onSuccess(signedOn -> startSession(ctx, signedOn))
         .onFailure(e -> failed(ctx, 403, e));
   }
@@ -137,9 +158,10 @@ final class SignInApi {
                   user, "oidc", signedOn.detail() + "; web session until " + user.expiresAt());
               return null;
             })
+        .compose(ignored -> sessions.start(user))
         .onSuccess(
-            ignored -> {
-              ctx.response().addCookie(sessions.start(user));
+            cookie -> {
+              ctx.response().addCookie(cookie);
               // A page, not a redirect: after the provider's cross-site redirects, browsers would
               // not send the new SameSite=Strict cookie with a redirected request.
               Pages.forward(
@@ -157,7 +179,9 @@ final class SignInApi {
                     ctx,
                     503,
                     "Sign-in not completed",
-                    Pages.p("The bastion cannot write its audit log now, so no session starts.")
+                    Pages.p(
+                            "The bastion cannot write its audit log or keep the session now, so no"
+                                + " session starts.")
                         + tryAgain()));
   }
 

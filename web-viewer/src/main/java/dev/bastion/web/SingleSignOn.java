@@ -1,5 +1,6 @@
 package dev.bastion.web;
 
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,7 +20,16 @@ public interface SingleSignOn {
    */
   CompletableFuture<SignIn> begin(URI redirectUri);
 
-  /** A sign-in under way; its secrets (nonce, PKCE verifier) stay inside the implementation. */
+  /**
+   * The sign-in {@link SignIn#saved()} wrote, possibly on another node of the fleet: the browser
+   * may come back from the provider to any node.
+   */
+  SignIn resume(JsonObject saved);
+
+  /**
+   * A sign-in under way; its secrets (nonce, PKCE verifier) stay inside the implementation and the
+   * fleet's shared map of sign-ins under way ({@link #saved()}), never in the browser.
+   */
   interface SignIn {
     /** The provider's authorization page for this sign-in. */
     URI authorizationUrl();
@@ -38,6 +48,9 @@ public interface SingleSignOn {
      * for the audit log. Returns at once.
      */
     void failed(String error);
+
+    /** What {@link SingleSignOn#resume} needs to finish this sign-in on any node. */
+    JsonObject saved();
   }
 
   /**

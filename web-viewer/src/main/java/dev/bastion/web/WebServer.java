@@ -1,6 +1,7 @@
 package dev.bastion.web;
 
 import dev.bastion.recorder.LiveHub;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -33,7 +34,6 @@ public final class WebServer implements AutoCloseable {
   private final boolean ownsVertx;
   private final WebSettings settings;
   private final CookieSessions sessions;
-  private final PendingSignIns signIns;
   private final LiveWatchers watchers;
   private final Assets assets = Assets.load();
   private final OperatorEndpoints operator;
@@ -52,8 +52,8 @@ public final class WebServer implements AutoCloseable {
     this.vertx = vertx;
     this.operator = new OperatorEndpoints(vertx, parts.checks());
     this.settings = settings;
-    this.sessions = new CookieSessions(clock, settings.tls());
-    this.signIns = new PendingSignIns(clock, settings.tls(), PendingSignIns.MAX);
+    this.sessions = new CookieSessions(vertx, clock, settings.tls());
+    PendingSignIns signIns = new PendingSignIns(vertx, clock, settings.tls(), PendingSignIns.MAX);
     this.watchers = new LiveWatchers(vertx, backend);
     Authentication authentication = new Authentication(sessions, settings.origin());
     SessionLookup lookup = new SessionLookup(backend);
@@ -85,7 +85,10 @@ public final class WebServer implements AutoCloseable {
     return start(settings, backend, hub, tokens, sso, OperatorChecks.NONE, clock);
   }
 
-  /** As above, answering {@code /readyz} and {@code /metrics} from {@code checks}. */
+  /**
+   * As above, answering {@code /readyz} and {@code /metrics} from {@code checks}, on the Vert.x of
+   * {@code tokens}, which closing the web viewer closes.
+   */
   public static WebServer start(
       WebSettings settings,
       BastionBackend backend,
@@ -96,7 +99,7 @@ public final class WebServer implements AutoCloseable {
       Clock clock) {
     WebServer web =
         new WebServer(
-            new Parts(Vertx.vertx(), settings, backend, hub, tokens, sso, checks, clock), true);
+            new Parts(tokens.vertx(), settings, backend, hub, tokens, sso, checks, clock), true);
     web.listen();
     return web;
   }
@@ -213,12 +216,7 @@ public final class WebServer implements AutoCloseable {
     }
     server = vertx.createHttpServer(options).requestHandler(router).listen().await();
     watchers.start();
-    vertx.setPeriodic(
-        1000,
-        id -> {
-          sessions.sweep();
-          signIns.sweep();
-        });
+    // Expired web sessions and sign-ins leave the fleet's maps by their time to live.
   }
 
   private static void securityHeaders(RoutingContext ctx) {
@@ -232,13 +230,14 @@ public final class WebServer implements AutoCloseable {
   }
 
   /**
-   * Ends the web sessions (and live views) of people whose certificates were revoked; returns how
-   * many sessions ended. Called by the bastion whenever it checks revocations.
+   * Ends the web sessions of people whose certificates were revoked, whichever node started them,
+   * and this node's live views of them; completes with how many sessions ended. Called by the
+   * bastion whenever it checks revocations; {@code revoked} must answer at once (it may run on an
+   * event loop).
    */
-  public int endSessions(Predicate<WebUser> revoked) {
-    int ended = sessions.endWhere(revoked);
+  public Future<Integer> endSessions(Predicate<WebUser> revoked) {
     watchers.close(revoked, (short) 1008, "certificate revoked");
-    return ended;
+    return sessions.endWhere(revoked);
   }
 
   @Override

@@ -3,59 +3,87 @@ package dev.bastion.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.http.Cookie;
+import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class CookieSessionsTest {
   final LoginTokensTest.MovableClock clock = new LoginTokensTest.MovableClock();
-  final CookieSessions sessions = new CookieSessions(clock, true);
+  final Vertx vertx = Vertx.vertx();
+  final CookieSessions sessions = new CookieSessions(vertx, clock, true);
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
 
   WebUser user(String identity, long seconds) {
     return new WebUser(identity, "7", Set.of(), Set.of(), clock.now.plusSeconds(seconds));
   }
 
-  @Test
-  void aCookieStandsForItsUserUntilItExpires() {
-    Cookie cookie = sessions.start(user("alice", 600));
-    assertEquals(600, cookie.getMaxAge());
-    assertTrue(cookie.isHttpOnly() && cookie.isSecure());
-    assertEquals("alice", sessions.user(cookie).orElseThrow().identity());
-    clock.now = clock.now.plusSeconds(601);
-    assertTrue(sessions.user(cookie).isEmpty());
-    assertEquals(0, sessions.size(), "an expired session found in use is dropped");
+  Cookie start(WebUser user) {
+    return sessions.start(user).await();
+  }
+
+  Optional<WebUser> userOf(Cookie cookie) {
+    return sessions.user(cookie).await();
   }
 
   @Test
-  void expiredSessionsAreSweptEvenIfNeverUsedAgain() {
-    sessions.start(user("alice", 60));
-    sessions.start(user("bob", 6000));
-    clock.now = clock.now.plusSeconds(61);
-    sessions.sweep();
-    assertEquals(1, sessions.size());
+  void aCookieStandsForItsUserUntilItExpires() {
+    Cookie cookie = start(user("alice", 600));
+    assertEquals(600, cookie.getMaxAge());
+    assertTrue(cookie.isHttpOnly() && cookie.isSecure());
+    assertEquals("alice", userOf(cookie).orElseThrow().identity());
+    clock.now = clock.now.plusSeconds(601);
+    assertTrue(userOf(cookie).isEmpty());
+    assertEquals(0, sessions.size().await(), "an expired session found in use is dropped");
+  }
+
+  @Test
+  void expiredSessionsLeaveEvenIfNeverUsedAgain() throws Exception {
+    start(user("alice", 1));
+    start(user("bob", 6000));
+    // The map drops alice's session by its time to live (one second), without anyone asking.
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (sessions.size().await() != 1 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(1, sessions.size().await());
   }
 
   @Test
   void logoutEndsTheSessionAndClearsTheCookie() {
-    Cookie cookie = sessions.start(user("alice", 600));
-    Cookie cleared = sessions.end(cookie);
+    Cookie cookie = start(user("alice", 600));
+    Cookie cleared = sessions.end(cookie).await();
     assertEquals(0, cleared.getMaxAge());
-    assertTrue(sessions.user(cookie).isEmpty());
+    assertTrue(userOf(cookie).isEmpty());
   }
 
   @Test
   void revocationEndsTheSessionsOfTheMatchingUsersOnly() {
-    Cookie alice = sessions.start(user("alice", 600));
-    sessions.start(user("alice", 600));
-    Cookie bob = sessions.start(user("bob", 600));
-    assertEquals(2, sessions.endWhere(u -> u.identity().equals("alice")));
-    assertTrue(sessions.user(alice).isEmpty());
-    assertEquals("bob", sessions.user(bob).orElseThrow().identity());
+    Cookie alice = start(user("alice", 600));
+    start(user("alice", 600));
+    Cookie bob = start(user("bob", 600));
+    assertEquals(2, sessions.endWhere(u -> u.identity().equals("alice")).await());
+    assertTrue(userOf(alice).isEmpty());
+    assertEquals("bob", userOf(bob).orElseThrow().identity());
   }
 
   @Test
   void unknownCookiesStandForNobody() {
-    assertTrue(sessions.user(Cookie.cookie(CookieSessions.COOKIE, "forged")).isEmpty());
-    assertTrue(sessions.user(null).isEmpty());
+    assertTrue(userOf(Cookie.cookie(CookieSessions.COOKIE, "forged")).isEmpty());
+    assertTrue(userOf(null).isEmpty());
+  }
+
+  @Test
+  void theFleetKeepsHashesOfCookiesNotTheCookies() {
+    Cookie cookie = start(user("alice", 600));
+    var held = new FleetMap(vertx, CookieSessions.MAP).entries().await();
+    assertEquals(Set.of(FleetMap.key(cookie.getValue())), held.keySet());
+    assertTrue(!held.toString().contains(cookie.getValue()), held.toString());
   }
 }

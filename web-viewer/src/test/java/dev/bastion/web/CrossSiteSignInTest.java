@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.bastion.recorder.LiveHub;
 import dev.bastion.testsupport.HeadlessBrowser;
 import dev.bastion.testsupport.OpenSshServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -77,7 +79,7 @@ class CrossSiteSignInTest {
             new WebSettings("127.0.0.1", port, base, Optional.empty(), Optional.empty()),
             new NoBastion(),
             hub,
-            new LoginTokens(Clock.systemUTC()),
+            new LoginTokens(Vertx.vertx(), Clock.systemUTC()),
             Optional.of(new OtherSiteProvider(idp.getAddress().getPort())),
             Clock.systemUTC());
 
@@ -109,34 +111,47 @@ class CrossSiteSignInTest {
                   + state
                   + "&redirect="
                   + URLEncoder.encode(redirectUri.toString(), StandardCharsets.UTF_8));
-      return CompletableFuture.completedFuture(
-          new SignIn() {
-            @Override
-            public URI authorizationUrl() {
-              return authorize;
-            }
+      return CompletableFuture.completedFuture(signIn(state, authorize));
+    }
 
-            @Override
-            public String state() {
-              return state;
-            }
+    @Override
+    public SignIn resume(JsonObject saved) {
+      return signIn(saved.getString("state"), URI.create(saved.getString("authorize")));
+    }
 
-            @Override
-            public CompletableFuture<SignedOn> finish(String code) {
-              return CompletableFuture.completedFuture(
-                  new SignedOn(
-                      new WebUser(
-                          "dana@example.com",
-                          null,
-                          Set.of("reviewer"),
-                          Set.of(WebRight.SHADOW),
-                          java.time.Instant.now().plus(Duration.ofMinutes(5))),
-                      "issuer http://localhost, subject d, groups reviewers"));
-            }
+    private SignIn signIn(String state, URI authorize) {
+      return new SignIn() {
+        @Override
+        public URI authorizationUrl() {
+          return authorize;
+        }
 
-            @Override
-            public void failed(String error) {}
-          });
+        @Override
+        public String state() {
+          return state;
+        }
+
+        @Override
+        public CompletableFuture<SignedOn> finish(String code) {
+          return CompletableFuture.completedFuture(
+              new SignedOn(
+                  new WebUser(
+                      "dana@example.com",
+                      null,
+                      Set.of("reviewer"),
+                      Set.of(WebRight.SHADOW),
+                      java.time.Instant.now().plus(Duration.ofMinutes(5))),
+                  "issuer http://localhost, subject d, groups reviewers"));
+        }
+
+        @Override
+        public void failed(String error) {}
+
+        @Override
+        public JsonObject saved() {
+          return new JsonObject().put("state", state).put("authorize", authorize.toString());
+        }
+      };
     }
   }
 }

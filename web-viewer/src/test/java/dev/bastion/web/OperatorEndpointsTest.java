@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.recorder.LiveHub;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,7 +73,7 @@ class OperatorEndpointsTest {
         new WebSettings("127.0.0.1", 0, "http://127.0.0.1", Optional.empty(), Optional.empty()),
         new NoBastion(),
         hub,
-        new LoginTokens(Clock.systemUTC()),
+        new LoginTokens(Vertx.vertx(), Clock.systemUTC()),
         Optional.empty(),
         checks,
         Clock.systemUTC());

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.recorder.LiveHub;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,41 +58,53 @@ class SingleSignOnTest {
         return CompletableFuture.failedFuture(
             new Refused("Keycloak cannot be reached; try again later."));
       }
-      String state = "state-" + begun.incrementAndGet();
-      return CompletableFuture.completedFuture(
-          new SignIn() {
-            @Override
-            public URI authorizationUrl() {
-              return URI.create("https://idp.example/auth?state=" + state);
-            }
+      return CompletableFuture.completedFuture(signIn("state-" + begun.incrementAndGet()));
+    }
 
-            @Override
-            public String state() {
-              return state;
-            }
+    @Override
+    public SignIn resume(JsonObject saved) {
+      return signIn(saved.getString("state"));
+    }
 
-            @Override
-            public CompletableFuture<SignedOn> finish(String code) {
-              if (code.equals("carol")) {
-                return CompletableFuture.failedFuture(
-                    new Refused("Your groups give you no role on this bastion."));
-              }
-              return CompletableFuture.completedFuture(
-                  new SignedOn(
-                      new WebUser(
-                          "bob@example.com",
-                          null,
-                          Set.of("approvers"),
-                          Set.of(WebRight.SHADOW),
-                          tokenExpiresAt),
-                      BOB_GROUPS));
-            }
+    private SignIn signIn(String state) {
+      return new SignIn() {
+        @Override
+        public URI authorizationUrl() {
+          return URI.create("https://idp.example/auth?state=" + state);
+        }
 
-            @Override
-            public void failed(String error) {
-              errors.add(error);
-            }
-          });
+        @Override
+        public String state() {
+          return state;
+        }
+
+        @Override
+        public CompletableFuture<SignedOn> finish(String code) {
+          if (code.equals("carol")) {
+            return CompletableFuture.failedFuture(
+                new Refused("Your groups give you no role on this bastion."));
+          }
+          return CompletableFuture.completedFuture(
+              new SignedOn(
+                  new WebUser(
+                      "bob@example.com",
+                      null,
+                      Set.of("approvers"),
+                      Set.of(WebRight.SHADOW),
+                      tokenExpiresAt),
+                  BOB_GROUPS));
+        }
+
+        @Override
+        public void failed(String error) {
+          errors.add(error);
+        }
+
+        @Override
+        public JsonObject saved() {
+          return new JsonObject().put("state", state);
+        }
+      };
     }
   }
 
@@ -148,12 +162,13 @@ class SingleSignOnTest {
   @BeforeEach
   void start() {
     hub = new LiveHub();
-    tokens = new LoginTokens(clock);
     provider.tokenExpiresAt = clock.now.plus(Duration.ofMinutes(5));
     web = startWith(Optional.of(provider));
   }
 
+  /** A web server on its own Vert.x (closed with it), with fresh login links. */
   WebServer startWith(Optional<SingleSignOn> sso) {
+    tokens = new LoginTokens(Vertx.vertx(), clock);
     return WebServer.start(
         new WebSettings(
             "127.0.0.1", 0, "http://bastion.example:8443", Optional.empty(), Optional.empty()),
@@ -320,12 +335,14 @@ class SingleSignOnTest {
   @Test
   void theOneTimeLinkStillWorks() throws Exception {
     String token =
-        tokens.issue(
-            "alice@example.com",
-            "42",
-            Set.of("ops"),
-            Set.of(),
-            clock.now.plus(Duration.ofHours(1)));
+        tokens
+            .issue(
+                "alice@example.com",
+                "42",
+                Set.of("ops"),
+                Set.of(),
+                clock.now.plus(Duration.ofHours(1)))
+            .await();
     Browser browser = new Browser();
     HttpResponse<String> login = browser.get("/login?token=" + token);
     assertEquals(303, login.statusCode());

@@ -3,6 +3,7 @@ package dev.bastion.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bastion.recorder.LiveHub;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +28,7 @@ class StaticAssetsTest {
             new WebSettings("127.0.0.1", 0, "http://127.0.0.1", Optional.empty(), Optional.empty()),
             new NoBastion(),
             hub,
-            new LoginTokens(Clock.systemUTC()),
+            new LoginTokens(Vertx.vertx(), Clock.systemUTC()),
             Clock.systemUTC());
     base = "http://127.0.0.1:" + web.port();
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bastion.recorder.LiveHub;
 import dev.bastion.testsupport.ExternalCommand;
+import io.vertx.core.Vertx;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,7 +83,11 @@ class TlsHeadersTest {
     LiveHub hub = new LiveHub();
     WebServer web =
         WebServer.start(
-            settings, new NoBastion(), hub, new LoginTokens(Clock.systemUTC()), Clock.systemUTC());
+            settings,
+            new NoBastion(),
+            hub,
+            new LoginTokens(Vertx.vertx(), Clock.systemUTC()),
+            Clock.systemUTC());
     try {
       return http.send(
           HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + web.port() + "/")).build(),
