@@ -103,16 +103,19 @@ public final class SharedRevocations implements Revocations, AutoCloseable {
 
   private void refresh() {
     try {
-      importFile();
-      if (!table.version().equals(known.version())) {
-        reload();
-        onChange.run();
+      try {
+        refreshOnce();
+      } catch (AuditException first) {
+        refreshOnce(); // a pooled connection the server closed is dropped; one more on a new one
       }
       if (failing) {
         LOG.info("revocations: the database answers again ({} revocations)", entries().size());
         failing = false;
       }
     } catch (AuditException e) {
+      if (refresher.isShutdown()) {
+        return; // closed while it asked the database
+      }
       if (!failing) {
         LOG.error(
             "revocations: {}; keeping the {} known until it answers",
@@ -122,6 +125,14 @@ public final class SharedRevocations implements Revocations, AutoCloseable {
       failing = true;
     } catch (RuntimeException e) {
       LOG.error("revocations: refresh failed", e);
+    }
+  }
+
+  private void refreshOnce() {
+    importFile();
+    if (!table.version().equals(known.version())) {
+      reload();
+      onChange.run();
     }
   }
 
