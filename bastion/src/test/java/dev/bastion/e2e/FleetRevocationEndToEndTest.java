@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two bastion nodes on one PostgreSQL database (as behind a load balancer): a revocation made with
- * the configuration of node A ends the session running through node B and refuses B's next login;
- * {@code cert revoked} lists what the fleet has revoked; a node's former {@code revoked} file is
- * imported into the database when it starts.
+ * the configuration of node A ends the session running through node B and its web session there,
+ * and refuses B's next login; {@code cert revoked} lists what the fleet has revoked; a node's
+ * former {@code revoked} file is imported into the database when it starts.
  */
 class FleetRevocationEndToEndTest {
   @TempDir Path dir;
@@ -52,6 +52,8 @@ class FleetRevocationEndToEndTest {
             "carol@example.com",
             List.of("ops"),
             Duration.ofHours(1));
+        WebClient web = new WebClient(b, key); // signed in to node B's web viewer
+        assertEquals(200, web.get("/api/me").statusCode());
         Process ssh = longSession(b, key);
 
         CliRun revoke =
@@ -77,6 +79,8 @@ class FleetRevocationEndToEndTest {
             err);
         assertEquals(255, ssh.exitValue());
         AuditRows.await(b, AuditKind.CONNECTION_CLOSED, "revoked_identity", "carol@example.com");
+        // Web sessions end in the same sweep, before the connections.
+        assertEquals(401, web.get("/api/me").statusCode());
 
         CommandResult refused = b.sshWith(key, b.onTarget(), null, "echo again");
         assertNotEquals(0, refused.exitCode());
