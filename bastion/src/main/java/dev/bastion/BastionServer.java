@@ -125,7 +125,7 @@ public final class BastionServer implements AutoCloseable {
     housekeeping.scheduleWithFixedDelay(this::endRevokedSessions, 1, 1, TimeUnit.SECONDS);
     if (revocations instanceof SharedRevocations shared) {
       // A revocation made on another node: its connections end now, not at the next sweep.
-      shared.onChange(
+      shared.refresh(
           () -> {
             if (!housekeeping.isShutdown()) {
               housekeeping.execute(this::endRevokedSessions);

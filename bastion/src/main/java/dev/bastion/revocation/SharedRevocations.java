@@ -57,21 +57,24 @@ public final class SharedRevocations implements Revocations, AutoCloseable {
   }
 
   /**
-   * Reads the table, imports {@code <data-dir>/revoked} into it, and starts refreshing; a database
-   * that cannot be read now stops the start.
+   * Reads the table and imports {@code <data-dir>/revoked} into it; a database that cannot be read
+   * now stops the start. Nothing is refreshed before {@link #refresh(Runnable)}.
    */
   public static SharedRevocations start(RevocationTable table, Path dataDir) {
     SharedRevocations shared = new SharedRevocations(table, new RevocationList(dataDir));
     shared.reload();
     shared.importFile();
-    shared.refresher.scheduleWithFixedDelay(
-        shared::refresh, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     return shared;
   }
 
-  /** Runs {@code action} on the refresher's thread after each change of the list it saw. */
-  public void onChange(Runnable action) {
-    this.onChange = action;
+  /**
+   * Starts looking for changes every {@link #INTERVAL_MILLIS} ms; runs {@code onChange} on the
+   * refresher's thread after each change it saw.
+   */
+  public void refresh(Runnable onChange) {
+    this.onChange = onChange;
+    refresher.scheduleWithFixedDelay(
+        this::lookForChanges, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -101,7 +104,7 @@ public final class SharedRevocations implements Revocations, AutoCloseable {
                 + " known");
   }
 
-  private void refresh() {
+  private void lookForChanges() {
     try {
       try {
         refreshOnce();

@@ -62,7 +62,7 @@ class SharedRevocationsTest {
     String url = server.newDatabase();
     SharedRevocations nodeB = node(open(server, url), "b");
     CountDownLatch changed = new CountDownLatch(1);
-    nodeB.onChange(changed::countDown);
+    nodeB.refresh(changed::countDown);
     assertTrue(nodeB.current().find(42, "carol@example.com").isEmpty());
 
     // What 'cert revoke --config' does on another machine: its own connection to the table.
@@ -104,7 +104,7 @@ class SharedRevocationsTest {
     AuditDatabase database = open(server, url);
     SharedRevocations node = node(database, "a");
     CountDownLatch changed = new CountDownLatch(1);
-    node.onChange(changed::countDown);
+    node.refresh(changed::countDown);
 
     // 'cert revoke' run without the configuration writes the node's file.
     new RevocationList(dir.resolve("a")).add(Revocation.serial(77, AT));
@@ -121,6 +121,7 @@ class SharedRevocationsTest {
       AuditDatabase database = open(server, url);
       new RevocationTable(database).add(Revocation.serial(5, AT));
       SharedRevocations node = node(database, "a");
+      node.refresh(() -> {});
 
       server.stop();
       awaitProblem(node, true);
