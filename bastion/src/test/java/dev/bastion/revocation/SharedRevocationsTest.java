@@ -8,6 +8,7 @@ import dev.bastion.audit.AuditDatabase;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.Revocation;
 import dev.bastion.keys.RevocationList;
+import dev.bastion.ops.Readiness;
 import dev.bastion.testsupport.PostgresServer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -129,10 +130,15 @@ class SharedRevocationsTest {
           Optional.of("revocations: cannot be read from the database, keeping the 1 known"),
           node.problem());
       assertTrue(node.current().find(5, "x").isPresent(), "a revocation was forgotten");
+      List<String> notReady = new Readiness(database, dir, () -> false, node::problem).notReady();
+      assertTrue(
+          notReady.contains("revocations: cannot be read from the database, keeping the 1 known"),
+          "/readyz: " + notReady);
 
       server.resume();
       awaitProblem(node, false);
       assertTrue(node.current().find(5, "x").isPresent());
+      node.close(); // before the server stops for good
     }
   }
 
