@@ -22,6 +22,7 @@ import dev.bastion.keys.CertificateAuthority;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
+import dev.bastion.keys.Revocations;
 import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.oidc.OidcProvider;
 import dev.bastion.ops.BastionMetrics;
@@ -38,6 +39,8 @@ import dev.bastion.proxy.SsoCertificates;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recording.RecordingRetention;
 import dev.bastion.recording.SessionRecorder;
+import dev.bastion.revocation.RevocationTable;
+import dev.bastion.revocation.SharedRevocations;
 import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.server.PrivateDataDirectory;
@@ -64,6 +67,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +83,7 @@ public final class BastionServer implements AutoCloseable {
   private final LiveSessions live;
   private final GatewayServer gateway;
   private final EngineerConnections connections;
-  private final RevocationList revocations;
+  private final Revocations revocations;
   private final ScheduledExecutorService housekeeping;
   private final Clock clock;
   private final SessionRecorder recorder;
@@ -103,7 +107,7 @@ public final class BastionServer implements AutoCloseable {
       LiveSessions live,
       GatewayServer gateway,
       EngineerConnections connections,
-      RevocationList revocations,
+      Revocations revocations,
       SessionRecorder recorder,
       Optional<IdentityProvider> identityProvider,
       Clock clock) {
@@ -128,6 +132,15 @@ public final class BastionServer implements AutoCloseable {
               return t;
             });
     housekeeping.scheduleWithFixedDelay(this::endRevokedSessions, 1, 1, TimeUnit.SECONDS);
+    if (revocations instanceof SharedRevocations shared) {
+      // A revocation made on another node: its connections end now, not at the next sweep.
+      shared.refresh(
+          () -> {
+            if (!housekeeping.isShutdown()) {
+              housekeeping.execute(this::endRevokedSessions);
+            }
+          });
+    }
   }
 
   /** Starts everything; creates the data directory and the CAs on first start. */
@@ -235,7 +248,16 @@ public final class BastionServer implements AutoCloseable {
     CertificateAuthority userCa = cas.load(CaKind.USER);
     trusted.add(userCa.publicKey());
     trusted.addAll(config.trustedUserCas());
-    RevocationList revocations = new RevocationList(dataDir);
+    Revocations revocations;
+    try {
+      revocations = revocations(config, database, dataDir);
+    } catch (RuntimeException e) {
+      audit.close();
+      database.close();
+      throw e;
+    }
+    Supplier<Optional<String>> revocationProblem =
+        revocations instanceof SharedRevocations shared ? shared::problem : Optional::empty;
     CertificateValidator validator =
         new CertificateValidator(
             trusted,
@@ -343,7 +365,9 @@ public final class BastionServer implements AutoCloseable {
                           (SingleSignOn)
                               new BrowserSignOn(provider, policy, revocations, audit, clock)),
                   new OperatorView(
-                      new Readiness(database, recorder.store().root(), live::draining), metrics),
+                      new Readiness(
+                          database, recorder.store().root(), live::draining, revocationProblem),
+                      metrics),
                   clock));
       metrics.viewers(web::viewers);
     } catch (RuntimeException e) {
@@ -421,6 +445,17 @@ public final class BastionServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Where revocations are kept: with {@code database.url} the table every node shares (the node's
+   * former {@code revoked} file imported into it), else the file {@code <data-dir>/revoked}.
+   */
+  private static Revocations revocations(
+      BastionConfig config, AuditDatabase database, Path dataDir) {
+    return config.database().isPresent()
+        ? SharedRevocations.start(new RevocationTable(database), dataDir)
+        : new RevocationList(dataDir);
+  }
+
   public int sshPort() {
     return gateway.port();
   }
@@ -470,7 +505,7 @@ public final class BastionServer implements AutoCloseable {
   private void endRevokedSessions() {
     try {
       // One look at the file per sweep, however many connections and web sessions are checked.
-      RevocationList.Lookup revoked = revocations.current();
+      Revocations.Lookup revoked = revocations.current();
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
       }
@@ -493,7 +528,7 @@ public final class BastionServer implements AutoCloseable {
    * revocation any node knows of ends the session everywhere, even when the node that started it is
    * gone). Waits for the sweep here, on the housekeeping thread, so sweeps never pile up.
    */
-  private void endRevokedWebSessions(RevocationList.Lookup revoked) {
+  private void endRevokedWebSessions(Revocations.Lookup revoked) {
     try {
       int ended =
           web.endSessions(
@@ -548,6 +583,9 @@ public final class BastionServer implements AutoCloseable {
   public void close() {
     if (closed.getAndSet(true)) {
       return;
+    }
+    if (revocations instanceof SharedRevocations shared) {
+      shared.close();
     }
     housekeeping.shutdownNow();
     retention.ifPresent(RecordingRetention::close);

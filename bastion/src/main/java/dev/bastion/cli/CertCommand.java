@@ -8,7 +8,7 @@ import dev.bastion.keys.CertificateDescription;
 import dev.bastion.keys.CertificateRequest;
 import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.keys.Revocation;
-import dev.bastion.keys.RevocationList;
+import dev.bastion.keys.Revocations;
 import dev.bastion.keys.TimeSpans;
 import dev.bastion.recorder.VisibleText;
 import java.nio.file.Files;
@@ -282,11 +282,16 @@ final class CertCommand {
 
     @Override
     protected void run() {
-      RevocationList list = new RevocationList(dataDir());
       Revocation revocation =
           target.serial != null
               ? Revocation.serial(parseSerial(target.serial), Instant.now())
               : Revocation.identity(target.identity, Instant.now());
+      try (RevocationPlace place = RevocationPlace.of(root())) {
+        revoke(place.revocations(), revocation);
+      }
+    }
+
+    private void revoke(Revocations list, Revocation revocation) {
       if (list.add(revocation)) {
         out()
             .println(
@@ -311,7 +316,10 @@ final class CertCommand {
   static final class Revoked extends Subcommand {
     @Override
     protected void run() {
-      List<Revocation> entries = new RevocationList(dataDir()).entries();
+      List<Revocation> entries;
+      try (RevocationPlace place = RevocationPlace.of(root())) {
+        entries = place.revocations().entries();
+      }
       if (entries.isEmpty()) {
         out().println("no revocations");
         return;

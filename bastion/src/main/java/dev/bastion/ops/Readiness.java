@@ -9,7 +9,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Whether this node can serve: the bastion is not draining, the database answers a trivial query,
@@ -23,11 +25,25 @@ public final class Readiness {
   private final AuditDatabase database;
   private final Path recordings;
   private final BooleanSupplier draining;
+  private final Supplier<Optional<String>> revocations;
 
   public Readiness(AuditDatabase database, Path recordings, BooleanSupplier draining) {
+    this(database, recordings, draining, Optional::empty);
+  }
+
+  /**
+   * As {@link #Readiness(AuditDatabase, Path, BooleanSupplier)}, also naming the problem of the
+   * revocations every node shares, if any (they could not be refreshed from the database).
+   */
+  public Readiness(
+      AuditDatabase database,
+      Path recordings,
+      BooleanSupplier draining,
+      Supplier<Optional<String>> revocations) {
     this.database = database;
     this.recordings = recordings;
     this.draining = draining;
+    this.revocations = revocations;
   }
 
   public List<String> notReady() {
@@ -37,6 +53,7 @@ public final class Readiness {
     }
     databaseProblem().ifPresent(problems::add);
     recordingsProblem().ifPresent(problems::add);
+    revocations.get().ifPresent(problems::add);
     return problems;
   }
 

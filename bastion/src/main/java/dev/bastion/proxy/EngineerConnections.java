@@ -7,7 +7,7 @@ import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.CertifiedUser;
 import dev.bastion.keys.Refusal;
 import dev.bastion.keys.Revocation;
-import dev.bastion.keys.RevocationList;
+import dev.bastion.keys.Revocations;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
@@ -43,7 +43,7 @@ public final class EngineerConnections {
    * Ends every connection whose certificate is revoked in {@code revocations}, sessions first (each
    * told why); returns how many.
    */
-  public int endRevoked(RevocationList.Lookup revocations) {
+  public int endRevoked(Revocations.Lookup revocations) {
     int ended = 0;
     for (EngineerConnection connection : open) {
       CertifiedUser user = connection.user();

@@ -3,7 +3,7 @@ package dev.bastion.server;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CertificateValidator;
-import dev.bastion.keys.RevocationList;
+import dev.bastion.keys.Revocations;
 import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.proxy.ConnectAhead;
 import dev.bastion.proxy.EngineerConnections;
@@ -48,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
       SessionServices services,
       EngineerConnections connections,
       Optional<IdentityProvider> provider,
-      RevocationList revocations,
+      Revocations revocations,
       Clock clock)
       throws IOException {
     Listener server = (Listener) ServerBuilder.builder().factory(Listener::new).build();

@@ -6,7 +6,7 @@ import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.OpenSshKeys;
 import dev.bastion.keys.Refusal;
 import dev.bastion.keys.Revocation;
-import dev.bastion.keys.RevocationList;
+import dev.bastion.keys.Revocations;
 import dev.bastion.oidc.SignedIn;
 import dev.bastion.policy.TargetPolicy;
 import dev.bastion.recorder.VisibleText;
@@ -43,14 +43,14 @@ final class SsoUsers {
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private final TargetPolicy policy;
-  private final RevocationList revocations;
+  private final Revocations revocations;
   private final String providerName;
   private final Duration ttl;
   private final Clock clock;
 
   SsoUsers(
       TargetPolicy policy,
-      RevocationList revocations,
+      Revocations revocations,
       String providerName,
       Duration ttl,
       Clock clock) {

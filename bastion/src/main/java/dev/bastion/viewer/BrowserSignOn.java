@@ -3,7 +3,7 @@ package dev.bastion.viewer;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
-import dev.bastion.keys.RevocationList;
+import dev.bastion.keys.Revocations;
 import dev.bastion.oidc.BrowserLogin;
 import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.oidc.SignInException;
@@ -36,14 +36,14 @@ public final class BrowserSignOn implements SingleSignOn {
 
   private final IdentityProvider provider;
   private final TargetPolicy policy;
-  private final RevocationList revocations;
+  private final Revocations revocations;
   private final AuditLog audit;
   private final Clock clock;
 
   public BrowserSignOn(
       IdentityProvider provider,
       TargetPolicy policy,
-      RevocationList revocations,
+      Revocations revocations,
       AuditLog audit,
       Clock clock) {
     this.provider = provider;

@@ -45,12 +45,12 @@ public final class CertificateValidator {
 
   private final List<PublicKey> trustedCas;
   private final Duration clockSkew;
-  private final RevocationList revocations;
+  private final Revocations revocations;
   private final Clock clock;
   private final Duration maxLifetime;
 
   public CertificateValidator(
-      List<PublicKey> trustedCas, Duration clockSkew, RevocationList revocations, Clock clock) {
+      List<PublicKey> trustedCas, Duration clockSkew, Revocations revocations, Clock clock) {
     this(trustedCas, clockSkew, DEFAULT_MAX_LIFETIME, revocations, clock);
   }
 
@@ -58,7 +58,7 @@ public final class CertificateValidator {
       List<PublicKey> trustedCas,
       Duration clockSkew,
       Duration maxLifetime,
-      RevocationList revocations,
+      Revocations revocations,
       Clock clock) {
     this.trustedCas = List.copyOf(trustedCas);
     this.clockSkew = clockSkew;

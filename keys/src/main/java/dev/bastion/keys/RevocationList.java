@@ -27,7 +27,7 @@ import java.util.Set;
  * revocation made by {@code bastion cert revoke} applies to the next login of a running server. A
  * damaged file is an error, never an empty list.
  */
-public final class RevocationList {
+public final class RevocationList implements Revocations {
   private final Path file;
   private Snapshot snapshot = new Snapshot(null, -1, List.of());
 
@@ -45,13 +45,13 @@ public final class RevocationList {
     return file;
   }
 
-  /** All revocations, oldest first. */
+  @Override
   public synchronized List<Revocation> entries() {
     refresh();
     return snapshot.entries();
   }
 
-  /** The revocation that covers this serial or identity, if any. */
+  @Override
   public synchronized Optional<Revocation> find(long serial, String identity) {
     return current().find(serial, identity);
   }
@@ -60,38 +60,13 @@ public final class RevocationList {
    * The list as it is now, read (or found unchanged) once: for checking many certificates in one
    * sweep without looking at the file for each.
    */
+  @Override
   public synchronized Lookup current() {
     refresh();
     return snapshot.lookup();
   }
 
-  /** Revocations by serial and by identity; the first revocation of each value wins. */
-  public static final class Lookup {
-    private final Map<String, Revocation> bySerial = new HashMap<>();
-    private final Map<String, Revocation> byIdentity = new HashMap<>();
-
-    private Lookup(List<Revocation> entries) {
-      for (Revocation r : entries) {
-        (r.kind() == Revocation.Kind.SERIAL ? bySerial : byIdentity).putIfAbsent(r.value(), r);
-      }
-    }
-
-    /** The revocation that covers this serial or identity (a serial first), if any. */
-    public Optional<Revocation> find(long serial, String identity) {
-      Revocation hit = bySerial.get(Long.toUnsignedString(serial));
-      return Optional.ofNullable(hit != null ? hit : byIdentity.get(identity));
-    }
-
-    /**
-     * The revocation of this identity, if any; for logins without a certificate (single sign-on),
-     * which no revocation by serial can match.
-     */
-    public Optional<Revocation> findIdentity(String identity) {
-      return Optional.ofNullable(byIdentity.get(identity));
-    }
-  }
-
-  /** Adds a revocation; returns false when the same serial or identity was already revoked. */
+  @Override
   public synchronized boolean add(Revocation revocation) {
     String value = revocation.value();
     if (value.isEmpty()) {
