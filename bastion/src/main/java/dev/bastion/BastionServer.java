@@ -21,6 +21,7 @@ import dev.bastion.keys.CertificateAuthority;
 import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
+import dev.bastion.live.FleetLive;
 import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.oidc.OidcProvider;
 import dev.bastion.ops.BastionMetrics;
@@ -83,6 +84,7 @@ public final class BastionServer implements AutoCloseable {
   private final Optional<IdentityProvider> identityProvider;
   private volatile WebServer web;
   private Fleet fleet;
+  private FleetLive fleetLive;
   private volatile BastionMetrics metrics;
   private AuditSocket socket;
   private Optional<RecordingRetention> retention = Optional.empty();
@@ -239,6 +241,7 @@ public final class BastionServer implements AutoCloseable {
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(clock);
     Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
+    FleetLive fleetLive = FleetLive.start(fleet, live, recorder.hub(), approvals, audit, clock);
     BastionMetrics metrics = new BastionMetrics(live, approvals);
     audit.observe(metrics::saw);
     recorder.timeWrites(metrics::recordingWrite);
@@ -312,14 +315,8 @@ public final class BastionServer implements AutoCloseable {
                       w.tls().map(BastionConfig.Tls::cert),
                       w.tls().map(BastionConfig.Tls::key)),
                   new ViewerBackend(
-                      dataDir,
-                      new AuditReader(database),
-                      audit,
-                      live,
-                      recorder.hub(),
-                      approvals,
-                      clock),
-                  recorder.hub(),
+                      dataDir, new AuditReader(database), audit, fleetLive.sessions(), clock),
+                  fleetLive,
                   loginTokens,
                   identityProvider.map(
                       provider ->
@@ -389,6 +386,7 @@ public final class BastionServer implements AutoCloseable {
             clock);
     server.web = web;
     server.fleet = fleet;
+    server.fleetLive = fleetLive;
     server.metrics = metrics;
     server.socket = socket;
     server.loginTokens = loginTokens;
@@ -488,6 +486,7 @@ public final class BastionServer implements AutoCloseable {
     retention.ifPresent(RecordingRetention::close);
     live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
     web.close();
+    fleetLive.close();
     try {
       gateway.close();
     } catch (IOException e) {
