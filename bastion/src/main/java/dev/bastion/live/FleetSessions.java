@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * worker threads only.
  */
 public final class FleetSessions {
-  static final long TIMEOUT_MS = 3000;
+  static final long TIMEOUT_MS = 5000;
 
   /** A live session's state on the node running it. */
   public record Summary(

@@ -8,6 +8,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * fleet closes the views of its sessions.
  */
 final class RemoteFeeds {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RemoteFeeds.class);
+
   private final Vertx vertx;
   private final String node;
   private final long askTimeoutMs;
@@ -53,6 +57,15 @@ final class RemoteFeeds {
         .otherwise(
             failure -> {
               feeds.remove(watch);
+              if (failure instanceof ReplyException e && e.failureType() == ReplyFailure.TIMEOUT) {
+                // The owner may have started feeding after all: whoever it is, it stops.
+                LOG.warn("no node answered in time to watch session {}", sessionId);
+                vertx
+                    .eventBus()
+                    .publish(
+                        SessionAsk.CANCELLED,
+                        new JsonObject().put("node", node).put("watch", watch).put("cancel", true));
+              }
               return null;
             });
   }
@@ -82,6 +95,11 @@ final class RemoteFeeds {
         feed.closed(closed.getString("closed"));
       }
     }
+  }
+
+  /** Completes once this node's address is registered in the fleet. */
+  io.vertx.core.Future<Void> ready() {
+    return consumer.completion();
   }
 
   void close() {

@@ -18,11 +18,13 @@ final class RemoteViewers {
   private final LiveHub hub;
   private final Map<String, RemoteViewer> viewers = new ConcurrentHashMap<>();
   private final MessageConsumer<JsonObject> consumer;
+  private final MessageConsumer<JsonObject> cancelled;
 
   RemoteViewers(Vertx vertx, String node, LiveHub hub) {
     this.vertx = vertx;
     this.hub = hub;
     this.consumer = vertx.eventBus().consumer(SessionAsk.viewersOf(node), this::heard);
+    this.cancelled = vertx.eventBus().consumer(SessionAsk.CANCELLED, this::heard);
   }
 
   /** Feeds a viewer on {@code node}; false if the session is not (or no longer) live here. */
@@ -77,8 +79,14 @@ final class RemoteViewers {
     return node + "/" + watch;
   }
 
+  /** Completes once this node's address is registered in the fleet. */
+  io.vertx.core.Future<Void> ready() {
+    return consumer.completion().compose(v -> cancelled.completion());
+  }
+
   void close() {
     consumer.unregister();
+    cancelled.unregister();
     viewers.values().forEach(RemoteViewer::cancel);
     viewers.clear();
   }

@@ -23,6 +23,12 @@ enum SessionAsk {
 
   static final String FIELD = "ask";
 
+  /**
+   * Published to every node: a watch whose ask went unanswered in time, to be cancelled by
+   * whichever node started feeding it after all.
+   */
+  static final String CANCELLED = "bastion.viewers.cancelled";
+
   static String address(String sessionId) {
     return "bastion.session." + sessionId;
   }
