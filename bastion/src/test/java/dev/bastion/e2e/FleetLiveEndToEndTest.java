@@ -118,6 +118,60 @@ class FleetLiveEndToEndTest {
     assertEquals(1, auditCount(id, "watch_started"));
   }
 
+  /**
+   * Whichever comes first removes the hung viewer: node B's hub dropping it past its queue limit
+   * (proven on its own by RemoteViewingTest) or node A missing its answers to pings.
+   */
+  @Test
+  void aViewerOnNodeAThatHangsNeitherSlowsTheSessionOnBNorStaysSubscribed() throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(fleet.b.port())));
+    cmd.addAll(fleet.b.sshOptions(fleet.b.userKey));
+    cmd.addAll(
+        List.of(
+            fleet.b.onTarget() + "@127.0.0.1",
+            "read go; head -c 24000000 /dev/urandom | base64 -w 0; echo; echo all-written; read x"));
+    Process ssh = new ProcessBuilder(cmd).start();
+    WebClient olga = new WebClient(fleet.a, olgaKey);
+    String id =
+        awaitLive(olga, s -> s.get("command").asText().contains("all-written")).get("id").asText();
+    // A browser tab that hung: it takes the first message and then reads nothing more.
+    java.net.http.WebSocket stalled =
+        olga.http
+            .newWebSocketBuilder()
+            .header("Cookie", olga.cookie)
+            .header("Origin", olga.base)
+            .subprotocols("v2.asciicast")
+            .buildAsync(
+                java.net.URI.create(
+                    olga.base.replace("http", "ws") + "/api/sessions/" + id + "/live"),
+                new java.net.http.WebSocket.Listener() {})
+            .get(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 100 && viewers(olga, id) != 1; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, viewers(olga, id));
+    ssh.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+    ssh.getOutputStream().flush();
+    // The engineer gets every byte although a viewer reads none of them.
+    java.io.BufferedReader engineer =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(ssh.getInputStream(), StandardCharsets.UTF_8));
+    assertEquals(32_000_000, engineer.readLine().length());
+    assertEquals("all-written", engineer.readLine());
+    // Node B, running the session, no longer feeds A's viewer.
+    for (int i = 0; i < 200 && viewers(olga, id) != 0; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(0, viewers(olga, id), "the stalled viewer on A is still fed");
+    ssh.getOutputStream().close();
+    assertTrue(ssh.waitFor(20, TimeUnit.SECONDS));
+    stalled.abort();
+  }
+
+  private static int viewers(WebClient web, String id) throws Exception {
+    return JSON.readTree(web.get("/api/sessions/" + id).body()).get("viewers").asInt();
+  }
+
   @Test
   void aFourEyesSessionOnNodeBIsApprovedByAWatcherOnNodeA() throws Exception {
     Process ssh =
