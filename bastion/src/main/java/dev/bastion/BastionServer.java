@@ -23,6 +23,7 @@ import dev.bastion.keys.CertificateValidator;
 import dev.bastion.keys.KeyFileException;
 import dev.bastion.keys.RevocationList;
 import dev.bastion.keys.Revocations;
+import dev.bastion.live.FleetLive;
 import dev.bastion.oidc.IdentityProvider;
 import dev.bastion.oidc.OidcProvider;
 import dev.bastion.ops.BastionMetrics;
@@ -93,6 +94,7 @@ public final class BastionServer implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicBoolean();
   private volatile WebServer web;
   private Fleet fleet;
+  private FleetLive fleetLive;
   private volatile BastionMetrics metrics;
   private AuditSocket socket;
   private Optional<RecordingRetention> retention = Optional.empty();
@@ -276,6 +278,7 @@ public final class BastionServer implements AutoCloseable {
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(fleet.vertx(), clock);
     Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
+    FleetLive fleetLive = FleetLive.start(fleet, live, recorder.hub(), approvals, audit, clock);
     BastionMetrics metrics = new BastionMetrics(live, approvals);
     audit.observe(metrics::saw);
     recorder.timeWrites(metrics::recordingWrite);
@@ -354,11 +357,9 @@ public final class BastionServer implements AutoCloseable {
                       recorder.store(),
                       new AuditReader(database),
                       audit,
-                      live,
-                      recorder.hub(),
-                      approvals,
+                      fleetLive.sessions(),
                       clock),
-                  recorder.hub(),
+                  fleetLive,
                   loginTokens,
                   identityProvider.map(
                       provider ->
@@ -430,6 +431,7 @@ public final class BastionServer implements AutoCloseable {
             clock);
     server.web = web;
     server.fleet = fleet;
+    server.fleetLive = fleetLive;
     server.metrics = metrics;
     server.socket = socket;
     server.loginTokens = loginTokens;
@@ -592,6 +594,7 @@ public final class BastionServer implements AutoCloseable {
     // Each session waits up to its TELL_GRACE (5 s) for its last line to reach the engineer.
     live.drain(ShutdownGrace.ENDED, Duration.ofSeconds(10));
     web.close();
+    fleetLive.close();
     try {
       gateway.close();
     } catch (IOException e) {

@@ -17,19 +17,49 @@ public final class LiveSessions {
   /** Why a session was not admitted: the audit code and the line for the engineer. */
   record NotAdmitted(String code, String message) {}
 
+  /** Told when a session is admitted and when it is gone (so the fleet can reach it meanwhile). */
+  public interface Listener {
+    Listener NONE =
+        new Listener() {
+          @Override
+          public void started(ProxiedSession session) {}
+
+          @Override
+          public void ended(ProxiedSession session) {}
+        };
+
+    void started(ProxiedSession session);
+
+    void ended(ProxiedSession session);
+  }
+
   private final ConcurrentHashMap<String, ProxiedSession> sessions = new ConcurrentHashMap<>();
   private final Map<String, Integer> perIdentity = new HashMap<>(); // guarded by this
   private final int capacity;
   private final int capacityPerIdentity;
   private volatile String refusal;
+  private volatile Listener listener = Listener.NONE;
 
   public LiveSessions(int capacity, int capacityPerIdentity) {
     this.capacity = capacity;
     this.capacityPerIdentity = capacityPerIdentity;
   }
 
+  /** Sets the one listener (called before any session starts; its calls must not block). */
+  public void listen(Listener listener) {
+    this.listener = listener;
+  }
+
   /** Admits a session, or returns why not. */
-  synchronized NotAdmitted admit(ProxiedSession session) {
+  NotAdmitted admit(ProxiedSession session) {
+    NotAdmitted refused = admitted(session);
+    if (refused == null) {
+      listener.started(session);
+    }
+    return refused;
+  }
+
+  private synchronized NotAdmitted admitted(ProxiedSession session) {
     String closed = refusal;
     if (closed != null) {
       return new NotAdmitted("shutting_down", closed);
@@ -54,12 +84,19 @@ public final class LiveSessions {
     return null;
   }
 
-  synchronized void remove(ProxiedSession session) {
-    if (sessions.remove(session.id()) != null) {
-      perIdentity.computeIfPresent(session.identity(), (who, n) -> n == 1 ? null : n - 1);
-      if (sessions.isEmpty()) {
-        notifyAll(); // awaitNone
+  void remove(ProxiedSession session) {
+    boolean removed;
+    synchronized (this) {
+      removed = sessions.remove(session.id()) != null;
+      if (removed) {
+        perIdentity.computeIfPresent(session.identity(), (who, n) -> n == 1 ? null : n - 1);
+        if (sessions.isEmpty()) {
+          notifyAll(); // awaitNone
+        }
       }
+    }
+    if (removed) {
+      listener.ended(session);
     }
   }
 

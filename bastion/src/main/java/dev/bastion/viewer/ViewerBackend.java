@@ -1,14 +1,11 @@
 package dev.bastion.viewer;
 
-import dev.bastion.approval.ApprovalGate;
-import dev.bastion.approval.Approvals;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditLog;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.SessionRecord;
-import dev.bastion.proxy.LiveSessions;
-import dev.bastion.recorder.LiveHub;
+import dev.bastion.live.FleetSessions;
 import dev.bastion.recorder.RecordingFormat;
 import dev.bastion.recorder.RecordingStore;
 import dev.bastion.web.BastionBackend;
@@ -23,31 +20,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The bastion as the web viewer sees it: sessions from the audit database, live ones from memory.
+ * The bastion as the web viewer sees it: sessions from the audit database (every node writes the
+ * same one), live ones asked of the node running them, wherever in the fleet ({@link
+ * FleetSessions}).
  */
 public final class ViewerBackend implements BastionBackend {
   private final RecordingStore recordings;
   private final AuditReader reader;
   private final AuditLog audit;
-  private final LiveSessions live;
-  private final LiveHub hub;
-  private final Approvals approvals;
+  private final FleetSessions live;
   private final Clock clock;
 
   public ViewerBackend(
       RecordingStore recordings,
       AuditReader reader,
       AuditLog audit,
-      LiveSessions live,
-      LiveHub hub,
-      Approvals approvals,
+      FleetSessions live,
       Clock clock) {
-    this.approvals = approvals;
     this.recordings = recordings;
     this.reader = reader;
     this.audit = audit;
     this.live = live;
-    this.hub = hub;
     this.clock = clock;
   }
 
@@ -55,15 +48,30 @@ public final class ViewerBackend implements BastionBackend {
   public List<SessionView> sessions(String state, int limit) {
     List<SessionRecord> records =
         state == null ? reader.sessions(false, limit) : reader.sessionsInState(state, limit);
-    return records.stream().map(this::view).toList();
+    Map<String, FleetSessions.Summary> summaries =
+        live.summaries(
+            records.stream()
+                .filter(s -> SessionRecord.LIVE.equals(s.state()))
+                .map(SessionRecord::id)
+                .toList());
+    return records.stream().map(s -> view(s, summaries.get(s.id()))).toList();
   }
 
   @Override
   public Optional<SessionView> session(String id) {
-    return reader.session(id).map(this::view);
+    return reader
+        .session(id)
+        .map(
+            s ->
+                view(
+                    s,
+                    SessionRecord.LIVE.equals(s.state())
+                        ? live.summaries(List.of(id)).get(id)
+                        : null));
   }
 
-  private SessionView view(SessionRecord s) {
+  /** {@code summary}: from the node running the session, null when it is not live there. */
+  private SessionView view(SessionRecord s, FleetSessions.Summary summary) {
     boolean recorded =
         s.recordingPath() != null
             && (SessionRecord.LIVE.equals(s.state()) || s.recordingSha256() != null);
@@ -80,18 +88,8 @@ public final class ViewerBackend implements BastionBackend {
         s.exitStatus(),
         s.endReason(),
         recorded,
-        hub.viewers(s.id()),
-        approvals
-            .get(s.id())
-            .map(
-                g ->
-                    new SessionView.Approval(
-                        g.state().name().toLowerCase(java.util.Locale.ROOT),
-                        g.policy().count(),
-                        g.policy().from(),
-                        g.approvers(),
-                        g.since()))
-            .orElse(null),
+        summary == null ? 0 : summary.viewers(),
+        summary == null ? null : summary.approval(),
         s.recordingRemovedAt(),
         s.recordingPath() == null || !RecordingFormat.isRecording(Path.of(s.recordingPath()))
             ? null
@@ -100,25 +98,7 @@ public final class ViewerBackend implements BastionBackend {
 
   @Override
   public boolean terminate(String id, String byIdentity, String reason) {
-    return live.get(id)
-        .map(
-            session -> {
-              audit.record(
-                  new AuditEvent(
-                      clock.instant(),
-                      AuditKind.SESSION_TERMINATED,
-                      byIdentity,
-                      null,
-                      null,
-                      id,
-                      session.grant().target().name(),
-                      session.grant().login(),
-                      "web",
-                      "ended " + session.identity() + "'s session: " + reason));
-              session.terminate("session terminated by " + byIdentity + ": " + reason);
-              return true;
-            })
-        .orElse(false);
+    return live.terminate(id, byIdentity, reason);
   }
 
   @Override
@@ -187,23 +167,16 @@ public final class ViewerBackend implements BastionBackend {
 
   @Override
   public void watchersChanged(String sessionId, List<WebUser> watching) {
-    approvals
-        .get(sessionId)
-        .ifPresent(
-            gate ->
-                gate.watchers(
-                    watching.stream()
-                        .map(u -> new ApprovalGate.Watcher(u.identity(), u.roles()))
-                        .toList()));
+    live.watchers(sessionId, watching);
   }
 
   @Override
   public boolean decline(String sessionId, WebUser by, String reason) {
-    return approvals.get(sessionId).map(gate -> gate.decline(by.identity(), reason)).orElse(false);
+    return live.decline(sessionId, by.identity(), reason);
   }
 
   @Override
   public void marker(String sessionId, String text) {
-    live.get(sessionId).ifPresent(session -> session.marker(text));
+    live.marker(sessionId, text);
   }
 }

@@ -16,16 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** Two nodes on loopback forming a fleet with real Hazelcast and the clustered event bus. */
 class FleetTest {
-  private static final FleetKey KEY = key();
-
-  private static FleetKey key() {
-    try {
-      return FleetKey.derive(
-          java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate());
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
+  private static final FleetKey KEY = TestFleetKey.KEY;
 
   static int freePortPair() throws IOException {
     return dev.bastion.e2e.TwoNodes.freePortPair();
@@ -104,7 +95,8 @@ class FleetTest {
       CompletableFuture<String> left = new CompletableFuture<>();
       first.onNodeLeft(left::complete);
       IOException e =
-          assertThrows(IOException.class, () -> Fleet.join(node("node-b", b, a), key()));
+          assertThrows(
+              IOException.class, () -> Fleet.join(node("node-b", b, a), TestFleetKey.other()));
       assertTrue(e.getMessage().contains("other CA keys"), e.getMessage());
       assertTrue(e.getMessage().contains("copy the data directory's ca/"), e.getMessage());
       assertEquals("node-b", left.get(30, TimeUnit.SECONDS)); // it left at once

@@ -1,6 +1,5 @@
 package dev.bastion.web;
 
-import dev.bastion.recorder.LiveHub;
 import dev.bastion.recorder.Viewer;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.http.HttpServerOptions;
@@ -12,7 +11,7 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A browser watching a session: the live hub's viewer on one WebSocket, one asciicast v2 line per
+ * A browser watching a session: a live feed's viewer on one WebSocket, one asciicast v2 line per
  * text message. The hub's bytes go out as they are: asciinema-player's v2.asciicast protocol wants
  * text messages, and Vert.x can only make a text frame from a String in its public API, so the
  * frames are built from the shared array directly (wrapped, not copied), split like Vert.x splits
@@ -23,7 +22,7 @@ final class LiveSocket implements Viewer {
   static final int MAX_FRAME = HttpServerOptions.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE;
 
   private final ServerWebSocket socket;
-  private volatile LiveHub.Subscription subscription;
+  private volatile LiveFeeds.Watch watch;
   private volatile boolean headerSeen;
   private volatile boolean noTerminal;
 
@@ -31,14 +30,14 @@ final class LiveSocket implements Viewer {
     this.socket = socket;
   }
 
-  void attach(LiveHub.Subscription subscription) {
-    this.subscription = subscription;
+  void attach(LiveFeeds.Watch watch) {
+    this.watch = watch;
   }
 
   void cancel() {
-    LiveHub.Subscription s = subscription;
-    if (s != null) {
-      s.cancel();
+    LiveFeeds.Watch w = watch;
+    if (w != null) {
+      w.cancel();
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.bastion.web;
 
-import dev.bastion.recorder.LiveHub;
 import dev.bastion.recorder.VisibleText;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -10,14 +9,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Watching a live session: {@code GET /api/sessions/:id/live} upgrades to a WebSocket (this site's
- * Origin only) fed by the live hub ({@link LiveSocket}). Joining and leaving are audited and marked
- * in the recording, and the watcher counts as present ({@link LiveWatchers}) while it answers
- * pings.
+ * Origin only) fed by the session's live feed, on this node or another ({@link LiveSocket}).
+ * Joining and leaving are audited and marked in the recording, and the watcher counts as present
+ * ({@link LiveWatchers}) while it answers pings.
  */
 final class LiveStream {
   private final Vertx vertx;
   private final BastionBackend backend;
-  private final LiveHub hub;
+  private final LiveFeeds feeds;
   private final SessionLookup lookup;
   private final Authentication authentication;
   private final LiveWatchers watchers;
@@ -25,13 +24,13 @@ final class LiveStream {
   LiveStream(
       Vertx vertx,
       BastionBackend backend,
-      LiveHub hub,
+      LiveFeeds feeds,
       SessionLookup lookup,
       Authentication authentication,
       LiveWatchers watchers) {
     this.vertx = vertx;
     this.backend = backend;
-    this.hub = hub;
+    this.feeds = feeds;
     this.lookup = lookup;
     this.authentication = authentication;
     this.watchers = watchers;
@@ -45,16 +44,25 @@ final class LiveStream {
     ctx.request().pause();
     lookup.find(
         ctx,
-        (user, session) -> {
-          if (!hub.isLive(session.id())) {
-            Reply.error(ctx, 404, "session is not live");
-            return;
-          }
-          ctx.request()
-              .toWebSocket()
-              .onFailure(e -> Reply.error(ctx, 400, "not a WebSocket request: " + e.getMessage()))
-              .onSuccess(socket -> join(socket, user, session));
-        });
+        (user, session) ->
+            feeds
+                .isLive(session.id())
+                .onFailure(
+                    e -> Reply.error(ctx, 503, "cannot reach the session: " + e.getMessage()))
+                .onSuccess(
+                    live -> {
+                      if (!live) {
+                        Reply.error(ctx, 404, "session is not live");
+                        return;
+                      }
+                      ctx.request()
+                          .toWebSocket()
+                          .onFailure(
+                              e ->
+                                  Reply.error(
+                                      ctx, 400, "not a WebSocket request: " + e.getMessage()))
+                          .onSuccess(socket -> join(socket, user, session));
+                    }));
   }
 
   /**
@@ -91,27 +99,30 @@ final class LiveStream {
 
   private void join(ServerWebSocket socket, WebUser user, SessionView session) {
     LiveSocket viewer = new LiveSocket(socket);
-    vertx
-        .executeBlocking(
-            () -> {
-              LiveHub.Subscription subscription = hub.subscribe(session.id(), viewer);
-              if (subscription != null) {
-                backend.audit(
-                    "watch_started",
-                    user.identity(),
-                    session.id(),
-                    "watching " + session.identity() + "'s session");
-                backend.marker(session.id(), "viewer " + user.identity() + " joined");
-              }
-              return subscription;
-            })
+    feeds
+        .watch(session.id(), viewer)
+        .compose(
+            watch ->
+                watch == null
+                    ? io.vertx.core.Future.succeededFuture((LiveFeeds.Watch) null)
+                    : vertx.executeBlocking(
+                        () -> {
+                          backend.audit(
+                              "watch_started",
+                              user.identity(),
+                              session.id(),
+                              "watching " + session.identity() + "'s session");
+                          backend.marker(session.id(), "viewer " + user.identity() + " joined");
+                          return watch;
+                        }))
+        .onFailure(e -> socket.close((short) 1011, "cannot watch: " + e.getMessage()))
         .onSuccess(
-            subscription -> {
-              if (subscription == null) {
+            watch -> {
+              if (watch == null) {
                 socket.close((short) 1000, "session ended");
                 return;
               }
-              viewer.attach(subscription);
+              viewer.attach(watch);
               AtomicBoolean left = new AtomicBoolean();
               Runnable leave =
                   () -> {

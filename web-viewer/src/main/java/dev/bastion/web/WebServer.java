@@ -44,7 +44,6 @@ public final class WebServer implements AutoCloseable {
     Vertx vertx = parts.vertx();
     WebSettings settings = parts.settings();
     BastionBackend backend = parts.backend();
-    LiveHub hub = parts.hub();
     LoginTokens tokens = parts.tokens();
     Optional<SingleSignOn> sso = parts.sso();
     Clock clock = parts.clock();
@@ -66,7 +65,7 @@ public final class WebServer implements AutoCloseable {
             new ApprovalsApi(backend, lookup),
             new RecordingsApi(backend),
             new AuditApi(backend),
-            new LiveStream(vertx, backend, hub, lookup, authentication, watchers));
+            new LiveStream(vertx, backend, parts.feeds(), lookup, authentication, watchers));
   }
 
   public static WebServer start(
@@ -97,9 +96,12 @@ public final class WebServer implements AutoCloseable {
       Optional<SingleSignOn> sso,
       OperatorChecks checks,
       Clock clock) {
+    Vertx vertx = tokens.vertx();
     WebServer web =
         new WebServer(
-            new Parts(tokens.vertx(), settings, backend, hub, tokens, sso, checks, clock), true);
+            new Parts(
+                vertx, settings, backend, LiveFeeds.of(vertx, hub), tokens, sso, checks, clock),
+            true);
     web.listen();
     return web;
   }
@@ -107,13 +109,13 @@ public final class WebServer implements AutoCloseable {
   /**
    * Everything the web viewer runs on. {@code vertx} belongs to the caller when given to {@link
    * #start(Parts)} (the bastion shares it with the other nodes of a fleet): closing the web viewer
-   * then leaves it running.
+   * then leaves it running. {@code feeds}: where live sessions are watched from.
    */
   public record Parts(
       Vertx vertx,
       WebSettings settings,
       BastionBackend backend,
-      LiveHub hub,
+      LiveFeeds feeds,
       LoginTokens tokens,
       Optional<SingleSignOn> sso,
       OperatorChecks checks,
