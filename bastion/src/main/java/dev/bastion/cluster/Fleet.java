@@ -8,8 +8,10 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
 import dev.bastion.config.BastionConfig;
+import dev.bastion.web.FleetMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.json.JsonObject;
@@ -101,6 +103,11 @@ public final class Fleet implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while joining the cluster", e);
     }
+    // Keys of the shared web maps are HMACs under the fleet key (see FleetMap).
+    vertx
+        .sharedData()
+        .getLocalMap(FleetMap.KEY_HOLDER)
+        .put("key", Buffer.buffer(key.keyFor("web map keys")));
     Fleet fleet = new Fleet(vertx, cluster.name(), manager.getHazelcastInstance());
     for (Member member : fleet.hazelcast.getCluster().getMembers()) {
       if (!member.localMember() && !key.fingerprint().equals(member.getAttribute(KEY_ATTRIBUTE))) {

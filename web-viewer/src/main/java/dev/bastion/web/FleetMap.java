@@ -5,26 +5,46 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A map every node of the fleet reads and writes: Vert.x shared data, held by Hazelcast across the
  * fleet when the node's Vert.x is clustered, in this process when the node is alone. What it maps
- * are bearer secrets (login links, session cookies), so it is keyed by their SHA-256, never by the
- * secret: a member's memory or Hazelcast's view of the map holds nothing a browser could present.
- * Every entry has a time to live, so the map cleans itself even when no node asks for it again.
+ * are bearer secrets (login links, session cookies), so it is keyed by their HMAC-SHA-256 under the
+ * fleet's own key ({@link #KEY_HOLDER}, derived from the CA keys every node has), never by the
+ * secret: a member's memory or Hazelcast's view of the map holds nothing a browser could present,
+ * and a stranger who reaches Hazelcast's port can write entries but none that any cookie or link
+ * leads to, so it cannot make itself a web session. Every entry has a time to live, so the map
+ * cleans itself even when no node asks for it again.
  */
-final class FleetMap {
+public final class FleetMap {
+  /**
+   * The local map of this node's Vert.x that holds the fleet's key for map keys ({@code "key"}, a
+   * Buffer), put there by the node when it joins or starts alone.
+   */
+  public static final String KEY_HOLDER = "bastion.fleet";
+
   private final Vertx vertx;
   private final String name;
+  private final byte[] macKey;
 
   FleetMap(Vertx vertx, String name) {
     this.vertx = vertx;
     this.name = name;
+    this.macKey = keyOf(vertx);
+  }
+
+  /** The fleet's key held by {@code vertx}; a random one, for this node only, when none is set. */
+  private static byte[] keyOf(Vertx vertx) {
+    io.vertx.core.shareddata.LocalMap<String, io.vertx.core.buffer.Buffer> holder =
+        vertx.sharedData().getLocalMap(KEY_HOLDER);
+    byte[] fresh = new byte[32];
+    new java.security.SecureRandom().nextBytes(fresh);
+    return holder.computeIfAbsent("key", k -> io.vertx.core.buffer.Buffer.buffer(fresh)).getBytes();
   }
 
   /** Keeps {@code value} for {@code secret}, for {@code ttl} at most (at least a millisecond). */
@@ -60,14 +80,15 @@ final class FleetMap {
     return map().compose(m -> m.remove(hashedKey)).map(removed -> removed != null);
   }
 
-  /** The key a secret is kept under: its SHA-256, base64url. */
-  static String key(String secret) {
+  /** The key a secret is kept under: its HMAC-SHA-256 under the fleet's key, base64url. */
+  String key(String secret) {
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(macKey, "HmacSHA256"));
+      byte[] digest = mac.doFinal(secret.getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("every Java has HMAC-SHA-256", e);
     }
   }
 

@@ -83,7 +83,56 @@ class CookieSessionsTest {
   void theFleetKeepsHashesOfCookiesNotTheCookies() {
     Cookie cookie = start(user("alice", 600));
     var held = new FleetMap(vertx, CookieSessions.MAP).entries().await();
-    assertEquals(Set.of(FleetMap.key(cookie.getValue())), held.keySet());
+    assertEquals(
+        Set.of(new FleetMap(vertx, CookieSessions.MAP).key(cookie.getValue())), held.keySet());
     assertTrue(!held.toString().contains(cookie.getValue()), held.toString());
+  }
+
+  @Test
+  void anEntryWrittenByAStrangerToTheSharedMapIsNoSession() throws Exception {
+    // Someone who reaches the cluster's maps copies a real session's value under a key made from a
+    // cookie of their own, as SHA-256 of it (or any hash without the fleet's key).
+    Cookie real = start(user("admin", 600));
+    var held = new FleetMap(vertx, CookieSessions.MAP).entries().await();
+    io.vertx.core.json.JsonObject value = held.values().iterator().next();
+    String forged = "cookie-of-the-strangers-choosing";
+    String unkeyed =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(forged.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    vertx
+        .sharedData()
+        .<String, io.vertx.core.json.JsonObject>getAsyncMap(CookieSessions.MAP)
+        .await()
+        .put(unkeyed, value)
+        .await();
+    assertTrue(userOf(Cookie.cookie(CookieSessions.COOKIE, forged)).isEmpty());
+    assertEquals("admin", userOf(real).orElseThrow().identity());
+  }
+
+  @Test
+  void nodesWithTheSameFleetKeyFindTheSameEntries() {
+    Vertx other = Vertx.vertx();
+    try {
+      new FleetMap(vertx, CookieSessions.MAP); // makes this node's key if it had none
+      Object key = vertx.sharedData().getLocalMap(FleetMap.KEY_HOLDER).get("key");
+      other.sharedData().getLocalMap(FleetMap.KEY_HOLDER).put("key", key);
+      assertEquals(
+          new FleetMap(vertx, CookieSessions.MAP).key("c"),
+          new FleetMap(other, CookieSessions.MAP).key("c"));
+      Vertx stranger = Vertx.vertx();
+      try {
+        assertTrue(
+            !new FleetMap(vertx, CookieSessions.MAP)
+                .key("c")
+                .equals(new FleetMap(stranger, CookieSessions.MAP).key("c")));
+      } finally {
+        stranger.close().await();
+      }
+    } finally {
+      other.close().await();
+    }
   }
 }
