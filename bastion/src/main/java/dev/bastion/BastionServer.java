@@ -13,6 +13,7 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.audit.JsonLinesStream;
 import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
+import dev.bastion.cluster.DeadNodes;
 import dev.bastion.cluster.Fleet;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
@@ -210,12 +211,9 @@ public final class BastionServer implements AutoCloseable {
                 disk.reserveBytes(),
                 disk.floorBytes()),
             clock,
-            stream);
-    List<AuditLog.Interrupted> interrupted = audit.markInterrupted(clock.instant()).join();
-    if (!interrupted.isEmpty()) {
-      LOG.warn(
-          "{} sessions were left open by a previous run; marked interrupted", interrupted.size());
-    }
+            stream,
+            fleet.node());
+    List<AuditLog.Interrupted> interrupted = new DeadNodes(fleet, audit, clock).watch().atStart();
     List<PublicKey> trusted = new ArrayList<>();
     CertificateAuthority userCa = cas.load(CaKind.USER);
     trusted.add(userCa.publicKey());
@@ -326,7 +324,9 @@ public final class BastionServer implements AutoCloseable {
                           (SingleSignOn)
                               new BrowserSignOn(provider, policy, revocations, audit, clock)),
                   new OperatorView(
-                      new Readiness(database, recorder.store().root(), live::draining), metrics),
+                      new Readiness(
+                          database, recorder.store().root(), live::draining, fleet::joined),
+                      metrics),
                   clock));
       metrics.viewers(web::viewers);
     } catch (RuntimeException e) {

@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Whether this node can serve: the bastion is not draining, the database answers a trivial query,
- * and a file can be created and deleted in the recordings directory. Each problem is one short
- * phrase naming the part, never a person or a target. Blocking; run off the event loops.
+ * Whether this node can serve: the bastion is not draining, the database answers a trivial query, a
+ * file can be created and deleted in the recordings directory, and the node is in its fleet (always
+ * when alone). Each problem is one short phrase naming the part, never a person or a target.
+ * Blocking; run off the event loops.
  */
 public final class Readiness {
   static final int QUERY_TIMEOUT_SECONDS = 1;
@@ -23,11 +24,19 @@ public final class Readiness {
   private final AuditDatabase database;
   private final Path recordings;
   private final BooleanSupplier draining;
+  private final BooleanSupplier joined;
 
   public Readiness(AuditDatabase database, Path recordings, BooleanSupplier draining) {
+    this(database, recordings, draining, () -> true);
+  }
+
+  /** {@code joined}: whether this node is part of its fleet now. */
+  public Readiness(
+      AuditDatabase database, Path recordings, BooleanSupplier draining, BooleanSupplier joined) {
     this.database = database;
     this.recordings = recordings;
     this.draining = draining;
+    this.joined = joined;
   }
 
   public List<String> notReady() {
@@ -37,6 +46,7 @@ public final class Readiness {
     }
     databaseProblem().ifPresent(problems::add);
     recordingsProblem().ifPresent(problems::add);
+    clusterProblem().ifPresent(problems::add);
     return problems;
   }
 
@@ -50,6 +60,16 @@ public final class Readiness {
       return java.util.Optional.of(
           "database: does not answer (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  private java.util.Optional<String> clusterProblem() {
+    boolean in;
+    try {
+      in = joined.getAsBoolean();
+    } catch (RuntimeException e) {
+      in = false; // Hazelcast stopping underneath
+    }
+    return in ? java.util.Optional.empty() : java.util.Optional.of("cluster: not joined");
   }
 
   private java.util.Optional<String> recordingsProblem() {

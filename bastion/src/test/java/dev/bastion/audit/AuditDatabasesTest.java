@@ -59,7 +59,8 @@ class AuditDatabasesTest {
         null,
         recording,
         null,
-        null);
+        null,
+        "node-a");
   }
 
   @ParameterizedTest

@@ -236,7 +236,8 @@ class RecordingRetentionTest {
         null,
         recordingPath,
         null,
-        null);
+        null,
+        "node-a");
   }
 
   static String id() {
