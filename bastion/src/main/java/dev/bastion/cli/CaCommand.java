@@ -3,6 +3,8 @@ package dev.bastion.cli;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
 import dev.bastion.keys.CertificateAuthority;
+import dev.bastion.recorder.RecordingKey;
+import java.nio.file.Files;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -18,7 +20,9 @@ final class CaCommand {
   @Command(
       name = "init",
       mixinStandardHelpOptions = true,
-      description = "Create the three CA key pairs in <data-dir>/ca/ if missing; never overwrites.")
+      description =
+          "Create the three CA key pairs and the recording key in <data-dir>/ca/ if missing; never"
+              + " overwrites.")
   static final class Init extends Subcommand {
     @Override
     protected void run() {
@@ -34,6 +38,16 @@ final class CaCommand {
                 ca.fingerprint(),
                 store.privateKeyFile(kind));
       }
+      // Recordings are signed with it: every node of a fleet needs the same one, so it is made
+      // here, before an operator copies ca/ to the other nodes, not at a node's first start.
+      boolean recordingKey = Files.exists(store.directory().resolve("recording_key"));
+      RecordingKey.loadOrCreate(store.directory());
+      out()
+          .printf(
+              "%-12s %-8s %s%n",
+              "recording",
+              recordingKey ? "exists" : "created",
+              store.directory().resolve("recording_key"));
     }
   }
 

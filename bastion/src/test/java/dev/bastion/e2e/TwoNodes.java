@@ -48,6 +48,9 @@ public final class TwoNodes implements AutoCloseable {
     Path dirA = dir.resolve("node-a");
     Path dirB = dir.resolve("node-b");
     new CaKeyStore(dirA.resolve("data")).init();
+    // Recordings of either node verify with the key of both.
+    dev.bastion.recorder.RecordingKey.loadOrCreate(
+        new CaKeyStore(dirA.resolve("data")).directory());
     copyTree(dirA.resolve("data"), dirB.resolve("data"));
     GatewayFixture a =
         GatewayFixture.start(
@@ -98,7 +101,7 @@ public final class TwoNodes implements AutoCloseable {
   }
 
   /** Copies the data directory (the CA keys) with its permissions. */
-  private static void copyTree(Path from, Path to) throws IOException {
+  static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
       files.forEach(
           source -> {
