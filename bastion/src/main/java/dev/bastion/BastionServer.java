@@ -88,6 +88,8 @@ public final class BastionServer implements AutoCloseable {
   private AuditSocket socket;
   private Optional<RecordingRetention> retention = Optional.empty();
   private LoginTokens loginTokens;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private BastionServer(
       BastionConfig config,
@@ -484,6 +486,9 @@ public final class BastionServer implements AutoCloseable {
   /** Refuses new sessions, ends the open ones with a message, then stops. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // closed already
+    }
     housekeeping.shutdownNow();
     retention.ifPresent(RecordingRetention::close);
     live.drain("the bastion is shutting down; session ended", Duration.ofSeconds(5));
