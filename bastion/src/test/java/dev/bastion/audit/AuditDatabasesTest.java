@@ -44,27 +44,7 @@ class AuditDatabasesTest {
   }
 
   private static SessionRecord live(String id, String recording, String node) {
-    return new SessionRecord(
-        id,
-        "alice@example.com",
-        List.of("ops", "dba"),
-        "web01",
-        "deploy",
-        "shell",
-        null,
-        "127.0.0.1:50000",
-        START,
-        null,
-        SessionRecord.LIVE,
-        null,
-        null,
-        0,
-        0,
-        null,
-        recording,
-        null,
-        null,
-        node);
+    return SessionRows.live(id, recording, node, START);
   }
 
   @ParameterizedTest

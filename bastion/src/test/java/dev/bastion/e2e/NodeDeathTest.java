@@ -10,10 +10,6 @@ import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.SessionRecord;
 import dev.bastion.cli.CliRun;
 import dev.bastion.recorder.Seal;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -48,6 +44,7 @@ class NodeDeathTest {
       SessionRecord running =
           fleet.await(s -> "echo started; sleep 600".equals(s.command()) && live(s));
       assertEquals("node-b", running.node());
+      java.time.Instant killed = java.time.Instant.now();
       fleet.b.kill();
       held.destroyForcibly();
 
@@ -60,6 +57,11 @@ class NodeDeathTest {
               .filter(e -> running.id().equals(e.sessionId()))
               .findFirst()
               .orElseThrow();
+      // For the report, not asserted: how long the fleet took to notice.
+      System.out.println(
+          "node-b killed; its session was marked interrupted "
+              + java.time.Duration.between(killed, event.at()).toMillis()
+              + " ms later");
       assertTrue(event.detail().contains("node node-b left the fleet"), event.detail());
       assertTrue(event.detail().contains("by node node-a"), event.detail());
       // A does not seal it: B might still be writing, as far as A knows.
@@ -68,13 +70,8 @@ class NodeDeathTest {
       assertFalse(Files.exists(Seal.sealFileOf(cast)), "sealed while node-b was away");
 
       // A session live on A while B starts again: B leaves it alone.
-      Process onA = new ProcessBuilder(fleet.ssh(fleet.a, "cat")).start();
-      OutputStream typed = onA.getOutputStream();
-      BufferedReader echoed =
-          new BufferedReader(new InputStreamReader(onA.getInputStream(), StandardCharsets.UTF_8));
-      typed.write("before\n".getBytes(StandardCharsets.UTF_8));
-      typed.flush();
-      assertEquals("before", echoed.readLine());
+      CatSession onA = CatSession.start(fleet.ssh(fleet.a, "cat"));
+      assertEquals("before", onA.echo("before"));
       SessionRecord cat = fleet.await(s -> "cat".equals(s.command()) && live(s));
       assertEquals("node-a", cat.node());
 
@@ -84,13 +81,10 @@ class NodeDeathTest {
       assertTrue(Seal.read(Seal.sealFileOf(cast)).interrupted());
       assertTrue(verify(fleet.a, running.id()).contains("ok      " + running.id()));
 
-      typed.write("after\n".getBytes(StandardCharsets.UTF_8));
-      typed.flush();
-      assertEquals("after", echoed.readLine());
+      assertEquals("after", onA.echo("after"));
       assertEquals(
           SessionRecord.LIVE, fleet.reader().session(cat.id()).orElseThrow().state(), "on A");
-      typed.close();
-      assertEquals(0, onA.waitFor());
+      assertEquals(0, onA.end());
     }
   }
 

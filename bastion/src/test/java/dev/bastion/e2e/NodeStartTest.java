@@ -13,13 +13,10 @@ import dev.bastion.audit.AuditReader;
 import dev.bastion.audit.AuditStream;
 import dev.bastion.audit.DiskReserve;
 import dev.bastion.audit.SessionRecord;
+import dev.bastion.audit.SessionRows;
 import dev.bastion.recorder.RecordingCheck;
 import dev.bastion.recorder.RecordingKey;
 import dev.bastion.recorder.Seal;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,13 +37,8 @@ class NodeStartTest {
   @Test
   void aNodeStartingLeavesTheOtherMembersSessionsAloneAndTakesOverAbsentNodes() throws Exception {
     try (TwoNodes fleet = TwoNodes.start(dir, "", "")) {
-      Process onA = new ProcessBuilder(fleet.a.sshCommand("cat")).start();
-      OutputStream typed = onA.getOutputStream();
-      BufferedReader echoed =
-          new BufferedReader(new InputStreamReader(onA.getInputStream(), StandardCharsets.UTF_8));
-      typed.write("before\n".getBytes(StandardCharsets.UTF_8));
-      typed.flush();
-      assertEquals("before", echoed.readLine());
+      CatSession onA = CatSession.start(fleet.a.sshCommand("cat"));
+      assertEquals("before", onA.echo("before"));
       AuditReader reader = new AuditReader(fleet.a.bastion.database());
       SessionRecord cat =
           reader.sessions(true, 10).stream()
@@ -82,9 +74,7 @@ class NodeStartTest {
       try (BastionServer again =
           BastionServer.start(fleet.b.dataDir, b.config(), Clock.systemUTC())) {
         assertEquals(SessionRecord.LIVE, reader.session(cat.id()).orElseThrow().state());
-        typed.write("after\n".getBytes(StandardCharsets.UTF_8));
-        typed.flush();
-        assertEquals("after", echoed.readLine());
+        assertEquals("after", onA.echo("after"));
 
         SessionRecord c = reader.session(ofC).orElseThrow();
         assertEquals(SessionRecord.INTERRUPTED, c.state());
@@ -107,8 +97,7 @@ class NodeStartTest {
         assertEquals(
             List.of("{\"version\": 2}", "[0.1, \"o\", \"kept\"]"), Files.readAllLines(cast));
       }
-      typed.close();
-      assertEquals(0, onA.waitFor());
+      assertEquals(0, onA.end());
     }
   }
 
@@ -126,26 +115,6 @@ class NodeStartTest {
   }
 
   private static SessionRecord live(String id, String recording, String node) {
-    return new SessionRecord(
-        id,
-        "bob@example.com",
-        List.of("ops"),
-        "web01",
-        "deploy",
-        "shell",
-        null,
-        "127.0.0.1",
-        Instant.now(),
-        null,
-        SessionRecord.LIVE,
-        null,
-        null,
-        0,
-        0,
-        null,
-        recording,
-        null,
-        null,
-        node);
+    return SessionRows.live(id, recording, node, Instant.now());
   }
 }
