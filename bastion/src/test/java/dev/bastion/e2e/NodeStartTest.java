@@ -98,6 +98,16 @@ class NodeStartTest {
             List.of("{\"version\": 2}", "[0.1, \"o\", \"kept\"]"), Files.readAllLines(cast));
       }
       assertEquals(0, onA.end());
+
+      // The web API says which node ran each session.
+      WebClient web = new WebClient(fleet.a, fleet.a.userKey);
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      assertEquals(
+          "node-c", json.readTree(web.get("/api/sessions/" + ofC).body()).get("node").asText());
+      assertEquals(
+          "node-a",
+          json.readTree(web.get("/api/sessions/" + cat.id()).body()).get("node").asText());
+      assertTrue(json.readTree(web.get("/api/sessions/" + old).body()).get("node").isNull());
     }
   }
 
