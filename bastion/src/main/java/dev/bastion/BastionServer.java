@@ -13,6 +13,7 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.audit.JsonLinesStream;
 import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
+import dev.bastion.cluster.DeadNodes;
 import dev.bastion.cluster.Fleet;
 import dev.bastion.cluster.FleetKey;
 import dev.bastion.config.BastionConfig;
@@ -240,12 +241,9 @@ public final class BastionServer implements AutoCloseable {
                 disk.reserveBytes(),
                 disk.floorBytes()),
             clock,
-            stream);
-    List<AuditLog.Interrupted> interrupted = audit.markInterrupted(clock.instant()).join();
-    if (!interrupted.isEmpty()) {
-      LOG.warn(
-          "{} sessions were left open by a previous run; marked interrupted", interrupted.size());
-    }
+            stream,
+            fleet.node());
+    List<AuditLog.Interrupted> interrupted = new DeadNodes(fleet, audit, clock).watch().atStart();
     List<PublicKey> trusted = new ArrayList<>();
     CertificateAuthority userCa = cas.load(CaKind.USER);
     trusted.add(userCa.publicKey());
@@ -367,7 +365,11 @@ public final class BastionServer implements AutoCloseable {
                               new BrowserSignOn(provider, policy, revocations, audit, clock)),
                   new OperatorView(
                       new Readiness(
-                          database, recorder.store().root(), live::draining, revocationProblem),
+                          database,
+                          recorder.store().root(),
+                          live::draining,
+                          fleet::joined,
+                          revocationProblem),
                       metrics),
                   clock));
       metrics.viewers(web::viewers);

@@ -1,14 +1,12 @@
 package dev.bastion.audit;
 
 import dev.bastion.recorder.VisibleText;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +14,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +40,7 @@ public final class AuditLog implements AutoCloseable {
   private final Clock clock;
   private volatile Consumer<AuditEvent> observer = event -> {};
   private final AuditStream stream;
+  private final String node;
   // Written only on the writer thread.
   private long dropped;
   private Instant droppedSince;
@@ -57,6 +58,13 @@ public final class AuditLog implements AutoCloseable {
    * is closed with this log.
    */
   public AuditLog(AuditDatabase database, DiskReserve disk, Clock clock, AuditStream stream) {
+    this(database, disk, clock, stream, NodeName.local());
+  }
+
+  /** As {@link #AuditLog(AuditDatabase, DiskReserve, Clock, AuditStream)} on node {@code node}. */
+  public AuditLog(
+      AuditDatabase database, DiskReserve disk, Clock clock, AuditStream stream, String node) {
+    this.node = node;
     this.stream = stream;
     this.connection = new AuditConnection(database);
     this.disk = disk;
@@ -118,7 +126,7 @@ public final class AuditLog implements AutoCloseable {
         DiskReserve.Weight.START,
         1,
         "INSERT INTO sessions (id, identity, roles, target, login, kind, command, source_address, started_at, state,"
-            + " recording_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + " recording_path, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         st -> {
           st.setString(1, s.id());
           st.setString(2, fit(s.identity(), 1024));
@@ -131,6 +139,7 @@ public final class AuditLog implements AutoCloseable {
           st.setTimestamp(9, Timestamp.from(s.startedAt()));
           st.setString(10, SessionRecord.LIVE);
           st.setString(11, s.recordingPath());
+          st.setString(12, fit(s.node(), 255));
         });
   }
 
@@ -177,79 +186,46 @@ public final class AuditLog implements AutoCloseable {
         });
   }
 
-  /** A session the previous process left open, and where its recording is. */
+  /**
+   * A session whose node stopped without ending it, and where its recording is; {@code event} is
+   * the {@code session_interrupted} event written when it was marked (null when listed later).
+   */
   public record Interrupted(String id, String recordingPath, AuditEvent event) {}
 
   /**
-   * At start: sessions still {@code live} belong to a process that died; mark them {@code
-   * interrupted} and log one event each. Returns how many there were.
+   * At start, alone: sessions still {@code live} belong to a process that died; mark them {@code
+   * interrupted} and log one event each.
    */
   public CompletableFuture<List<Interrupted>> markInterrupted(Instant now) {
-    CompletableFuture<List<Interrupted>> result = new CompletableFuture<>();
-    try {
-      writer.execute(
-          () -> {
-            try {
-              List<Interrupted> found = connection.run(c -> markInterrupted(c, now));
-              found.forEach(session -> stream.publish(session.event()));
-              result.complete(found);
-            } catch (SQLException e) {
-              result.completeExceptionally(
-                  new AuditException("audit write failed: " + AuditConnection.message(e), e));
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      result.completeExceptionally(new AuditException("audit queue is full or closed", e));
-    }
-    return result;
+    return markInterrupted(now, node -> true, node -> STOPPED);
   }
 
-  private static List<Interrupted> markInterrupted(Connection connection, Instant now)
-      throws SQLException {
-    String why = "the bastion stopped without ending the session";
-    try (PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT id, identity, target, login, recording_path FROM sessions WHERE state = ?");
-        PreparedStatement update =
-            connection.prepareStatement(
-                "UPDATE sessions SET state = ?, ended_at = ?, end_reason = ? WHERE id = ?");
-        PreparedStatement event =
-            connection.prepareStatement(
-                "INSERT INTO events (at, kind, identity, session_id, target, login, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      select.setString(1, SessionRecord.LIVE);
-      List<Interrupted> found = new ArrayList<>();
-      try (var rows = select.executeQuery()) {
-        while (rows.next()) {
-          update.setString(1, SessionRecord.INTERRUPTED);
-          update.setTimestamp(2, Timestamp.from(now));
-          update.setString(3, why);
-          update.setString(4, rows.getString(1));
-          update.executeUpdate();
-          AuditEvent written =
-              new AuditEvent(
-                  now,
-                  AuditKind.SESSION_INTERRUPTED,
-                  rows.getString(2),
-                  null,
-                  null,
-                  rows.getString(1),
-                  rows.getString(3),
-                  rows.getString(4),
-                  null,
-                  why);
-          event.setTimestamp(1, Timestamp.from(now));
-          event.setString(2, AuditKind.SESSION_INTERRUPTED.code());
-          event.setString(3, written.identity());
-          event.setString(4, written.sessionId());
-          event.setString(5, written.target());
-          event.setString(6, written.login());
-          event.setString(7, why);
-          event.executeUpdate();
-          found.add(new Interrupted(rows.getString(1), rows.getString(5), written));
-        }
-      }
-      return found;
-    }
+  /** Why a session left live by a process that died was interrupted, alone. */
+  public static final String STOPPED = "the bastion stopped without ending the session";
+
+  /**
+   * Marks {@code interrupted} the live sessions whose node ({@code null}: a row from before nodes
+   * were recorded) passes {@code ofNode}, tested on the writer thread just before the rows are
+   * read; {@code why} gives the end reason and event detail for a node. Safe when several nodes do
+   * it at once: a session is marked, and its event written and streamed, once.
+   */
+  public CompletableFuture<List<Interrupted>> markInterrupted(
+      Instant now, Predicate<String> ofNode, Function<String, String> why) {
+    return transaction(
+        c -> InterruptedSessions.mark(c, now, ofNode, why),
+        marked -> marked.stream().map(Interrupted::event).toList());
+  }
+
+  /**
+   * Interrupted sessions of the nodes {@code ofNode} accepts whose recordings are not sealed yet.
+   */
+  public CompletableFuture<List<Interrupted>> unsealedInterrupted(Predicate<String> ofNode) {
+    return transaction(c -> InterruptedSessions.unsealed(c, ofNode));
+  }
+
+  /** This node's name, written with each session it runs. */
+  public String node() {
+    return node;
   }
 
   /**
@@ -262,7 +238,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** As {@link #transaction(AuditConnection.Work)}; streams the events it wrote once committed. */
   <T> CompletableFuture<T> transaction(
-      AuditConnection.Work<T> work, java.util.function.Function<T, List<AuditEvent>> events) {
+      AuditConnection.Work<T> work, Function<T, List<AuditEvent>> events) {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       writer.execute(

@@ -36,7 +36,7 @@ public final class AuditReader implements AuditAccess {
     String sql =
         "SELECT id, identity, roles, target, login, kind, command, source_address, started_at, ended_at, state,"
             + " exit_status, exit_signal, bytes_in, bytes_out, end_reason, recording_path, recording_sha256,"
-            + " recording_removed_at FROM sessions "
+            + " recording_removed_at, node FROM sessions "
             + where
             + " ORDER BY started_at DESC LIMIT ?";
     try (Connection c = database.connect();
@@ -71,7 +71,8 @@ public final class AuditReader implements AuditAccess {
                   rs.getString(16),
                   rs.getString(17),
                   rs.getString(18),
-                  instant(rs.getTimestamp(19))));
+                  instant(rs.getTimestamp(19)),
+                  rs.getString(20)));
         }
       }
       return out;

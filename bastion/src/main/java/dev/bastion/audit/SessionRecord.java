@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * A session as the audit database keeps it. {@code recordingRemovedAt}: when {@code
- * recording.retention} removed its recording (null while it is kept).
+ * recording.retention} removed its recording (null while it is kept); {@code node}: the node that
+ * runs or ran it ({@code cluster.name}, else the host's name; null for sessions from before nodes
+ * were recorded).
  */
 public record SessionRecord(
     String id,
@@ -26,7 +28,8 @@ public record SessionRecord(
     String endReason,
     String recordingPath,
     String recordingSha256,
-    Instant recordingRemovedAt) {
+    Instant recordingRemovedAt,
+    String node) {
 
   public static final String LIVE = "live";
   public static final String ENDED = "ended";

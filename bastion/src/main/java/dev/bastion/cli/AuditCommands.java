@@ -73,6 +73,7 @@ final class AuditCommands {
           o.put("bytes_in", s.bytesIn());
           o.put("bytes_out", s.bytesOut());
           o.put("end_reason", s.endReason());
+          o.put("node", s.node());
         }
         out().println(JSON.writeValueAsString(array));
         return;
@@ -83,8 +84,15 @@ final class AuditCommands {
       }
       out()
           .printf(
-              "%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s%n",
-              "ID", "STARTED", "IDENTITY", "KIND", "STATE", "DURATION", "LOGIN@TARGET / EXIT");
+              "%-32s  %-20s  %-24s  %-6s  %-11s  %-12s  %-9s  %s%n",
+              "ID",
+              "STARTED",
+              "IDENTITY",
+              "KIND",
+              "STATE",
+              "NODE",
+              "DURATION",
+              "LOGIN@TARGET / EXIT");
       for (SessionRecord s : sessions) {
         Instant end = s.endedAt() == null ? Instant.now() : s.endedAt();
         String exit =
@@ -93,12 +101,13 @@ final class AuditCommands {
                 : s.exitStatus() != null ? "exit " + s.exitStatus() : "";
         out()
             .printf(
-                "%-32s  %-20s  %-24s  %-6s  %-11s  %-9s  %s@%s %s%n",
+                "%-32s  %-20s  %-24s  %-6s  %-11s  %-12s  %-9s  %s@%s %s%n",
                 s.id(),
                 s.startedAt().toString().substring(0, 19) + "Z",
                 VisibleText.escape(s.identity()),
                 s.kind(),
                 s.state(),
+                s.node() == null ? "-" : VisibleText.escape(s.node()),
                 TimeSpans.describe(Duration.between(s.startedAt(), end)),
                 VisibleText.escape(s.login()),
                 VisibleText.escape(s.target()),

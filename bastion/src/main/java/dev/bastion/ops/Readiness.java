@@ -14,9 +14,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Whether this node can serve: the bastion is not draining, the database answers a trivial query,
- * and a file can be created and deleted in the recordings directory. Each problem is one short
- * phrase naming the part, never a person or a target. Blocking; run off the event loops.
+ * Whether this node can serve: the bastion is not draining, the database answers a trivial query, a
+ * file can be created and deleted in the recordings directory, and the node is in its fleet (always
+ * when alone). Each problem is one short phrase naming the part, never a person or a target.
+ * Blocking; run off the event loops.
  */
 public final class Readiness {
   static final int QUERY_TIMEOUT_SECONDS = 1;
@@ -25,24 +26,28 @@ public final class Readiness {
   private final AuditDatabase database;
   private final Path recordings;
   private final BooleanSupplier draining;
+  private final BooleanSupplier joined;
   private final Supplier<Optional<String>> revocations;
 
   public Readiness(AuditDatabase database, Path recordings, BooleanSupplier draining) {
-    this(database, recordings, draining, Optional::empty);
+    this(database, recordings, draining, () -> true, Optional::empty);
   }
 
   /**
-   * As {@link #Readiness(AuditDatabase, Path, BooleanSupplier)}, also naming the problem of the
-   * revocations every node shares, if any (they could not be refreshed from the database).
+   * As {@link #Readiness(AuditDatabase, Path, BooleanSupplier)}; {@code joined}: whether this node
+   * is part of its fleet now; {@code revocations}: the problem of the revocations every node
+   * shares, if any (they could not be refreshed from the database).
    */
   public Readiness(
       AuditDatabase database,
       Path recordings,
       BooleanSupplier draining,
+      BooleanSupplier joined,
       Supplier<Optional<String>> revocations) {
     this.database = database;
     this.recordings = recordings;
     this.draining = draining;
+    this.joined = joined;
     this.revocations = revocations;
   }
 
@@ -53,6 +58,7 @@ public final class Readiness {
     }
     databaseProblem().ifPresent(problems::add);
     recordingsProblem().ifPresent(problems::add);
+    clusterProblem().ifPresent(problems::add);
     revocations.get().ifPresent(problems::add);
     return problems;
   }
@@ -67,6 +73,16 @@ public final class Readiness {
       return java.util.Optional.of(
           "database: does not answer (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  private java.util.Optional<String> clusterProblem() {
+    boolean in;
+    try {
+      in = joined.getAsBoolean();
+    } catch (RuntimeException e) {
+      in = false; // Hazelcast stopping underneath
+    }
+    return in ? java.util.Optional.empty() : java.util.Optional.of("cluster: not joined");
   }
 
   private java.util.Optional<String> recordingsProblem() {

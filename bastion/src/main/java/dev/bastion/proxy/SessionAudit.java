@@ -60,7 +60,8 @@ final class SessionAudit {
             null,
             recordingPath,
             null,
-            null));
+            null,
+            log.node()));
   }
 
   void started(Instant startedAt) {

@@ -93,7 +93,8 @@ public final class ViewerBackend implements BastionBackend {
         s.recordingRemovedAt(),
         s.recordingPath() == null || !RecordingFormat.isRecording(Path.of(s.recordingPath()))
             ? null
-            : RecordingFormat.of(Path.of(s.recordingPath())).label());
+            : RecordingFormat.of(Path.of(s.recordingPath())).label(),
+        s.node());
   }
 
   @Override

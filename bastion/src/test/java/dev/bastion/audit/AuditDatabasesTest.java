@@ -40,26 +40,11 @@ class AuditDatabasesTest {
   }
 
   private static SessionRecord live(String id, String recording) {
-    return new SessionRecord(
-        id,
-        "alice@example.com",
-        List.of("ops", "dba"),
-        "web01",
-        "deploy",
-        "shell",
-        null,
-        "127.0.0.1:50000",
-        START,
-        null,
-        SessionRecord.LIVE,
-        null,
-        null,
-        0,
-        0,
-        null,
-        recording,
-        null,
-        null);
+    return live(id, recording, "node-a");
+  }
+
+  private static SessionRecord live(String id, String recording, String node) {
+    return SessionRows.live(id, recording, node, START);
   }
 
   @ParameterizedTest
@@ -147,6 +132,41 @@ class AuditDatabasesTest {
       SessionRecord s = new AuditReader(database).session("s2").orElseThrow();
       assertEquals(SessionRecord.INTERRUPTED, s.state());
       assertNotNull(s.endedAt());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void twoNodesMarkingAtOnceMarkEachSessionOnceAndSpareTheLiveNodes(String kind) {
+    try (AuditDatabase database = open(kind);
+        AuditLog a =
+            new AuditLog(
+                database, DiskReserve.NONE, java.time.Clock.systemUTC(), AuditStream.NONE, "a");
+        AuditLog b =
+            new AuditLog(
+                database, DiskReserve.NONE, java.time.Clock.systemUTC(), AuditStream.NONE, "b")) {
+      for (String node : new String[] {"a", "b", "c", "c", null}) {
+        a.sessionStarted(live("s-" + node + "-" + Math.random(), null, node)).join();
+      }
+      // Both nodes, at once, mark what node "b" (alive) did not run.
+      java.util.function.Predicate<String> notB = node -> !"b".equals(node);
+      var byA = a.markInterrupted(END, notB, node -> "by a");
+      var byB = b.markInterrupted(END, notB, node -> "by b");
+      List<AuditLog.Interrupted> marked = new java.util.ArrayList<>(byA.join());
+      marked.addAll(byB.join());
+
+      AuditReader reader = new AuditReader(database);
+      assertEquals(4, marked.size(), marked.toString());
+      assertEquals(4, java.util.Set.copyOf(marked.stream().map(m -> m.id()).toList()).size());
+      List<SessionRecord> live = reader.sessions(true, 10);
+      assertEquals(1, live.size());
+      assertEquals("b", live.get(0).node());
+      assertEquals(
+          4,
+          reader.events(null, null, 100).stream()
+              .filter(e -> e.kind() == AuditKind.SESSION_INTERRUPTED)
+              .count());
+      assertEquals(4, reader.sessionsInState(SessionRecord.INTERRUPTED, 10).size());
     }
   }
 }

@@ -71,7 +71,7 @@ class PostgresEndToEndTest {
     assertTrue(
         kinds.contains("session_started") && kinds.contains("session_ended"),
         "events in PostgreSQL: " + kinds);
-    assertEquals("V1 V2 V3 V4 V5", migrations(server, database));
+    assertEquals("V1 V2 V3 V4 V5 V6", migrations(server, database));
 
     // The bastion is stopped: the command line finds the database through --config alone.
     Path config = dir.resolve("cli.yaml");

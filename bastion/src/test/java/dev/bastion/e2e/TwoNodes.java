@@ -129,7 +129,7 @@ public final class TwoNodes implements AutoCloseable {
   }
 
   /** Copies the data directory (the CA keys) with its permissions. */
-  private static void copyTree(Path from, Path to) throws IOException {
+  static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
       files.forEach(
           source -> {

@@ -242,7 +242,8 @@ class RecordingRetentionTest {
         null,
         recordingPath,
         null,
-        null);
+        null,
+        "node-a");
   }
 
   static String id() {

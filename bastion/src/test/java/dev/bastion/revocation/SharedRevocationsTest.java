@@ -130,7 +130,8 @@ class SharedRevocationsTest {
           Optional.of("revocations: cannot be read from the database, keeping the 1 known"),
           node.problem());
       assertTrue(node.current().find(5, "x").isPresent(), "a revocation was forgotten");
-      List<String> notReady = new Readiness(database, dir, () -> false, node::problem).notReady();
+      List<String> notReady =
+          new Readiness(database, dir, () -> false, () -> true, node::problem).notReady();
       assertTrue(
           notReady.contains("revocations: cannot be read from the database, keeping the 1 known"),
           "/readyz: " + notReady);

@@ -146,8 +146,8 @@ public final class RecordingStore {
   }
 
   private static void recompressPrefix(Path cast) throws IOException {
-    Path tmp = cast.resolveSibling(cast.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
+    // A name of its own: two nodes sealing the same recording at once never share a temp file.
+    Path tmp = cast.resolveSibling(cast.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
     RecordingFile whole = RecordingFile.create(tmp, RecordingFormat.ZSTD);
     try (InputStream prefix = RecordingFormat.openPlain(cast)) {
       byte[] buffer = new byte[1 << 20]; // one flush per MiB: the rewrite compresses as well

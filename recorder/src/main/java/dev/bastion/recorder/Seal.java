@@ -118,8 +118,9 @@ public record Seal(
   /** Writes the seal beside the recording (atomically: temp file, fsync, rename). */
   public void writeBeside(Path cast) throws IOException {
     Path target = sealFileOf(cast);
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
+    // A name of its own: two nodes sealing the same recording at once never share a temp file.
+    Path tmp =
+        target.resolveSibling(target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
     try (var channel =
         java.nio.channels.FileChannel.open(
             tmp,

@@ -23,6 +23,7 @@ final class SessionJson {
     m.put("recorded", s.recorded());
     m.put("recording_format", s.recordingFormat());
     m.put("viewers", s.viewers());
+    m.put("node", s.node());
     m.put(
         "recording_removed_at",
         s.recordingRemovedAt() == null ? null : s.recordingRemovedAt().toString());

@@ -6,7 +6,8 @@ import java.time.Instant;
  * A session as the web viewer shows it. {@code recordingRemovedAt}: when {@code
  * recording.retention} removed its recording (null while it is kept); {@code recordingFormat} is
  * how its recording is stored ({@code asciicast-v2} or {@code asciicast-v2+zstd}), null without
- * one.
+ * one; {@code node} is the node that runs or ran it (null for sessions from before nodes were
+ * recorded).
  */
 public record SessionView(
     String id,
@@ -24,7 +25,8 @@ public record SessionView(
     int viewers,
     Approval approval,
     Instant recordingRemovedAt,
-    String recordingFormat) {
+    String recordingFormat,
+    String node) {
 
   /** Four-eyes state of a session that needs approvers; null for other sessions. */
   public record Approval(

@@ -33,7 +33,8 @@ class AccessTest {
         0,
         approval,
         null,
-        null);
+        null,
+        "node-a");
   }
 
   static SessionView.Approval waitingFor(String... roles) {
