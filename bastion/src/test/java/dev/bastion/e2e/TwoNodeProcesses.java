@@ -121,12 +121,12 @@ public final class TwoNodeProcesses implements AutoCloseable {
    * One recordings directory for both nodes; returns the configuration that says so. Until {@code
    * recording.dir} exists, node B's {@code <data-dir>/recordings} is a symbolic link to node A's.
    */
+  /** One recordings directory both nodes write ({@code recording.dir}), as a shared mount. */
   private static String shareRecordings(Path dataA, Path dataB) throws IOException {
-    Path shared = dataA.resolve("recordings");
+    Path shared = dataA.getParent().getParent().resolve("shared-recordings");
     Files.createDirectories(
         shared, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    Files.createSymbolicLink(dataB.resolve("recordings"), shared);
-    return "";
+    return "recording:\n  dir: " + shared + "\n";
   }
 
   private static NodeProcess node(
