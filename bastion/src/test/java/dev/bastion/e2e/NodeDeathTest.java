@@ -66,7 +66,7 @@ class NodeDeathTest {
       assertTrue(event.detail().contains("by node node-a"), event.detail());
       // A does not seal it: B might still be writing, as far as A knows.
       assertNull(interrupted.recordingSha256());
-      Path cast = fleet.a.dataDir.resolve(running.recordingPath());
+      Path cast = fleet.recordingOf(running);
       assertFalse(Files.exists(Seal.sealFileOf(cast)), "sealed while node-b was away");
 
       // A session live on A while B starts again: B leaves it alone.

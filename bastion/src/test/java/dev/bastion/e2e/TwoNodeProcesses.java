@@ -6,6 +6,7 @@ import dev.bastion.audit.SessionRecord;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.keys.CaKeyStore;
 import dev.bastion.keys.CaKind;
+import dev.bastion.recorder.RecordingStore;
 import dev.bastion.testsupport.LoginAccount;
 import dev.bastion.testsupport.OpenSsh;
 import dev.bastion.testsupport.OpenSshServer;
@@ -34,6 +35,7 @@ public final class TwoNodeProcesses implements AutoCloseable {
   public final Path userKey;
   private final Path knownHosts;
   private final AuditDatabase database;
+  private final RecordingStore recordings;
 
   private TwoNodeProcesses(
       NodeProcess a,
@@ -41,7 +43,9 @@ public final class TwoNodeProcesses implements AutoCloseable {
       OpenSshServer target,
       Path userKey,
       Path knownHosts,
-      AuditDatabase database) {
+      AuditDatabase database,
+      RecordingStore recordings) {
+    this.recordings = recordings;
     this.a = a;
     this.b = b;
     this.target = target;
@@ -63,7 +67,8 @@ public final class TwoNodeProcesses implements AutoCloseable {
     dev.bastion.cli.CliRun.of(dataA, "ca", "init").ok(); // as an operator does, then copies ca/
     CaKeyStore cas = new CaKeyStore(dataA);
     TwoNodes.copyTree(dataA, dataB);
-    String recordings = shareRecordings(dataA, dataB);
+    Path shared = dir.resolve("shared-recordings");
+    String recordings = shareRecordings(shared);
     OpenSshServer target =
         OpenSshServer.builder(dir.resolve("target"))
             .trustedUserCaKeys(cas.load(CaKind.UPSTREAM).publicKeyLine())
@@ -106,7 +111,9 @@ public final class TwoNodeProcesses implements AutoCloseable {
                 new BastionConfig.Database(
                     url, PostgresServer.USER, new BastionConfig.Secret(postgres.password()))),
             dir);
-    TwoNodeProcesses fleet = new TwoNodeProcesses(a, b, target, userKey, knownHosts, database);
+    TwoNodeProcesses fleet =
+        new TwoNodeProcesses(
+            a, b, target, userKey, knownHosts, database, RecordingStore.at(shared));
     try {
       a.start();
       b.start();
@@ -118,15 +125,18 @@ public final class TwoNodeProcesses implements AutoCloseable {
   }
 
   /**
-   * One recordings directory for both nodes; returns the configuration that says so. Until {@code
-   * recording.dir} exists, node B's {@code <data-dir>/recordings} is a symbolic link to node A's.
+   * One recordings directory both nodes write ({@code recording.dir}), as a shared mount would be;
+   * returns the configuration that says so.
    */
-  /** One recordings directory both nodes write ({@code recording.dir}), as a shared mount. */
-  private static String shareRecordings(Path dataA, Path dataB) throws IOException {
-    Path shared = dataA.getParent().getParent().resolve("shared-recordings");
+  private static String shareRecordings(Path shared) throws IOException {
     Files.createDirectories(
         shared, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     return "recording:\n  dir: " + shared + "\n";
+  }
+
+  /** The recording file of a session, in the shared directory. */
+  public Path recordingOf(SessionRecord session) {
+    return recordings.resolve(session.recordingPath()).orElseThrow();
   }
 
   private static NodeProcess node(
