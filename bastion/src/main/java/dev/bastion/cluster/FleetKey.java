@@ -1,5 +1,6 @@
 package dev.bastion.cluster;
 
+import dev.bastion.recorder.RecordingKey;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -15,7 +16,6 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPrivateKeySpec;
 import java.security.spec.ECPublicKeySpec;
-import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -156,28 +156,18 @@ public final class FleetKey {
   PemKeyCertOptions keyCert() {
     try {
       return new PemKeyCertOptions()
-          .setKeyValue(Buffer.buffer(pem("PRIVATE KEY", privateKey.getEncoded())))
-          .setCertValue(Buffer.buffer(pem("CERTIFICATE", certificate.getEncoded())));
+          .setKeyValue(Buffer.buffer(RecordingKey.pem("PRIVATE KEY", privateKey.getEncoded())))
+          .setCertValue(Buffer.buffer(RecordingKey.pem("CERTIFICATE", certificate.getEncoded())));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN "
-        + type
-        + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END "
-        + type
-        + "-----\n";
   }
 
   /** The only certificate the event bus accepts from another node. */
   PemTrustOptions trust() {
     try {
       return new PemTrustOptions()
-          .addCertValue(Buffer.buffer(pem("CERTIFICATE", certificate.getEncoded())));
+          .addCertValue(Buffer.buffer(RecordingKey.pem("CERTIFICATE", certificate.getEncoded())));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

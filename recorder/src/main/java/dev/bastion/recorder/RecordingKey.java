@@ -56,7 +56,8 @@ public final class RecordingKey {
         .generatePublic(new X509EncodedKeySpec(unpem(Files.readString(pemFile))));
   }
 
-  private static String pem(String type, byte[] der) {
+  /** {@code der} as PEM text of {@code type} (PRIVATE KEY, PUBLIC KEY, CERTIFICATE). */
+  public static String pem(String type, byte[] der) {
     return "-----BEGIN "
         + type
         + "-----\n"
