@@ -40,23 +40,7 @@ public final class NodeProcess implements AutoCloseable {
   /** Starts the node and waits until its {@code /readyz} answers 200. */
   public NodeProcess start() throws IOException, InterruptedException {
     Path log = config.resolveSibling(name + ".log");
-    process =
-        new ProcessBuilder(
-                List.of(
-                    "java",
-                    "-Xmx256m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "dev.bastion.Main",
-                    "serve",
-                    "--config",
-                    config.toString(),
-                    "--data-dir",
-                    dataDir.toString()))
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
+    process = launch(config, dataDir, log);
     long deadline = System.nanoTime() + START_LIMIT.toNanos();
     while (!ready()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -67,6 +51,29 @@ public final class NodeProcess implements AutoCloseable {
       Thread.sleep(200);
     }
     return this;
+  }
+
+  /**
+   * {@code bastion serve --config CONFIG --data-dir DATA_DIR} in a JVM of its own (this test run's
+   * classes), its output appended to {@code log}.
+   */
+  static Process launch(Path config, Path dataDir, Path log) throws IOException {
+    return new ProcessBuilder(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.bastion.Main",
+                "serve",
+                "--config",
+                config.toString(),
+                "--data-dir",
+                dataDir.toString()))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
   }
 
   /** Whether {@code /readyz} answers 200 now. */

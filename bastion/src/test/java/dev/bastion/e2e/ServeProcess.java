@@ -95,20 +95,7 @@ final class ServeProcess implements AutoCloseable {
     Path userKey = OpenSsh.keygen(dir, "id_engineer");
     GatewayFixture.issue(cas, userKey, "alice@example.com", List.of("ops"), Duration.ofHours(1));
     Path log = dir.resolve("serve.log");
-    Process process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.bastion.Main",
-                "serve",
-                "--config",
-                config.toString(),
-                "--data-dir",
-                dataDir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    Process process = NodeProcess.launch(config, dataDir, log);
     int sshPort;
     try {
       sshPort = awaitSshPort(process, log);
