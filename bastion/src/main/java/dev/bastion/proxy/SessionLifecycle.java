@@ -358,7 +358,6 @@ final class SessionLifecycle {
   private void finish(SessionEnd end) {
     state = SessionState.ENDED;
     ended = end;
-    services.live().remove(session);
     if (fourEyes != null) {
       fourEyes.close();
     }
@@ -379,6 +378,9 @@ final class SessionLifecycle {
         in,
         out);
     recording.finish(end.reason());
+    // Only now, with its seal handed to the recorder: a shutdown waiting for the last session to go
+    // (LiveSessions.awaitNone) must not stop the recorder before this session's seal is written.
+    services.live().remove(session);
     streams.finish();
     setup.abandon();
     closeUpstream();
