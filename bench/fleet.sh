@@ -114,14 +114,19 @@ drive() { # drive PORT LABEL: the load driver against PORT, its output in $work/
 }
 live_on() { # live sessions per node right now, from the shared database
   PGPASSWORD=bastion-bench "$pg_bin/psql" -qtA -h 127.0.0.1 -p "$pg_port" -U bastion -d bastion \
-    -c "SELECT coalesce(string_agg(n || ': ' || c, ', '), 'none') FROM (SELECT node AS n, count(*) AS c FROM sessions WHERE state = 'live' GROUP BY node ORDER BY node) s" 2>/dev/null ||
-    echo "(per-node counts need the sessions.node column)"
+    -c "SELECT coalesce(string_agg(n || ': ' || c, ', '), 'none') FROM (SELECT node AS n, count(*) AS c FROM sessions WHERE state = 'live' GROUP BY node ORDER BY node) s"
 }
 drive "$ssh_a" one-node
 drive "$lb_port" two-nodes &
 driver=$!
-sleep $((seconds / 2 + 15))
-spread=$(live_on)
+# The spread at the busiest moment: the most live sessions seen in the shared database.
+spread="none" most=0
+while kill -0 "$driver" 2>/dev/null; do
+  now=$(live_on || echo none)
+  total=$({ grep -o ': [0-9]*' <<<"$now" || true; } | awk '{s += $2} END {print s + 0}')
+  if ((${total:-0} > most)); then most=$total spread=$now; fi
+  sleep 2
+done
 wait "$driver"
 
 pick() { grep -m1 "$1" "$work/$2.txt" | sed "s/^$1//"; }
@@ -132,5 +137,5 @@ printf '%-34s %s\n' "two nodes + HAProxy, held:" "$(pick 'sessions through the b
 printf '%-34s %s\n' "one node, echo latency:" "$(pick 'echo latency through the bastion: ' one-node)"
 printf '%-34s %s\n' "two nodes + HAProxy, echo latency:" "$(pick 'echo latency through the bastion: ' two-nodes)"
 printf '%-34s %s\n' "direct to sshd, echo latency:" "$(pick 'echo latency direct to sshd:      ' two-nodes)"
-printf '%-34s %s\n' "live sessions per node (mid-run):" "$spread"
+printf '%-34s %s\n' "live sessions per node (busiest):" "$spread"
 echo "ERROR lines in the node logs: node-a $(grep -c ' ERROR ' "$work/node-a.log" || true), node-b $(grep -c ' ERROR ' "$work/node-b.log" || true)"
