@@ -92,9 +92,10 @@ class PreLoginFloodTest {
       // A login after the attempt: its log line comes after every line of the attempt.
       assertTrue(probe.tryLogin(gw.port(), gw.onTarget(), SshProbe.certified(gw.userKey)));
       SshProbe.await(
-          () -> log.list.stream().anyMatch(e -> e.getFormattedMessage().contains("login accepted")),
+          () ->
+              lines(log).stream().anyMatch(e -> e.getFormattedMessage().contains("login accepted")),
           "the later login's log line");
-      for (ILoggingEvent line : List.copyOf(log.list)) {
+      for (ILoggingEvent line : lines(log)) {
         assertTrue(
             line.getFormattedMessage().length() < 2_000,
             "log line of " + line.getFormattedMessage().length() + " characters");
@@ -191,5 +192,15 @@ class PreLoginFloodTest {
 
   private static long counted(GatewayFixture gw) {
     return refusals(gw).stream().mapToLong(AuditEvent::count).sum();
+  }
+
+  /**
+   * The lines logged so far. Logback appends from SSH threads while the test reads; AppenderBase
+   * appends under the appender's own lock, so the copy is taken under it.
+   */
+  private static List<ILoggingEvent> lines(ListAppender<ILoggingEvent> log) {
+    synchronized (log) {
+      return List.copyOf(log.list);
+    }
   }
 }
