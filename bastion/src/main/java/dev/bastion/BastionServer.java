@@ -444,7 +444,11 @@ public final class BastionServer implements AutoCloseable {
             .map(
                 keep ->
                     new RecordingRetention(
-                            recorder.store(), keep, new RecordingRemovals(database, audit), clock)
+                            recorder.store(),
+                            keep,
+                            new RecordingRemovals(database, audit),
+                            clock,
+                            fleet::oldest)
                         .start());
     return server;
   }

@@ -18,10 +18,12 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * with the session's {@code recording_removed_at}, and only then are the files deleted: a crash or
  * a failed delete leaves a removal marked pending, which the next run finishes without a second
  * row. A recording that is already missing is not recorded as removed (that would hide it from
- * {@code recordings verify}); it is logged at every run instead.
+ * {@code recordings verify}); it is logged at every run instead. In a fleet only the node that acts
+ * for the fleet (the oldest) runs; the others look again at each of their runs, so a successor
+ * takes over within the hour.
  */
 public final class RecordingRetention implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RecordingRetention.class);
@@ -56,6 +60,7 @@ public final class RecordingRetention implements AutoCloseable {
   private final RecordingRemovals removals;
   private final Clock clock;
   private final int batch;
+  private final BooleanSupplier actsForFleet;
   // Whether the last run stopped at its bound with expired recordings perhaps left (guarded by
   // this).
   private boolean backlog;
@@ -68,18 +73,27 @@ public final class RecordingRetention implements AutoCloseable {
           });
 
   public RecordingRetention(
-      RecordingStore store, Duration retention, RecordingRemovals removals, Clock clock) {
-    this(store, retention, removals, clock, BATCH);
+      RecordingStore store,
+      Duration retention,
+      RecordingRemovals removals,
+      Clock clock,
+      BooleanSupplier actsForFleet) {
+    this(store, retention, removals, clock, BATCH, actsForFleet);
   }
 
-  /** As the public constructor, removing at most {@code batch} recordings per run. */
+  /**
+   * As the public constructor, removing at most {@code batch} recordings per run; scheduled runs
+   * only while {@code actsForFleet} says this node acts for the fleet.
+   */
   RecordingRetention(
       RecordingStore store,
       Duration retention,
       RecordingRemovals removals,
       Clock clock,
-      int batch) {
+      int batch,
+      BooleanSupplier actsForFleet) {
     this.batch = batch;
+    this.actsForFleet = actsForFleet;
     this.store = store;
     this.root = store.root();
     this.retention = retention;
@@ -96,8 +110,7 @@ public final class RecordingRetention implements AutoCloseable {
   private void runLogged() {
     Duration next = EVERY;
     try {
-      removeExpired();
-      if (backlog()) {
+      if (scheduledRun().isPresent() && backlog()) {
         next = CATCHING_UP;
       }
     } catch (RuntimeException e) {
@@ -112,6 +125,18 @@ public final class RecordingRetention implements AutoCloseable {
     } catch (RejectedExecutionException closed) {
       // the bastion is stopping
     }
+  }
+
+  /**
+   * A scheduled run: {@link #removeExpired()} on the node that acts for the fleet; empty (nothing
+   * done) on the others, so that two nodes never remove the same recordings at once.
+   */
+  Optional<Run> scheduledRun() {
+    if (!actsForFleet.getAsBoolean()) {
+      LOG.debug("recording retention: another node of the fleet removes expired recordings");
+      return Optional.empty();
+    }
+    return Optional.of(removeExpired());
   }
 
   /** One run: finishes pending removals, then removes up to a batch of expired recordings. */

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,12 +58,33 @@ class RecordingRetentionTest {
   }
 
   RecordingRetention retention(int batch) {
+    return retention(batch, () -> true);
+  }
+
+  RecordingRetention retention(int batch, BooleanSupplier actsForFleet) {
     return new RecordingRetention(
         RecordingStore.inDataDir(dataDir),
         KEEP,
         new RecordingRemovals(database, audit),
         clock,
-        batch);
+        batch,
+        actsForFleet);
+  }
+
+  @Test
+  void onlyTheNodeThatActsForTheFleetRemovesAtItsScheduledRuns() throws Exception {
+    String old = ended(T0, T0.plusSeconds(60));
+    Path oldFile = fileOf(old);
+    boolean[] oldest = {false};
+
+    RecordingRetention retention = retention(100, () -> oldest[0]);
+
+    assertTrue(retention.scheduledRun().isEmpty(), "another node acts for the fleet");
+    assertTrue(Files.exists(oldFile));
+    assertTrue(removalRows().isEmpty());
+    oldest[0] = true; // the oldest node left: this one acts for the fleet now
+    assertEquals(new RecordingRetention.Run(1, 0, 0, 0), retention.scheduledRun().orElseThrow());
+    assertFalse(Files.exists(oldFile));
   }
 
   @Test
