@@ -47,6 +47,7 @@ import dev.bastion.server.BastionHostKey;
 import dev.bastion.server.GatewayServer;
 import dev.bastion.server.PrivateDataDirectory;
 import dev.bastion.server.SharedRecordings;
+import dev.bastion.server.Unwind;
 import dev.bastion.upstream.UpstreamConnector;
 import dev.bastion.viewer.BrowserSignOn;
 import dev.bastion.viewer.ViewerBackend;
@@ -214,50 +215,61 @@ public final class BastionServer implements AutoCloseable {
     if (!created.isEmpty()) {
       LOG.info("created certificate authorities {} in {}", created, cas.directory());
     }
+    try (Unwind unwind = new Unwind()) {
+      BastionServer server =
+          assemble(unwind, dataDir, cas, config, clock, hold, freeSpace, providers);
+      unwind.keep();
+      return server;
+    }
+  }
+
+  /**
+   * Brings up every part in order; each is stopped again by {@code unwind} if a later one fails.
+   */
+  private static BastionServer assemble(
+      Unwind unwind,
+      Path dataDir,
+      CaKeyStore cas,
+      BastionConfig config,
+      Clock clock,
+      SetupHold hold,
+      DiskReserve.FreeSpace freeSpace,
+      Function<BastionConfig.Oidc, IdentityProvider> providers)
+      throws IOException {
     BastionConfig.AuditDisk disk = config.audit();
     String node = config.cluster().map(BastionConfig.Cluster::name).orElseGet(NodeName::local);
-    AuditStream stream =
-        disk.jsonLines().isPresent()
-            ? JsonLinesStream.open(disk.jsonLines().get(), node)
-            : AuditStream.NONE;
-    AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
-    Fleet fleet;
-    try {
-      fleet =
-          config.cluster().isPresent()
-              ? Fleet.join(
-                  config.cluster().get(),
-                  FleetKey.derive(RecordingKey.loadOrCreate(cas.directory()).getPrivate()))
-              : Fleet.alone(node);
-    } catch (IOException e) {
-      database.close();
-      throw e;
-    }
+    AuditDatabase database = unwind.add(AuditDatabase.open(config.database(), dataDir));
     AuditLog audit =
-        new AuditLog(
-            database,
-            new DiskReserve(
-                freeSpace != null ? freeSpace : DiskReserve.of(dataDir),
-                disk.reserveBytes(),
-                disk.floorBytes()),
-            clock,
-            stream,
-            fleet.node());
+        unwind.add(
+            new AuditLog(
+                database,
+                new DiskReserve(
+                    freeSpace != null ? freeSpace : DiskReserve.of(dataDir),
+                    disk.reserveBytes(),
+                    disk.floorBytes()),
+                clock,
+                disk.jsonLines().isPresent()
+                    ? JsonLinesStream.open(disk.jsonLines().get(), node)
+                    : AuditStream.NONE,
+                node));
+    Fleet fleet =
+        unwind.add(
+            config.cluster().isPresent()
+                ? Fleet.join(
+                    config.cluster().get(),
+                    FleetKey.derive(RecordingKey.loadOrCreate(cas.directory()).getPrivate()))
+                : Fleet.alone(node));
     List<AuditLog.Interrupted> interrupted = new DeadNodes(fleet, audit, clock).watch().atStart();
     List<PublicKey> trusted = new ArrayList<>();
     CertificateAuthority userCa = cas.load(CaKind.USER);
     trusted.add(userCa.publicKey());
     trusted.addAll(config.trustedUserCas());
-    Revocations revocations;
-    try {
-      revocations = revocations(config, database, dataDir);
-    } catch (RuntimeException e) {
-      audit.close();
-      database.close();
-      throw e;
+    Revocations revocations = revocations(config, database, dataDir);
+    Supplier<Optional<String>> revocationProblem = Optional::empty;
+    if (revocations instanceof SharedRevocations shared) {
+      unwind.add(shared);
+      revocationProblem = shared::problem;
     }
-    Supplier<Optional<String>> revocationProblem =
-        revocations instanceof SharedRevocations shared ? shared::problem : Optional::empty;
     CertificateValidator validator =
         new CertificateValidator(
             trusted,
@@ -267,17 +279,23 @@ public final class BastionServer implements AutoCloseable {
             clock);
     EngineerConnections connections = new EngineerConnections(validator, audit, clock);
     UpstreamConnector upstream =
-        new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock);
+        unwind.add(new UpstreamConnector(cas.load(CaKind.UPSTREAM), config.upstream(), clock));
     LiveSessions live =
         new LiveSessions(config.ssh().maxSessions(), config.ssh().maxSessionsPerIdentity());
     SessionRecorder recorder =
-        new SessionRecorder(
-            dataDir, RecordingKey.loadOrCreate(cas.directory()), config.recording(), audit, clock);
+        unwind.add(
+            new SessionRecorder(
+                dataDir,
+                RecordingKey.loadOrCreate(cas.directory()),
+                config.recording(),
+                audit,
+                clock));
     recorder.sealInterrupted(interrupted);
     LoginTokens loginTokens = new LoginTokens(fleet.vertx(), clock);
     Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
-    FleetLive fleetLive = FleetLive.start(fleet, live, recorder.hub(), approvals, audit, clock);
-    BastionMetrics metrics = new BastionMetrics(live, approvals);
+    FleetLive fleetLive =
+        unwind.add(FleetLive.start(fleet, live, recorder.hub(), approvals, audit, clock));
+    BastionMetrics metrics = unwind.add(new BastionMetrics(live, approvals));
     audit.observe(metrics::saw);
     recorder.timeWrites(metrics::recordingWrite);
     Optional<ApprovalWebhook> webhook = config.approvals().webhookUrl().map(ApprovalWebhook::new);
@@ -315,89 +333,68 @@ public final class BastionServer implements AutoCloseable {
     // this.
     Optional<IdentityProvider> identityProvider =
         config.oidc().map(providers != null ? providers : oidc -> OidcProvider.start(oidc, clock));
+    identityProvider.ifPresent(unwind::add);
     GatewayServer gateway;
     try {
       gateway =
-          GatewayServer.start(
-              config,
-              hostKey,
-              validator,
-              audit,
-              services,
-              connections,
-              identityProvider,
-              revocations,
-              clock);
+          unwind.add(
+              GatewayServer.start(
+                  config,
+                  hostKey,
+                  validator,
+                  audit,
+                  services,
+                  connections,
+                  identityProvider,
+                  revocations,
+                  clock));
     } catch (IOException e) {
-      upstream.close();
-      recorder.close();
-      identityProvider.ifPresent(IdentityProvider::close);
-      audit.close();
-      database.close();
-      metrics.close();
-      fleet.close();
       throw new IOException("cannot listen on " + config.ssh().listen() + ": " + e.getMessage(), e);
     }
     WebServer web;
     try {
       BastionConfig.Web w = config.web();
       web =
-          WebServer.start(
-              new WebServer.Parts(
-                  fleet.vertx(),
-                  new WebSettings(
-                      w.listen().getAddress().getHostAddress(),
-                      w.listen().getPort(),
-                      w.publicUrl(),
-                      w.tls().map(BastionConfig.Tls::cert),
-                      w.tls().map(BastionConfig.Tls::key)),
-                  new ViewerBackend(
-                      recorder.store(),
-                      new AuditReader(database),
-                      audit,
-                      fleetLive.sessions(),
-                      clock),
-                  fleetLive,
-                  loginTokens,
-                  identityProvider.map(
-                      provider ->
-                          (SingleSignOn)
-                              new BrowserSignOn(provider, policy, revocations, audit, clock)),
-                  new OperatorView(
-                      new Readiness(
-                          database,
-                          recorder.store().root(),
-                          live::draining,
-                          fleet::joined,
-                          revocationProblem),
-                      metrics),
-                  clock));
+          unwind.add(
+              WebServer.start(
+                  new WebServer.Parts(
+                      fleet.vertx(),
+                      new WebSettings(
+                          w.listen().getAddress().getHostAddress(),
+                          w.listen().getPort(),
+                          w.publicUrl(),
+                          w.tls().map(BastionConfig.Tls::cert),
+                          w.tls().map(BastionConfig.Tls::key)),
+                      new ViewerBackend(
+                          recorder.store(),
+                          new AuditReader(database),
+                          audit,
+                          fleetLive.sessions(),
+                          clock),
+                      fleetLive,
+                      loginTokens,
+                      identityProvider.map(
+                          provider ->
+                              (SingleSignOn)
+                                  new BrowserSignOn(provider, policy, revocations, audit, clock)),
+                      new OperatorView(
+                          new Readiness(
+                              database,
+                              recorder.store().root(),
+                              live::draining,
+                              fleet::joined,
+                              revocationProblem),
+                          metrics),
+                      clock)));
       metrics.viewers(web::viewers);
     } catch (RuntimeException e) {
-      gateway.close();
-      upstream.close();
-      recorder.close();
-      identityProvider.ifPresent(IdentityProvider::close);
-      audit.close();
-      database.close();
-      metrics.close();
-      fleet.close();
       throw new IOException(
           "cannot start the web viewer on " + config.web().listen() + ": " + e.getMessage(), e);
     }
     AuditSocket socket;
     try {
-      socket = AuditSocket.open(dataDir, new AuditReader(database), audit);
+      socket = unwind.add(AuditSocket.open(dataDir, new AuditReader(database), audit));
     } catch (IOException e) {
-      web.close();
-      gateway.close();
-      upstream.close();
-      recorder.close();
-      identityProvider.ifPresent(IdentityProvider::close);
-      audit.close();
-      database.close();
-      metrics.close();
-      fleet.close();
       throw new IOException("cannot listen on " + dataDir.resolve("bastion.sock") + ": " + e, e);
     }
     audit.record(
