@@ -1,6 +1,7 @@
 package dev.bastion.ops;
 
 import dev.bastion.audit.AuditDatabase;
+import dev.bastion.server.SharedRecordings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +16,10 @@ import java.util.function.Supplier;
 
 /**
  * Whether this node can serve: the bastion is not draining, the database answers a trivial query, a
- * file can be created and deleted in the recordings directory, and the node is in its fleet (always
- * when alone). Each problem is one short phrase naming the part, never a person or a target.
- * Blocking; run off the event loops.
+ * file can be created and deleted in the recordings directory (which, when {@code recording.dir}
+ * marked it at start, still carries its mark: a share unmounted underneath is noticed), and the
+ * node is in its fleet (always when alone). Each problem is one short phrase naming the part, never
+ * a person or a target. Blocking; run off the event loops.
  */
 public final class Readiness {
   static final int QUERY_TIMEOUT_SECONDS = 1;
@@ -25,6 +27,8 @@ public final class Readiness {
 
   private final AuditDatabase database;
   private final Path recordings;
+  // Whether the recordings directory carried the mark of recording.dir when this was made.
+  private final boolean marked;
   private final BooleanSupplier draining;
   private final BooleanSupplier joined;
   private final Supplier<Optional<String>> revocations;
@@ -46,6 +50,7 @@ public final class Readiness {
       Supplier<Optional<String>> revocations) {
     this.database = database;
     this.recordings = recordings;
+    this.marked = Files.exists(recordings.resolve(SharedRecordings.MARK));
     this.draining = draining;
     this.joined = joined;
     this.revocations = revocations;
@@ -86,6 +91,13 @@ public final class Readiness {
   }
 
   private java.util.Optional<String> recordingsProblem() {
+    if (marked && !Files.exists(recordings.resolve(SharedRecordings.MARK))) {
+      // Nothing is created on what may be the bare mount point.
+      return java.util.Optional.of(
+          "recordings directory: its mark "
+              + SharedRecordings.MARK
+              + " is gone; is the share still mounted?");
+    }
     try {
       Files.createDirectories(recordings);
       Path probe = recordings.resolve(PROBE);

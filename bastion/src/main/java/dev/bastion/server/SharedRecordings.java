@@ -15,6 +15,9 @@ import java.util.Set;
  * belong to the bastion's user or to root and be closed to others; group access is allowed, for a
  * share owned by {@code root:bastion} with mode 0770, whose group holds only the bastion's users.
  * Every node writes its files as its own user with mode 0600, so all nodes run as the same user.
+ * The directory gets a mark file, {@link #MARK}: when it is gone while the bastion runs, the share
+ * was most likely unmounted (recordings would go to the bare mount point on the local disk), and
+ * {@code /readyz} says so.
  */
 public final class SharedRecordings {
   private static final String KEY = "recording.dir: ";
@@ -24,6 +27,9 @@ public final class SharedRecordings {
           PosixFilePermission.OTHERS_WRITE,
           PosixFilePermission.OTHERS_EXECUTE);
   private static final String PROBE = ".bastion-start-probe";
+
+  /** The file that marks the directory as the bastion's recordings directory. */
+  public static final String MARK = ".bastion-recordings";
 
   private SharedRecordings() {}
 
@@ -87,6 +93,13 @@ public final class SharedRecordings {
               + e.getClass().getSimpleName()
               + "): give it write access (owner, or group with chmod g+rwx)",
           e);
+    }
+    Path mark = dir.resolve(MARK);
+    if (!Files.exists(mark)) {
+      Files.writeString(
+          mark,
+          "The bastion's recordings directory (recording.dir). While this file is missing, every"
+              + " node's /readyz says the share is not mounted.\n");
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bastion.server.SharedRecordings;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.ExternalCommand;
 import dev.bastion.testsupport.OpenSsh;
@@ -93,6 +94,33 @@ class OperatorEndpointsTest {
       String draining = awaitAnswer(gw, "/readyz", a -> a.startsWith("503"));
       assertTrue(draining.contains("draining"), draining);
       assertEquals("200 ok\n", answer(gw, "/healthz"));
+    }
+  }
+
+  @Test
+  void readyzNoticesASharedRecordingsDirectoryUnmountedUnderneath() throws Exception {
+    Path share = dir.resolve("mnt/recordings");
+    Files.createDirectories(share.getParent());
+    try (GatewayFixture gw = GatewayFixture.start(dir, "", "recording:\n  dir: " + share + "\n")) {
+      assertEquals("200 ready\n", answer(gw, "/readyz"));
+      assertTrue(Files.exists(share.resolve(SharedRecordings.MARK)), "the share is marked");
+
+      // The share goes away; its mount point stays behind, an empty directory on the local disk.
+      Path elsewhere = Files.move(share, dir.resolve("mnt/away"));
+      Files.createDirectory(share);
+      String unmounted = awaitAnswer(gw, "/readyz", a -> a.startsWith("503"));
+      assertTrue(
+          unmounted.contains(
+              "recordings directory: its mark .bastion-recordings is gone; is the share still"
+                  + " mounted?"),
+          unmounted);
+      try (var left = Files.list(share)) {
+        assertEquals(List.of(), left.toList(), "readiness wrote onto the bare mount point");
+      }
+
+      Files.delete(share);
+      Files.move(elsewhere, share); // mounted again
+      awaitAnswer(gw, "/readyz", a -> a.equals("200 ready\n"));
     }
   }
 
