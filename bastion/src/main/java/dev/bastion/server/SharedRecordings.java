@@ -96,6 +96,8 @@ public final class SharedRecordings {
     }
     Path mark = dir.resolve(MARK);
     if (!Files.exists(mark)) {
+      Files.createFile(
+          mark, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(
           mark,
           "The bastion's recordings directory (recording.dir). While this file is missing, every"

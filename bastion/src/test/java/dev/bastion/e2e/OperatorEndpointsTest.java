@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
@@ -103,7 +104,11 @@ class OperatorEndpointsTest {
     Files.createDirectories(share.getParent());
     try (GatewayFixture gw = GatewayFixture.start(dir, "", "recording:\n  dir: " + share + "\n")) {
       assertEquals("200 ready\n", answer(gw, "/readyz"));
-      assertTrue(Files.exists(share.resolve(SharedRecordings.MARK)), "the share is marked");
+      assertEquals(
+          "rw-------",
+          PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(share.resolve(SharedRecordings.MARK))),
+          "the share is marked");
 
       // The share goes away; its mount point stays behind, an empty directory on the local disk.
       Path elsewhere = Files.move(share, dir.resolve("mnt/away"));
