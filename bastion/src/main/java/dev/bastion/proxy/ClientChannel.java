@@ -19,6 +19,9 @@ interface ClientChannel {
   /** Ends the channel as the target's process ended: killed by a signal. */
   void exitBySignal(String signal);
 
+  /** Runs {@code then} once the channel is closed (at once if it is already). */
+  void whenClosed(Runnable then);
+
   /**
    * Writes one line on stderr ({@code bastion: ...}), then runs {@code then} with nothing pending.
    * Control characters in the message (a reason someone typed, a name from a certificate) become

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The sessions running right now: admission (capacity overall and per identity, draining), and
@@ -35,6 +37,8 @@ public final class LiveSessions {
 
   private final ConcurrentHashMap<String, ProxiedSession> sessions = new ConcurrentHashMap<>();
   private final Map<String, Integer> perIdentity = new HashMap<>(); // guarded by this
+  // Ended sessions whose engineer's channel is still closing (guarded by this): awaitNone waits.
+  private int closing;
   private final int capacity;
   private final int capacityPerIdentity;
   private volatile String refusal;
@@ -84,13 +88,39 @@ public final class LiveSessions {
     return null;
   }
 
+  /**
+   * Removes an ended session whose exit status is on its way to the engineer: {@link #awaitNone} (a
+   * shutdown) also waits until the runnable given to {@code whenClosed} runs (the first time), so
+   * that the SSH server is not stopped before the engineer's channel has closed.
+   */
+  void remove(ProxiedSession session, Consumer<Runnable> whenClosed) {
+    synchronized (this) {
+      closing++;
+    }
+    remove(session);
+    AtomicBoolean once = new AtomicBoolean();
+    whenClosed.accept(
+        () -> {
+          if (once.compareAndSet(false, true)) {
+            closed();
+          }
+        });
+  }
+
+  private synchronized void closed() {
+    closing--;
+    if (closing == 0 && sessions.isEmpty()) {
+      notifyAll(); // awaitNone
+    }
+  }
+
   void remove(ProxiedSession session) {
     boolean removed;
     synchronized (this) {
       removed = sessions.remove(session.id()) != null;
       if (removed) {
         perIdentity.computeIfPresent(session.identity(), (who, n) -> n == 1 ? null : n - 1);
-        if (sessions.isEmpty()) {
+        if (sessions.isEmpty() && closing == 0) {
           notifyAll(); // awaitNone
         }
       }
@@ -135,20 +165,20 @@ public final class LiveSessions {
   }
 
   /**
-   * Waits until no session is live, {@code patience} is over, or {@code giveUp} says so when {@link
-   * #wake} is called; returns whether none is left.
+   * Waits until no session is live (nor any ended one's channel still closing), {@code patience} is
+   * over, or {@code giveUp} says so when {@link #wake} is called; returns whether none is left.
    */
   public synchronized boolean awaitNone(Duration patience, BooleanSupplier giveUp)
       throws InterruptedException {
     long deadline = System.nanoTime() + patience.toNanos();
-    while (!sessions.isEmpty() && !giveUp.getAsBoolean()) {
+    while ((!sessions.isEmpty() || closing > 0) && !giveUp.getAsBoolean()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         break;
       }
       TimeUnit.NANOSECONDS.timedWait(this, left);
     }
-    return sessions.isEmpty();
+    return sessions.isEmpty() && closing == 0;
   }
 
   /** Wakes {@link #awaitNone} to ask its {@code giveUp} again. */

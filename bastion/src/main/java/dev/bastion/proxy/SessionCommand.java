@@ -271,6 +271,11 @@ final class SessionCommand implements AsyncCommand, dev.bastion.proxy.ClientChan
     closeIfStuck();
   }
 
+  @Override
+  public void whenClosed(Runnable then) {
+    channel.addCloseFutureListener(closed -> then.run());
+  }
+
   /**
    * A graceful close waits for what is still queued for the engineer; a client that stopped reading
    * would hold it, and the channel, open forever. By the time a session exits all the target's

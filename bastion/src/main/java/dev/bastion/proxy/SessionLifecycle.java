@@ -380,11 +380,23 @@ final class SessionLifecycle {
     recording.finish(end.reason());
     // Only now, with its seal handed to the recorder: a shutdown waiting for the last session to go
     // (LiveSessions.awaitNone) must not stop the recorder before this session's seal is written.
-    services.live().remove(session);
+    // Nor may it cut the connection before the engineer has the exit status: it waits for the
+    // engineer's channel to close too (or for a client that stopped reading to be given up on).
+    services
+        .live()
+        .remove(
+            session,
+            closed -> {
+              client.whenClosed(closed);
+              session.later(TELL_GRACE.multipliedBy(2), closed);
+            });
     streams.finish();
     setup.abandon();
     closeUpstream();
-    end.toClient().accept(client);
+    services
+        .setupHold()
+        .release(SetupHold.Step.EXIT_STATUS, id)
+        .thenRun(() -> end.toClient().accept(client));
   }
 
   private void closeUpstream() {

@@ -57,7 +57,7 @@ class ShutdownGraceTest {
       assertTrue(node.process.isAlive(), "exited while a session was live:\n" + node.output());
 
       session.type("done\n");
-      assertEquals(0, session.awaitExit());
+      assertEquals(0, session.awaitExit(), node.output());
       // Ten minutes of grace remain: it exits because no session is left.
       assertEquals(0, node.awaitExit(), node.output());
     }
