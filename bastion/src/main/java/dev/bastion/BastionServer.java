@@ -217,25 +217,32 @@ public final class BastionServer implements AutoCloseable {
     }
     try (Unwind unwind = new Unwind()) {
       BastionServer server =
-          assemble(unwind, dataDir, cas, config, clock, hold, freeSpace, providers);
+          assemble(unwind, cas, new Given(dataDir, config, clock, hold, freeSpace, providers));
       unwind.keep();
       return server;
     }
   }
 
-  /**
-   * Brings up every part in order; each is stopped again by {@code unwind} if a later one fails.
-   */
-  private static BastionServer assemble(
-      Unwind unwind,
+  /** What {@link #start} was given. */
+  private record Given(
       Path dataDir,
-      CaKeyStore cas,
       BastionConfig config,
       Clock clock,
       SetupHold hold,
       DiskReserve.FreeSpace freeSpace,
-      Function<BastionConfig.Oidc, IdentityProvider> providers)
+      Function<BastionConfig.Oidc, IdentityProvider> providers) {}
+
+  /**
+   * Brings up every part in order; each is stopped again by {@code unwind} if a later one fails.
+   */
+  private static BastionServer assemble(Unwind unwind, CaKeyStore cas, Given given)
       throws IOException {
+    Path dataDir = given.dataDir();
+    BastionConfig config = given.config();
+    Clock clock = given.clock();
+    SetupHold hold = given.hold();
+    DiskReserve.FreeSpace freeSpace = given.freeSpace();
+    Function<BastionConfig.Oidc, IdentityProvider> providers = given.providers();
     BastionConfig.AuditDisk disk = config.audit();
     String node = config.cluster().map(BastionConfig.Cluster::name).orElseGet(NodeName::local);
     AuditDatabase database = unwind.add(AuditDatabase.open(config.database(), dataDir));
