@@ -284,7 +284,9 @@ class FourEyesEndToEndTest {
             "waiting for 1 approver(s)",
             "viewer bob@example.com joined",
             "approved by bob@example.com",
+            "viewer bob@example.com left",
             "paused: too few approvers watching",
+            "viewer bob@example.com joined",
             "resumed: bob@example.com watching"),
         markers(id));
   }

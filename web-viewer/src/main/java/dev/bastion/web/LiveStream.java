@@ -112,7 +112,6 @@ final class LiveStream {
                               user.identity(),
                               session.id(),
                               "watching " + session.identity() + "'s session");
-                          backend.marker(session.id(), "viewer " + user.identity() + " joined");
                           return watch;
                         }))
         .onFailure(e -> socket.close((short) 1011, "cannot watch: " + e.getMessage()))
@@ -122,6 +121,10 @@ final class LiveStream {
                 socket.close((short) 1000, "session ended");
                 return;
               }
+              // From this event loop, before the watcher counts: the recording shows the viewer
+              // join before an approval or a resume their watching brings (both travel to the
+              // session as messages, and only messages sent from one thread keep their order).
+              backend.marker(session.id(), "viewer " + user.identity() + " joined");
               viewer.attach(watch);
               AtomicBoolean left = new AtomicBoolean();
               Runnable leave =
@@ -140,11 +143,12 @@ final class LiveStream {
 
   private void leave(LiveSocket viewer, ServerWebSocket socket, WebUser user, SessionView session) {
     viewer.cancel();
+    // Before the watcher stops counting: the viewer leaves before the session pauses for it.
+    backend.marker(session.id(), "viewer " + user.identity() + " left");
     watchers.remove(session.id(), socket);
     vertx.executeBlocking(
         () -> {
           backend.audit("watch_ended", user.identity(), session.id(), "stopped watching");
-          backend.marker(session.id(), "viewer " + user.identity() + " left");
           return null;
         });
   }
