@@ -13,6 +13,7 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.audit.JsonLinesStream;
 import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
+import dev.bastion.audit.SyslogStream;
 import dev.bastion.cluster.DeadNodes;
 import dev.bastion.cluster.Fleet;
 import dev.bastion.cluster.FleetKey;
@@ -216,10 +217,19 @@ public final class BastionServer implements AutoCloseable {
     }
     BastionConfig.AuditDisk disk = config.audit();
     String node = config.cluster().map(BastionConfig.Cluster::name).orElseGet(NodeName::local);
-    AuditStream stream =
-        disk.jsonLines().isPresent()
-            ? JsonLinesStream.open(disk.jsonLines().get(), node)
-            : AuditStream.NONE;
+    List<AuditStream> streams = new ArrayList<>();
+    if (disk.jsonLines().isPresent()) {
+      streams.add(JsonLinesStream.open(disk.jsonLines().get(), node));
+    }
+    if (disk.syslog().isPresent()) {
+      try {
+        streams.add(SyslogStream.open(disk.syslog().get(), node));
+      } catch (IOException e) {
+        streams.forEach(AuditStream::close);
+        throw e;
+      }
+    }
+    AuditStream stream = AuditStream.all(streams);
     AuditDatabase database = AuditDatabase.open(config.database(), dataDir);
     Fleet fleet;
     try {
