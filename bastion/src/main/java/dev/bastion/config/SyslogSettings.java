@@ -80,8 +80,10 @@ final class SyslogSettings extends ConfigValues {
       if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
         throw fail("audit.syslog_ca", file, "holds no PEM certificate");
       }
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw fail("audit.syslog_ca", file, "does not exist: " + path);
     } catch (IOException e) {
-      throw fail("audit.syslog_ca", file, "cannot be read: " + e.getMessage());
+      throw fail("audit.syslog_ca", file, "cannot be read: " + e);
     } catch (CertificateException e) {
       throw fail("audit.syslog_ca", file, "is not a PEM bundle of certificates: " + e.getMessage());
     }
