@@ -65,9 +65,13 @@ final class SyslogSettings extends ConfigValues {
       throw fail("audit.syslog_ca", raw.syslogCa(), "applies only to tls:// in audit.syslog");
     }
     Optional<Path> ca = raw.syslogCa() == null ? Optional.empty() : Optional.of(ca(raw.syslogCa()));
-    return Optional.of(
-        new BastionConfig.Syslog(
-            transport, address.getHostString(), address.getPort(), facility, ca));
+    // The host as written (an IPv6 literal without its brackets), not as Java spells it.
+    int colon = rest.lastIndexOf(':');
+    String host =
+        rest.startsWith("[")
+            ? rest.substring(1, rest.indexOf(']'))
+            : colon < 0 ? rest : rest.substring(0, colon);
+    return Optional.of(new BastionConfig.Syslog(transport, host, address.getPort(), facility, ca));
   }
 
   /** The CA bundle, resolved against the configuration's directory and read once. */
