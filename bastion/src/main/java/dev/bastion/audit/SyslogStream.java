@@ -34,7 +34,13 @@ public final class SyslogStream extends QueuedStream {
 
   /** Sends to {@code syslog}; a CA bundle that cannot be used fails now. */
   public static SyslogStream open(BastionConfig.Syslog syslog, String node) throws IOException {
-    return open(syslog, node, Duration.ofSeconds(1), QUEUE_LIMIT);
+    SyslogStream stream = open(syslog, node, Duration.ofSeconds(1), QUEUE_LIMIT);
+    org.slf4j.LoggerFactory.getLogger(SyslogStream.class)
+        .info(
+            "audit stream syslog {}: every audit event is also sent there (facility {})",
+            syslog,
+            syslog.facility().name().toLowerCase(java.util.Locale.ROOT));
+    return stream;
   }
 
   static SyslogStream open(BastionConfig.Syslog syslog, String node, Duration firstRetry, int limit)
