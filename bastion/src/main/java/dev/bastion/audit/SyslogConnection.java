@@ -91,7 +91,7 @@ interface SyslogConnection extends AutoCloseable {
         socket = secure;
       }
       socket.setSoTimeout(1);
-      return new Framed(raw, socket.getInputStream(), socket.getOutputStream(), deadlines);
+      return new Framed(raw, socket, deadlines);
     } catch (IOException | RuntimeException e) {
       raw.close();
       throw e;
@@ -101,14 +101,16 @@ interface SyslogConnection extends AutoCloseable {
   /** Octet-counted messages on a connection. */
   final class Framed implements SyslogConnection {
     private final Socket raw;
+    private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
     private final ScheduledExecutorService deadlines;
 
-    Framed(Socket raw, InputStream in, OutputStream out, ScheduledExecutorService deadlines) {
+    Framed(Socket raw, Socket socket, ScheduledExecutorService deadlines) throws IOException {
       this.raw = raw;
-      this.in = in;
-      this.out = new java.io.BufferedOutputStream(out, 16 * 1024);
+      this.socket = socket;
+      this.in = socket.getInputStream();
+      this.out = new java.io.BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
       this.deadlines = deadlines;
     }
 
@@ -116,7 +118,7 @@ interface SyslogConnection extends AutoCloseable {
     public void send(List<byte[]> messages) throws IOException {
       // A socket write has no timeout of its own: closing the socket ends a write that hangs.
       ScheduledFuture<?> deadline =
-          deadlines.schedule(this::close, WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          deadlines.schedule(this::abort, WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       try {
         for (byte[] message : messages) {
           out.write((message.length + " ").getBytes(StandardCharsets.US_ASCII));
@@ -146,8 +148,21 @@ interface SyslogConnection extends AutoCloseable {
       }
     }
 
+    /** Closes TLS with its close_notify; a peer that takes nothing gets the socket closed. */
     @Override
     public void close() {
+      ScheduledFuture<?> deadline = deadlines.schedule(this::abort, 1, TimeUnit.SECONDS);
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // Closed either way.
+      } finally {
+        deadline.cancel(false);
+        abort();
+      }
+    }
+
+    private void abort() {
       try {
         raw.close();
       } catch (IOException e) {

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.bastion.config.BastionConfig;
 import dev.bastion.testsupport.SyslogServer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -66,6 +67,10 @@ class SyslogStreamTest {
       await(() -> logged("cannot reach the collector: ConnectException"), "the failed connect");
       assertTrue(stream.dropped() > 0, "30 events into a queue of 5 while the collector is down");
       rsyslog.resume();
+      // The queue stays full until the held events went out: "after" would be dropped too.
+      await(
+          () -> details(before).size() == 30 - stream.dropped(),
+          "the events kept while the collector was down");
       stream.publish(event("after"));
       await(() -> details(before).contains("after"), "the event after the collector came back");
       List<String> got = details(before);
@@ -97,6 +102,51 @@ class SyslogStreamTest {
       assertEquals(List.of("first", "second"), details(SyslogServer.Transport.TLS, before));
       assertEquals(0, stream.failed());
     }
+  }
+
+  @Test
+  void collectorThatStopsReadingCostsOneBatchNotTheThread() throws Exception {
+    try (java.net.ServerSocket collector = new java.net.ServerSocket(0)) {
+      BastionConfig.Syslog syslog =
+          new BastionConfig.Syslog(
+              BastionConfig.SyslogTransport.TCP,
+              "127.0.0.1",
+              collector.getLocalPort(),
+              BastionConfig.SyslogFacility.AUTHPRIV,
+              Optional.empty());
+      try (SyslogStream stream = SyslogStream.open(syslog, "n1", Duration.ofMillis(50), 1_000)) {
+        stream.publish(event("first"));
+        // Accepted, never read: the kernel's buffers fill, then the bastion's write hangs.
+        java.net.Socket stalled = collector.accept();
+        String big = "x".repeat(60_000);
+        for (int i = 0; i < 400 && stream.failed() == 0; i++) {
+          stream.publish(event(big));
+          Thread.sleep(5);
+        }
+        await(() -> stream.failed() > 0, "the stalled write to be given up");
+        assertTrue(logged("the collector took no data for 10 s"), messages().toString());
+        stream.publish(event("after"));
+        try (java.net.Socket next = collector.accept()) {
+          next.setSoTimeout(30_000);
+          assertTrue(readsUntil(next, "\"detail\":\"after\""), "the event after the stall");
+        }
+        stalled.close();
+      }
+    }
+  }
+
+  /** Reads the connection until {@code text} went by; false at its end. */
+  private static boolean readsUntil(java.net.Socket socket, String text) throws Exception {
+    byte[] wanted = text.getBytes(StandardCharsets.UTF_8);
+    java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16);
+    int matched = 0;
+    for (int b = in.read(); b >= 0; b = in.read()) {
+      matched = b == wanted[matched] ? matched + 1 : b == wanted[0] ? 1 : 0;
+      if (matched == wanted.length) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static BastionConfig.Syslog syslog(SyslogServer.Transport transport) {
@@ -148,7 +198,8 @@ class SyslogStreamTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
+        throw new AssertionError(
+            "timed out waiting for " + what + "; rsyslogd: " + rsyslog.ownLog());
       }
       Thread.sleep(20);
     }
