@@ -13,6 +13,7 @@ import dev.bastion.audit.DiskReserve;
 import dev.bastion.audit.JsonLinesStream;
 import dev.bastion.audit.NodeName;
 import dev.bastion.audit.RecordingRemovals;
+import dev.bastion.audit.SyslogStream;
 import dev.bastion.cluster.DeadNodes;
 import dev.bastion.cluster.Fleet;
 import dev.bastion.cluster.FleetKey;
@@ -245,7 +246,14 @@ public final class BastionServer implements AutoCloseable {
     Function<BastionConfig.Oidc, IdentityProvider> providers = given.providers();
     BastionConfig.AuditDisk disk = config.audit();
     String node = config.cluster().map(BastionConfig.Cluster::name).orElseGet(NodeName::local);
-    AuditDatabase database = unwind.add(AuditDatabase.open(config.database(), dataDir));
+    AuditStream stream = auditStreams(disk, node);
+    AuditDatabase database;
+    try {
+      database = unwind.add(AuditDatabase.open(config.database(), dataDir));
+    } catch (RuntimeException e) {
+      stream.close();
+      throw e;
+    }
     AuditLog audit =
         unwind.add(
             new AuditLog(
@@ -255,9 +263,7 @@ public final class BastionServer implements AutoCloseable {
                     disk.reserveBytes(),
                     disk.floorBytes()),
                 clock,
-                disk.jsonLines().isPresent()
-                    ? JsonLinesStream.open(disk.jsonLines().get(), node)
-                    : AuditStream.NONE,
+                stream,
                 node));
     Fleet fleet =
         unwind.add(
@@ -455,6 +461,27 @@ public final class BastionServer implements AutoCloseable {
                             fleet::oldest)
                         .start());
     return server;
+  }
+
+  /**
+   * Where audit events go besides the database ({@code audit.json_lines}, {@code audit.syslog});
+   * what was opened is closed again if one cannot be.
+   */
+  private static AuditStream auditStreams(BastionConfig.AuditDisk disk, String node)
+      throws IOException {
+    List<AuditStream> streams = new ArrayList<>();
+    try {
+      if (disk.jsonLines().isPresent()) {
+        streams.add(JsonLinesStream.open(disk.jsonLines().get(), node));
+      }
+      if (disk.syslog().isPresent()) {
+        streams.add(SyslogStream.open(disk.syslog().get(), node));
+      }
+    } catch (IOException | RuntimeException e) {
+      streams.forEach(AuditStream::close);
+      throw e;
+    }
+    return AuditStream.all(streams);
   }
 
   /**

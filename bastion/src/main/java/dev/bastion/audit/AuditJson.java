@@ -34,13 +34,27 @@ final class AuditJson {
 
   /** The event's JSON object in UTF-8, ending with a newline. */
   byte[] line(AuditEvent event) {
+    byte[] json = object(event);
+    byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
+    return line;
+  }
+
+  /** The event's time as written: UTC, rounded to the millisecond as the database stores it. */
+  static String time(java.time.Instant at) {
+    return TIME.format(at.plusNanos(500_000).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+  }
+
+  /** This node's name, as written in every event. */
+  String node() {
+    return node;
+  }
+
+  /** The event's JSON object in UTF-8, on one line without a newline. */
+  byte[] object(AuditEvent event) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("version", VERSION);
-    // Rounded to the millisecond as the database's TIMESTAMP(3) column stores it.
-    fields.put(
-        "time",
-        TIME.format(
-            event.at().plusNanos(500_000).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    fields.put("time", time(event.at()));
     fields.put("node", clean(node));
     fields.put("kind", event.kind().code());
     fields.put("identity", clean(event.identity()));
@@ -54,10 +68,7 @@ final class AuditJson {
     fields.put("count", event.count());
     fields.values().removeIf(java.util.Objects::isNull);
     try {
-      byte[] json = JSON.writeValueAsBytes(fields);
-      byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
-      line[json.length] = '\n';
-      return line;
+      return JSON.writeValueAsBytes(fields);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("audit event not serializable: " + e.getMessage(), e);
     }

@@ -1,49 +1,15 @@
 package dev.bastion.audit;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * {@code audit.json_lines}: every audit event as one JSON line, written by its own thread so that a
- * slow or full disk never holds up the audit writer or a session. The queue is bounded: events that
- * do not fit are dropped and counted, and lines that cannot be written are counted; both counts are
- * logged when the stream works again. The database stays the record of truth.
+ * {@code audit.json_lines}: every audit event as one JSON line, appended to a file or standard
+ * output by the stream's own thread ({@link QueuedStream}).
  */
-public final class JsonLinesStream implements AuditStream {
-  private static final Logger LOG = LoggerFactory.getLogger(JsonLinesStream.class);
-  static final int QUEUE_LIMIT = 10_000;
-  private static final int BATCH = 256;
-  private static final AuditEvent STOP =
-      new AuditEvent(null, null, null, null, null, null, null, null, null, null);
-
-  private final BlockingQueue<AuditEvent> queue;
-  private final int limit;
-  private final StreamFile out;
-  private final AuditJson json;
-  private final String name;
-  private final Thread thread;
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
-  // Written only on the stream's thread.
-  private long droppedReported;
-  private long failedReported;
-
+public final class JsonLinesStream extends QueuedStream {
   JsonLinesStream(StreamFile out, String name, String node, int limit) {
-    this.queue = new ArrayBlockingQueue<>(limit);
-    this.limit = limit;
-    this.out = out;
-    this.name = name;
-    this.json = new AuditJson(node);
-    this.thread = new Thread(this::run, "audit-stream");
-    thread.setDaemon(true);
-    thread.start();
+    super(lines(out, new AuditJson(node)), name, limit);
   }
 
   /** Streams to {@code audit.json_lines}: {@code stdout} or a file opened (and checked) now. */
@@ -60,103 +26,21 @@ public final class JsonLinesStream implements AuditStream {
     }
   }
 
-  @Override
-  public void publish(AuditEvent event) {
-    if (!queue.offer(event)) {
-      dropped.incrementAndGet();
-    }
-  }
-
-  /** Events not streamed because the queue was full. */
-  public long dropped() {
-    return dropped.get();
-  }
-
-  /** Events not streamed because writing failed. */
-  public long failed() {
-    return failed.get();
-  }
-
-  private void run() {
-    List<AuditEvent> batch = new ArrayList<>(BATCH);
-    byte[][] lines = new byte[BATCH][];
-    try {
-      while (true) {
-        batch.add(queue.take());
-        queue.drainTo(batch, BATCH - 1);
-        boolean stop = batch.removeIf(event -> event == STOP);
-        write(batch, lines);
-        batch.clear();
-        if (stop) {
-          return;
+  private static Output lines(StreamFile out, AuditJson json) {
+    return new Output() {
+      @Override
+      public void write(List<AuditEvent> events) throws IOException {
+        byte[][] lines = new byte[events.size()][];
+        for (int i = 0; i < lines.length; i++) {
+          lines[i] = json.line(events.get(i));
         }
+        out.append(lines, lines.length);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
-  private void write(List<AuditEvent> batch, byte[][] lines) {
-    int count = 0;
-    for (AuditEvent event : batch) {
-      lines[count++] = json.line(event);
-    }
-    if (count == 0) {
-      return;
-    }
-    try {
-      out.append(lines, count);
-      reportRecovery();
-    } catch (IOException | RuntimeException e) {
-      if (failed.getAndAdd(count) == failedReported) {
-        LOG.error(
-            "audit stream {}: cannot write: {}; events are still in the database",
-            name,
-            describe(e));
+      @Override
+      public void close() {
+        out.close();
       }
-    }
-  }
-
-  /** After a successful write: what was lost before it, once. */
-  private void reportRecovery() {
-    long lostFull = dropped.get();
-    if (lostFull != droppedReported) {
-      LOG.warn(
-          "audit stream {}: {} events dropped because its queue of {} was full (total {});"
-              + " they are in the database",
-          name,
-          lostFull - droppedReported,
-          limit,
-          lostFull);
-      droppedReported = lostFull;
-    }
-    long lostFailed = failed.get();
-    if (lostFailed != failedReported) {
-      LOG.warn(
-          "audit stream {}: writing again; {} events could not be written (total {});"
-              + " they are in the database",
-          name,
-          lostFailed - failedReported,
-          lostFailed);
-      failedReported = lostFailed;
-    }
-  }
-
-  private static String describe(Exception e) {
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-  }
-
-  /** Writes every queued event (up to 10 s), then closes the file. */
-  @Override
-  public void close() {
-    try {
-      if (!queue.offer(STOP, 10, TimeUnit.SECONDS)) {
-        LOG.error("audit stream {}: still full after 10 s at shutdown", name);
-      }
-      thread.join(TimeUnit.SECONDS.toMillis(10));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    out.close();
+    };
   }
 }

@@ -80,13 +80,86 @@ public record BastionConfig(
    * counted, not written; below {@code floorBytes} logins and sessions are refused. {@code
    * jsonLines}: {@code stdout} or an absolute file that every audit event is also streamed to.
    */
-  public record AuditDisk(long reserveBytes, long floorBytes, Optional<String> jsonLines) {
+  public record AuditDisk(
+      long reserveBytes, long floorBytes, Optional<String> jsonLines, Optional<Syslog> syslog) {
     /** {@code audit.json_lines} value for the process's standard output. */
     public static final String STDOUT = "stdout";
 
     /** Without an audit stream. */
     public AuditDisk(long reserveBytes, long floorBytes) {
-      this(reserveBytes, floorBytes, Optional.empty());
+      this(reserveBytes, floorBytes, Optional.empty(), Optional.empty());
+    }
+  }
+
+  /**
+   * {@code audit.syslog}: every audit event also sent as an RFC 5424 message to a collector over
+   * {@code transport}, at {@code facility}; {@code ca} (PEM) is whom a TLS collector's certificate
+   * must be signed by, absent for the JVM's default trust store.
+   */
+  public record Syslog(
+      SyslogTransport transport,
+      String host,
+      int port,
+      SyslogFacility facility,
+      Optional<java.nio.file.Path> ca) {
+    /** As written in the configuration: {@code tcp://host:601}. */
+    @Override
+    public String toString() {
+      String word = transport.name().toLowerCase(java.util.Locale.ROOT);
+      return word + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  /** How syslog messages travel, with the port each uses by default. */
+  public enum SyslogTransport {
+    /** RFC 5426: one message per datagram. */
+    UDP(514),
+    /** RFC 6587: octet-counted messages on a TCP connection. */
+    TCP(601),
+    /** RFC 5425: octet-counted messages over TLS, the collector's certificate checked. */
+    TLS(6514);
+
+    private final int defaultPort;
+
+    SyslogTransport(int defaultPort) {
+      this.defaultPort = defaultPort;
+    }
+
+    public int defaultPort() {
+      return defaultPort;
+    }
+  }
+
+  /** RFC 5424 facilities, in code order (kern is 0, local7 is 23), named as rsyslog names them. */
+  public enum SyslogFacility {
+    KERN,
+    USER,
+    MAIL,
+    DAEMON,
+    AUTH,
+    SYSLOG,
+    LPR,
+    NEWS,
+    UUCP,
+    CRON,
+    AUTHPRIV,
+    FTP,
+    NTP,
+    AUDIT,
+    ALERT,
+    CLOCK,
+    LOCAL0,
+    LOCAL1,
+    LOCAL2,
+    LOCAL3,
+    LOCAL4,
+    LOCAL5,
+    LOCAL6,
+    LOCAL7;
+
+    /** The number that goes into PRI (facility * 8 + severity). */
+    public int code() {
+      return ordinal();
     }
   }
 

@@ -166,7 +166,10 @@ public final class ConfigLoader extends ConfigValues {
             recordingDir(rec.dir())),
         upstream,
         new BastionConfig.Approvals(webhook),
-        auditDisk(raw.audit() == null ? new RawConfig.Audit(null, null, null) : raw.audit()),
+        auditDisk(
+            raw.audit() == null
+                ? new RawConfig.Audit(null, null, null, null, null, null)
+                : raw.audit()),
         oidc,
         database,
         new ClusterSettings(source).check(raw.cluster(), database.isPresent()));
@@ -208,7 +211,11 @@ public final class ConfigLoader extends ConfigValues {
           Long.toString(floor),
           "must be from 0 to audit.disk_reserve_mib (" + reserve + ")");
     }
-    return new BastionConfig.AuditDisk(reserve << 20, floor << 20, jsonLines(raw.jsonLines()));
+    return new BastionConfig.AuditDisk(
+        reserve << 20,
+        floor << 20,
+        jsonLines(raw.jsonLines()),
+        new SyslogSettings(source, baseDir).check(raw));
   }
 
   /** A directory resolved against the configuration's directory. */

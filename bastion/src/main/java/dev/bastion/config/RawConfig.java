@@ -43,7 +43,10 @@ record RawConfig(
   record Audit(
       @JsonProperty("disk_reserve_mib") Long diskReserveMib,
       @JsonProperty("disk_floor_mib") Long diskFloorMib,
-      @JsonProperty("json_lines") String jsonLines) {}
+      @JsonProperty("json_lines") String jsonLines,
+      String syslog,
+      @JsonProperty("syslog_facility") String syslogFacility,
+      @JsonProperty("syslog_ca") String syslogCa) {}
 
   record Throttle(
       String window,

@@ -120,7 +120,7 @@ class AuditStreamEndToEndTest {
     return out;
   }
 
-  private static List<String> rows(List<JsonNode> lines) {
+  static List<String> rows(List<JsonNode> lines) {
     return lines.stream()
         .map(
             l ->
@@ -142,7 +142,7 @@ class AuditStreamEndToEndTest {
     return line.has(field) ? line.get(field).asText() : "-";
   }
 
-  private static String row(AuditEvent e) {
+  static String row(AuditEvent e) {
     return String.join(
         "|",
         e.kind().code(),
