@@ -47,6 +47,14 @@ public final class SyslogServer implements AutoCloseable {
 
   /** Makes the certificates and the configuration, then starts rsyslogd. */
   public static SyslogServer start() {
+    if (!available()) {
+      throw new IllegalStateException(
+          RSYSLOGD
+              + " or its TLS module "
+              + GTLS
+              + " is missing: install the Debian packages"
+              + " rsyslog and rsyslog-gnutls (.ci/run does)");
+    }
     try {
       Path dir = Files.createTempDirectory("rsyslog");
       SyslogServer server =
