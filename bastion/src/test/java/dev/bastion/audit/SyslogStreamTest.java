@@ -3,10 +3,8 @@ package dev.bastion.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.bastion.config.BastionConfig;
+import dev.bastion.logging.CapturedLog;
 import dev.bastion.testsupport.SyslogServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,12 +12,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code audit.syslog} against a real rsyslogd that goes away and comes back: events wait for it,
@@ -27,30 +23,22 @@ import org.slf4j.LoggerFactory;
  */
 class SyslogStreamTest {
   private static SyslogServer rsyslog;
-  private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+  private CapturedLog log;
 
   @BeforeAll
   static void startRsyslog() {
-    rsyslog = SyslogServer.start();
-  }
-
-  @AfterAll
-  static void stopRsyslog() {
-    if (rsyslog != null) {
-      rsyslog.close();
-    }
+    rsyslog = SyslogServer.shared();
   }
 
   @BeforeEach
   void captureLog() {
-    log.start();
-    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(log);
+    log = CapturedLog.start();
     rsyslog.resume();
   }
 
   @AfterEach
   void releaseLog() {
-    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(log);
+    log.close();
   }
 
   @Test
@@ -62,7 +50,8 @@ class SyslogStreamTest {
       for (int i = 0; i < 30; i++) {
         stream.publish(event("early-" + i));
       }
-      await(() -> logged("cannot reach the collector: ConnectException"), "the failed connect");
+      await(
+          () -> log.contains("cannot reach the collector: ConnectException"), "the failed connect");
       assertTrue(stream.dropped() > 0, "30 events into a queue of 5 while the collector is down");
       rsyslog.resume();
       // The queue stays full until the held events went out: "after" would be dropped too.
@@ -78,9 +67,9 @@ class SyslogStreamTest {
         assertEquals("early-" + i, got.get(i), "held events arrive first, in order");
       }
       await(
-          () -> logged(stream.dropped() + " events dropped because its queue of 5 was full"),
+          () -> log.contains(stream.dropped() + " events dropped because its queue of 5 was full"),
           "the drop count");
-      assertTrue(logged("the collector is reached again"), messages().toString());
+      assertTrue(log.contains("the collector is reached again"), log.messages().toString());
     }
   }
 
@@ -122,7 +111,7 @@ class SyslogStreamTest {
           Thread.sleep(5);
         }
         await(() -> stream.failed() > 0, "the stalled write to be given up");
-        assertTrue(logged("the collector took no data for 10 s"), messages().toString());
+        assertTrue(log.contains("the collector took no data for 10 s"), log.messages().toString());
         stream.publish(event("after"));
         try (java.net.Socket next = collector.accept()) {
           next.setSoTimeout(30_000);
@@ -180,16 +169,6 @@ class SyslogStreamTest {
     return lines.subList(skip, lines.size()).stream()
         .map(l -> l.substring(l.indexOf("\"detail\":\"") + 10, l.lastIndexOf("\",")))
         .toList();
-  }
-
-  private boolean logged(String text) {
-    return messages().stream().anyMatch(m -> m.contains(text));
-  }
-
-  private List<String> messages() {
-    synchronized (log) {
-      return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {

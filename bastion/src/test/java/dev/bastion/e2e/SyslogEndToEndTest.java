@@ -3,15 +3,13 @@ package dev.bastion.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.audit.AuditReader;
 import dev.bastion.cli.CliRun;
+import dev.bastion.logging.CapturedLog;
 import dev.bastion.testsupport.CommandResult;
 import dev.bastion.testsupport.SyslogServer;
 import dev.bastion.testsupport.SyslogServer.Transport;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +32,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code audit.syslog} as an operator's rsyslogd sees it: a real session through the real ssh
@@ -52,30 +48,22 @@ class SyslogEndToEndTest {
   private static SyslogServer rsyslog;
 
   @TempDir Path dir;
-  private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+  private CapturedLog log;
 
   @BeforeAll
   static void startRsyslog() {
-    rsyslog = SyslogServer.start();
-  }
-
-  @AfterAll
-  static void stopRsyslog() {
-    if (rsyslog != null) {
-      rsyslog.close();
-    }
+    rsyslog = SyslogServer.shared();
   }
 
   @BeforeEach
   void captureLog() {
-    log.start();
-    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(log);
+    log = CapturedLog.start();
     rsyslog.resume();
   }
 
   @AfterEach
   void releaseLog() {
-    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(log);
+    log.close();
   }
 
   @ParameterizedTest
@@ -150,19 +138,17 @@ class SyslogEndToEndTest {
     try (GatewayFixture gw =
         GatewayFixture.start(Files.createDirectories(in), "", "audit:\n" + syslogYaml)) {
       assertEquals(0, gw.ssh(gw.onTarget(), null, "true").exitCode());
-      await(() -> logged("cannot reach the collector: SSLHandshakeException"), "the refusal");
-      assertTrue(logged(why), messages().toString());
+      await(() -> log.contains("cannot reach the collector: SSLHandshakeException"), "the refusal");
+      assertTrue(log.contains(why), log.messages().toString());
       events = new AuditReader(gw.bastion.database()).events(null, null, 1000).size();
     }
     // Closed: the stream's thread has ended and said what it could not send.
     assertTrue(
-        messages().stream()
+        log.messages().stream()
             .anyMatch(m -> m.matches(".* \\d+ events were not written before shutdown.*")),
-        messages().toString());
+        log.messages().toString());
     assertTrue(events > 0);
-    synchronized (log) {
-      log.list.clear();
-    }
+    log.clear();
   }
 
   @Test
@@ -174,11 +160,12 @@ class SyslogEndToEndTest {
             dir, "", "audit:\n" + collector(Transport.TCP, "127.0.0.1", rsyslog.ca()))) {
       assertEquals("200 ready\n", readyz(gw));
       assertEquals(0, gw.ssh(gw.onTarget(), null, "true").exitCode());
-      await(() -> logged("cannot reach the collector: ConnectException"), "the failed connect");
+      await(
+          () -> log.contains("cannot reach the collector: ConnectException"), "the failed connect");
       rsyslog.resume();
       assertEquals(0, gw.ssh(gw.onTarget(), null, "true").exitCode());
       awaitSame(gw, Transport.TCP, skip, 2);
-      assertTrue(logged("the collector is reached again"), messages().toString());
+      assertTrue(log.contains("the collector is reached again"), log.messages().toString());
     }
   }
 
@@ -258,16 +245,6 @@ class SyslogEndToEndTest {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
     return r.statusCode() + " " + r.body();
-  }
-
-  private boolean logged(String text) {
-    return messages().stream().anyMatch(m -> m.contains(text));
-  }
-
-  private List<String> messages() {
-    synchronized (log) {
-      return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    }
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {

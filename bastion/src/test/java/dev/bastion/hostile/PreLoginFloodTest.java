@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.bastion.audit.AuditEvent;
 import dev.bastion.audit.AuditKind;
 import dev.bastion.e2e.GatewayFixture;
 import dev.bastion.keys.OpenSshKeys;
+import dev.bastion.logging.CapturedLog;
 import dev.bastion.testsupport.CommandResult;
 import java.io.InputStream;
 import java.net.Socket;
@@ -24,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.session.ClientSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Finding 2: work before login is bounded. A flood of refused logins from one address is throttled
@@ -79,11 +76,8 @@ class PreLoginFloodTest {
 
   @Test
   void twoHundredKilobyteUserNameLeavesBoundedLogLinesAndRows() throws Exception {
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> log = new ListAppender<>();
-    log.start();
-    root.addAppender(log);
-    try (GatewayFixture gw = GatewayFixture.start(dir, "");
+    try (CapturedLog log = CapturedLog.start();
+        GatewayFixture gw = GatewayFixture.start(dir, "");
         SshProbe probe = new SshProbe()) {
       String user = "u".repeat(200_000);
       assertFalse(probe.tryLogin(gw.port(), user, PLAIN));
@@ -91,20 +85,13 @@ class PreLoginFloodTest {
           () -> !SshProbe.events(gw, AuditKind.LOGIN_REFUSED).isEmpty(), "the refusal's row");
       // A login after the attempt: its log line comes after every line of the attempt.
       assertTrue(probe.tryLogin(gw.port(), gw.onTarget(), SshProbe.certified(gw.userKey)));
-      SshProbe.await(
-          () ->
-              lines(log).stream().anyMatch(e -> e.getFormattedMessage().contains("login accepted")),
-          "the later login's log line");
-      for (ILoggingEvent line : lines(log)) {
-        assertTrue(
-            line.getFormattedMessage().length() < 2_000,
-            "log line of " + line.getFormattedMessage().length() + " characters");
+      SshProbe.await(() -> log.contains("login accepted"), "the later login's log line");
+      for (String line : log.messages()) {
+        assertTrue(line.length() < 2_000, "log line of " + line.length() + " characters");
       }
       AuditEvent row = SshProbe.events(gw, AuditKind.LOGIN_REFUSED).get(0);
       assertTrue(row.detail().length() < 1_000, "detail of " + row.detail().length());
       assertTrue(row.detail().contains("…[+199"), row.detail());
-    } finally {
-      root.detachAppender(log);
     }
   }
 
@@ -192,15 +179,5 @@ class PreLoginFloodTest {
 
   private static long counted(GatewayFixture gw) {
     return refusals(gw).stream().mapToLong(AuditEvent::count).sum();
-  }
-
-  /**
-   * The lines logged so far. Logback appends from SSH threads while the test reads; AppenderBase
-   * appends under the appender's own lock, so the copy is taken under it.
-   */
-  private static List<ILoggingEvent> lines(ListAppender<ILoggingEvent> log) {
-    synchronized (log) {
-      return List.copyOf(log.list);
-    }
   }
 }

@@ -20,6 +20,8 @@ import java.util.Map;
  * {@link #ownLog()}. No /dev/log, no kernel log, nothing outside its directory.
  */
 public final class SyslogServer implements AutoCloseable {
+  private static SyslogServer shared;
+
   /** The three listeners. */
   public enum Transport {
     UDP,
@@ -43,6 +45,16 @@ public final class SyslogServer implements AutoCloseable {
   /** Whether rsyslogd and its TLS module are installed here. */
   public static boolean available() {
     return Files.isExecutable(RSYSLOGD) && Files.exists(GTLS);
+  }
+
+  /** One rsyslogd for the whole JVM, stopped when it exits. */
+  public static synchronized SyslogServer shared() {
+    if (shared == null) {
+      shared = start();
+      SyslogServer server = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+    }
+    return shared;
   }
 
   /** Makes the certificates and the configuration, then starts rsyslogd. */
