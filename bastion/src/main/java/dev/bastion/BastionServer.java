@@ -307,7 +307,7 @@ public final class BastionServer implements AutoCloseable {
     LoginTokens loginTokens = new LoginTokens(fleet.vertx(), clock);
     Approvals approvals = new Approvals(config.ssh().maxPendingApprovalsPerIdentity());
     FleetLive fleetLive =
-        unwind.add(FleetLive.start(fleet, live, recorder.hub(), approvals, audit, clock));
+        unwind.add(new FleetLive(fleet, live, recorder.hub(), approvals, audit, clock));
     BastionMetrics metrics = unwind.add(new BastionMetrics(live, approvals));
     audit.observe(metrics::saw);
     recorder.timeWrites(metrics::recordingWrite);

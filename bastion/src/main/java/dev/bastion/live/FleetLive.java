@@ -25,7 +25,8 @@ public final class FleetLive implements LiveFeeds, AutoCloseable {
   private final RemoteFeeds feeds;
   private final OwnedSessions owned;
 
-  private FleetLive(
+  /** Starts answering for this node's live sessions (make it before any session starts). */
+  public FleetLive(
       Fleet fleet,
       LiveSessions live,
       LiveHub hub,
@@ -55,17 +56,6 @@ public final class FleetLive implements LiveFeeds, AutoCloseable {
                   },
                   false);
         });
-  }
-
-  /** Starts answering for this node's live sessions (before any session starts). */
-  public static FleetLive start(
-      Fleet fleet,
-      LiveSessions live,
-      LiveHub hub,
-      Approvals approvals,
-      AuditLog audit,
-      Clock clock) {
-    return new FleetLive(fleet, live, hub, approvals, audit, clock);
   }
 
   /** Asking live sessions anywhere in the fleet. */

@@ -177,39 +177,29 @@ public final class SyslogServer implements AutoCloseable {
     ExternalCommand.of("rm", "-rf", dir.toString()).run();
   }
 
+  /** A CA of its own: {@code NAME.key} and {@code NAME.pem} (EC P-256, valid two days). */
+  private void selfSignedCa(String name, String commonName) {
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        name + ".key",
+        "-out",
+        name + ".pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=" + commonName);
+  }
+
   private void certificates() {
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test syslog CA");
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "other-ca.key",
-        "-out",
-        "other-ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=other CA");
+    selfSignedCa("ca", "test syslog CA");
+    selfSignedCa("other-ca", "other CA");
     openssl(
         "req",
         "-newkey",
