@@ -74,7 +74,10 @@ final class SyslogSettings extends ConfigValues {
     return Optional.of(new BastionConfig.Syslog(transport, host, address.getPort(), facility, ca));
   }
 
-  /** The CA bundle, resolved against the configuration's directory and read once. */
+  /**
+   * The CA bundle, resolved against the configuration's directory and parsed now, so that a bad
+   * file stops the start; the stream parses it again when it builds its trust store.
+   */
   private Path ca(String file) {
     if (file.isBlank()) {
       throw fail("audit.syslog_ca", file, "is empty; give a PEM file of CA certificates");
