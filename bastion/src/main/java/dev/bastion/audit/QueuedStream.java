@@ -100,12 +100,14 @@ class QueuedStream implements AuditStream {
       out.write(batch);
       reportRecovery();
     } catch (IOException | RuntimeException e) {
-      if (failed.getAndAdd(batch.size()) == failedReported) {
+      // Only this thread adds to failed; it logs first, so whoever sees the count sees the line.
+      if (failed.get() == failedReported) {
         LOG.error(
             "audit stream {}: cannot write: {}; events are still in the database",
             name,
             describe(e));
       }
+      failed.addAndGet(batch.size());
     }
   }
 
