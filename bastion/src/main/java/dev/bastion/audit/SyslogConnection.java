@@ -116,9 +116,18 @@ interface SyslogConnection extends AutoCloseable {
 
     @Override
     public void send(List<byte[]> messages) throws IOException {
-      // A socket write has no timeout of its own: closing the socket ends a write that hangs.
+      // A socket write has no timeout of its own: closing the socket ends a write that hangs. The
+      // flag is set before the close: the closed socket wakes the write before the task is done.
+      java.util.concurrent.atomic.AtomicBoolean timedOut =
+          new java.util.concurrent.atomic.AtomicBoolean();
       ScheduledFuture<?> deadline =
-          deadlines.schedule(this::abort, WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          deadlines.schedule(
+              () -> {
+                timedOut.set(true);
+                abort();
+              },
+              WRITE_TIMEOUT_MS,
+              TimeUnit.MILLISECONDS);
       try {
         for (byte[] message : messages) {
           out.write((message.length + " ").getBytes(StandardCharsets.US_ASCII));
@@ -126,7 +135,7 @@ interface SyslogConnection extends AutoCloseable {
         }
         out.flush();
       } catch (IOException e) {
-        if (deadline.isDone() && !deadline.isCancelled()) {
+        if (timedOut.get()) {
           throw new SocketTimeoutException(
               "the collector took no data for " + WRITE_TIMEOUT_MS / 1000 + " s");
         }
