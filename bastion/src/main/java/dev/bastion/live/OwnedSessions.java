@@ -120,9 +120,13 @@ final class OwnedSessions implements LiveSessions.Listener {
     }
   }
 
+  /**
+   * Does {@code work} on a worker thread, after the work of the messages that came before it: a
+   * viewer's "joined" marker must reach the recording before the approval its watching brings.
+   */
   private void offLoop(Message<JsonObject> message, java.util.concurrent.Callable<Boolean> work) {
     vertx
-        .executeBlocking(work, false)
+        .executeBlocking(work, true)
         .onSuccess(done -> message.reply(new JsonObject().put("done", done)))
         .onFailure(e -> message.fail(500, String.valueOf(e.getMessage())));
   }
