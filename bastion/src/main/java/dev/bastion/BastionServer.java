@@ -548,12 +548,14 @@ public final class BastionServer implements AutoCloseable {
       for (ProxiedSession session : live.all()) {
         session.checkRecording();
       }
+      // Web sessions first: once a revoked engineer's connection is closed (and audited), the
+      // browser of the same certificate is already signed out on every node.
+      if (web != null) {
+        endRevokedWebSessions(revoked);
+      }
       int closed = connections.endRevoked(revoked);
       if (closed > 0) {
         LOG.info("closing {} connections of revoked certificates", closed);
-      }
-      if (web != null) {
-        endRevokedWebSessions(revoked);
       }
     } catch (KeyFileException e) {
       LOG.error("revocation list unreadable: {}", e.getMessage());
