@@ -468,17 +468,25 @@ class FourEyesEndToEndTest {
           new String(ssh.getInputStream().readNBytes("present\n".length())),
           "approval by watching");
       awaitAudit("session_paused", id); // about 3 s of silence later
-      String err = readAvailable(ssh.getErrorStream());
+      // The row is written before the line is sent, and the line still has to cross ssh.
+      String err = readUntil(ssh.getErrorStream(), "bastion: paused");
       assertTrue(err.contains("bastion: paused"), err);
     }
     ssh.destroyForcibly();
   }
 
-  private static String readAvailable(InputStream in) throws Exception {
-    for (int i = 0; i < 50 && in.available() == 0; i++) {
-      Thread.sleep(100);
+  /** What {@code in} gave until it held {@code text}, or for 20 s; reads only what is there. */
+  private static String readUntil(InputStream in, String text) throws Exception {
+    StringBuilder got = new StringBuilder();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!got.toString().contains(text) && System.nanoTime() < deadline) {
+      if (in.available() == 0) {
+        Thread.sleep(50);
+      } else {
+        got.append(new String(in.readNBytes(in.available()), StandardCharsets.UTF_8));
+      }
     }
-    return new String(in.readNBytes(in.available()), StandardCharsets.UTF_8);
+    return got.toString();
   }
 
   private Process session(String target, String command) throws Exception {
@@ -520,7 +528,8 @@ class FourEyesEndToEndTest {
 
   private void awaitAudit(String kind, String sessionId) throws InterruptedException {
     AuditReader reader = new AuditReader(gw.bastion.database());
-    for (int i = 0; i < 100; i++) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
       if (reader.events(null, null, 2000).stream()
           .filter(e -> sessionId == null || sessionId.equals(e.sessionId()))
           .map(e -> e.kind().code())

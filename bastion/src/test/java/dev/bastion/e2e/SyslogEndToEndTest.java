@@ -85,7 +85,9 @@ class SyslogEndToEndTest {
       assertEquals(0, run.exitCode(), run.toString());
       List<String[]> messages = awaitSame(gw, transport, skip, 1);
 
-      List<String> streamed = Files.readAllLines(jsonLines, StandardCharsets.UTF_8);
+      // Each stream has its own thread: the file may still be behind rsyslogd.
+      await(() -> completeLines(jsonLines).size() >= messages.size(), "the json_lines stream");
+      List<String> streamed = completeLines(jsonLines);
       assertEquals(streamed.size(), messages.size(), "one message per event, none split");
       long pid = ProcessHandle.current().pid();
       boolean warned = false;
@@ -225,6 +227,20 @@ class SyslogEndToEndTest {
     }
     assertEquals(database, received);
     throw new AssertionError("expected " + sessions + " ended sessions: " + database);
+  }
+
+  /** The lines of {@code file} its writer has ended with a newline so far. */
+  private static List<String> completeLines(Path file) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      int end = bytes.length;
+      while (end > 0 && bytes[end - 1] != '\n') {
+        end--;
+      }
+      return new String(bytes, 0, end, StandardCharsets.UTF_8).lines().toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static JsonNode parse(String json) {
