@@ -117,7 +117,9 @@ class BrowserEndToEndTest {
         ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Session ended."));
     screenshot("3-terminated");
 
-    // Replay the recording: the same text, played back.
+    // Replay the recording: the same text, played back. It is listed once it is sealed, which the
+    // recorder does after the session has ended.
+    gw.awaitSealed(s -> s.command() != null && s.command().contains("target got: $line"));
     browser.get("http://127.0.0.1:" + gw.bastion.webPort() + "/recordings");
     WebElement replay = wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Replay")));
     replay.click();
@@ -220,6 +222,7 @@ class BrowserEndToEndTest {
     assertDrawn(wait, List.of("one", "two", "three"), "9-live-without-terminal");
     noPty.getOutputStream().close(); // the read ends, and with it the session
     assertTrue(noPty.waitFor(10, TimeUnit.SECONDS), "the session did not end");
+    gw.awaitSealed(s -> id.equals(s.id()));
     replay(id);
     assertDrawn(wait, List.of("one", "two", "three"), "10-replay-without-terminal");
     String cast = download(id);
@@ -240,6 +243,7 @@ class BrowserEndToEndTest {
     pty.getOutputStream().write('\r');
     pty.getOutputStream().flush();
     assertTrue(pty.waitFor(10, TimeUnit.SECONDS), "the session with a terminal did not end");
+    gw.awaitSealed(s -> ptyId.equals(s.id()));
     replay(ptyId);
     assertDrawn(wait, List.of("stair", "     case"), "12-replay-with-terminal");
   }

@@ -390,7 +390,9 @@ class FourEyesEndToEndTest {
       ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43")
           .run()
           .orThrow();
-      Thread.sleep(500);
+      // Nothing outside the bastion shows the size of a session not started yet: give the
+      // window change time to arrive (it takes milliseconds when the machine is not loaded).
+      Thread.sleep(1500);
       WebClient.Live approving = new WebClient(gw, bobKey).watch(id);
       String screen = "";
       for (int i = 0; i < 100 && !screen.contains("43 132"); i++) {

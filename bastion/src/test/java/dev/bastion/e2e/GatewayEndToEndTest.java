@@ -180,9 +180,13 @@ class GatewayEndToEndTest {
       tmux(socket, "send-keys", "stty size; echo TERM=$TERM", "Enter");
       awaitScreen(socket, "30 100");
       tmux(socket, "resize-window", "-x", "132", "-y", "43");
-      Thread.sleep(300);
-      tmux(socket, "send-keys", "clear; stty size", "Enter");
-      String screen = awaitScreen(socket, "43 132");
+      // The new size travels ssh, bastion and the target's pty: ask again until it has arrived.
+      String screen = "";
+      for (int i = 0; i < 20 && !screen.contains("43 132"); i++) {
+        tmux(socket, "send-keys", "clear; stty size", "Enter");
+        Thread.sleep(500);
+        screen = ExternalCommand.of("tmux", "-S", socket, "capture-pane", "-p").run().stdout();
+      }
       assertTrue(screen.contains("43 132"), screen);
       tmux(socket, "send-keys", "exit 7", "Enter");
     } finally {
@@ -418,9 +422,13 @@ class GatewayEndToEndTest {
     Process ssh = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     assertEquals(
         "started\r\n", new String(ssh.getInputStream().readNBytes("started\r\n".length())));
-    assertTrue(
-        ExternalCommand.of("pgrep", "-f", "^sleep " + marker + "$").run().succeeded(),
-        "remote command not running");
+    // "started" can arrive before the shell has become sleep.
+    boolean running = false;
+    for (int i = 0; i < 100 && !running; i++) {
+      running = ExternalCommand.of("pgrep", "-f", "^sleep " + marker + "$").run().succeeded();
+      Thread.sleep(running ? 0 : 100);
+    }
+    assertTrue(running, "remote command not running");
     ssh.destroyForcibly().waitFor();
     boolean gone = false;
     for (int i = 0; i < 100 && !gone; i++) {

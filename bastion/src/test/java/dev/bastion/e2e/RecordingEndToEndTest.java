@@ -132,15 +132,30 @@ class RecordingEndToEndTest {
     start.add(String.join(" ", ssh));
     ExternalCommand.of(start).run().orThrow();
     try {
-      Thread.sleep(1500);
+      // Resized only once the target's shell prompts: its recording starts at 90x25.
+      String screen = "";
+      for (int i = 0; i < 100 && !screen.contains("$"); i++) {
+        Thread.sleep(100);
+        screen = ExternalCommand.of("tmux", "-S", socket, "capture-pane", "-p").run().stdout();
+      }
+      assertTrue(screen.contains("$"), "no shell prompt:\n" + screen);
       ExternalCommand.of("tmux", "-S", socket, "resize-window", "-x", "132", "-y", "43")
           .run()
           .orThrow();
-      Thread.sleep(300);
+      // The new size has passed the bastion (and is recorded) once the target's pty has it.
+      for (int i = 0; i < 20 && !screen.contains("43 132"); i++) {
+        ExternalCommand.of("tmux", "-S", socket, "send-keys", "stty size", "Enter").run().orThrow();
+        Thread.sleep(500);
+        screen = ExternalCommand.of("tmux", "-S", socket, "capture-pane", "-p").run().stdout();
+      }
+      assertTrue(screen.contains("43 132"), "the target never got the new size:\n" + screen);
       ExternalCommand.of("tmux", "-S", socket, "send-keys", "echo recorded-$((40+2))", "Enter")
           .run()
           .orThrow();
-      Thread.sleep(500);
+      for (int i = 0; i < 100 && !screen.contains("recorded-42"); i++) {
+        Thread.sleep(100);
+        screen = ExternalCommand.of("tmux", "-S", socket, "capture-pane", "-p").run().stdout();
+      }
       ExternalCommand.of("tmux", "-S", socket, "send-keys", "exit", "Enter").run().orThrow();
       SessionRecord session = gw.awaitSealed(s -> "shell".equals(s.kind()));
       Path cast = gw.dataDir.resolve(session.recordingPath());

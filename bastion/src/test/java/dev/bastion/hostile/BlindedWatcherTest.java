@@ -168,14 +168,19 @@ class BlindedWatcherTest {
       // Bob no longer counts: four-eyes pauses the session and holds the engineer's input.
       wait.until(ExpectedConditions.attributeToBe(By.id("approval"), "data-state", "paused"));
       HeadlessChromium.screenshot(browser, "hostile-2-player-failed");
-      assertTrue(
-          new AuditReader(gw.bastion.database())
-              .events(null, "bob@example.com", 100).stream()
-                  .anyMatch(
-                      e ->
-                          e.kind() == AuditKind.WATCH_FAILED
-                              && e.detail().startsWith("the player failed")),
-          "no watch_failed row");
+      // Its row is written on its own, not before the pause.
+      AuditReader reader = new AuditReader(gw.bastion.database());
+      boolean audited = false;
+      for (int i = 0; i < 200 && !audited; i++) {
+        audited =
+            reader.events(null, "bob@example.com", 100).stream()
+                .anyMatch(
+                    e ->
+                        e.kind() == AuditKind.WATCH_FAILED
+                            && e.detail().startsWith("the player failed"));
+        Thread.sleep(audited ? 0 : 50);
+      }
+      assertTrue(audited, "no watch_failed row");
     } finally {
       ssh.destroy();
     }
