@@ -118,14 +118,19 @@ class CompressedRecordingsWebTest {
     assertEquals(403, get(bob, id + ".cast", CHROMIUM_ACCEPTS).statusCode());
     assertEquals(404, get(alice, "0123456789abcdef0123456789abcdef.cast.zst", null).statusCode());
     assertEquals(404, get(alice, id + ".cast.zst.seal", null).statusCode());
-    assertTrue(
-        new AuditReader(gw.bastion.database())
-            .events(null, null, 5000).stream()
-                .anyMatch(
-                    e ->
-                        id.equals(e.sessionId())
-                            && "downloaded the recording as stored (zstd)".equals(e.detail())),
-        "the download of the stored file is audited");
+    // Its row is queued as the file is served, not written before.
+    AuditReader reader = new AuditReader(gw.bastion.database());
+    boolean audited = false;
+    for (int i = 0; i < 200 && !audited; i++) {
+      audited =
+          reader.events(null, null, 5000).stream()
+              .anyMatch(
+                  e ->
+                      id.equals(e.sessionId())
+                          && "downloaded the recording as stored (zstd)".equals(e.detail()));
+      Thread.sleep(audited ? 0 : 50);
+    }
+    assertTrue(audited, "the download of the stored file is audited");
   }
 
   @Test

@@ -181,9 +181,8 @@ class WebViewerEndToEndTest {
         messages.toString());
 
     // The recording: replayable by alice, not by bob; audit needs its right.
-    awaitCondition(
-        () -> get(URI.create(base + "/api/recordings/" + id + ".cast"), alice).statusCode() == 200,
-        "no recording");
+    // Sealed after ssh has its exit status; until the row says ended, the open file is served.
+    gw.awaitSealed(s -> id.equals(s.id()));
     String cast = get(URI.create(base + "/api/recordings/" + id + ".cast"), alice).body();
     assertTrue(cast.contains("watched-output"), cast);
     assertTrue(
@@ -195,12 +194,15 @@ class WebViewerEndToEndTest {
         404,
         get(URI.create(base + "/api/recordings/..%2F..%2Fca%2Fuser_ca.cast"), alice).statusCode());
     assertEquals(403, get(URI.create(base + "/api/audit"), bob).statusCode());
-    String audit = get(URI.create(base + "/api/audit"), alice).body();
-    assertTrue(
-        audit.contains("session_terminated")
-            && audit.contains("watch_started")
-            && audit.contains("recording_replayed"),
-        audit);
+    // A replay's row is queued as the file is served, not written before.
+    awaitCondition(
+        () -> {
+          String audit = get(URI.create(base + "/api/audit"), alice).body();
+          return audit.contains("session_terminated")
+              && audit.contains("watch_started")
+              && audit.contains("recording_replayed");
+        },
+        "the audit log holds the termination, the watch and the replay");
   }
 
   @Test
