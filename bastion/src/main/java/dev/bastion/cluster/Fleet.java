@@ -150,7 +150,7 @@ public final class Fleet implements AutoCloseable {
     config.getMemberAttributeConfig().setAttribute(NAME_ATTRIBUTE, cluster.name());
     config.getMemberAttributeConfig().setAttribute(KEY_ATTRIBUTE, key.fingerprint());
     NetworkConfig network = config.getNetworkConfig();
-    // A node restarted at once finds its port in TIME_WAIT from the connections it had.
+    // A node restarted at once may find its port in TIME_WAIT from the connections it had.
     network.setPort(cluster.listen().getPort()).setPortAutoIncrement(false).setReuseAddress(true);
     network
         .getInterfaces()
